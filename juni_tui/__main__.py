@@ -1,0 +1,3 @@
+from juni_tui.cli import main
+
+raise SystemExit(main())
