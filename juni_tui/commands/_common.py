@@ -1,0 +1,50 @@
+"""What every command needs: the home folder, the store, and errors turned into clear messages."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from juni_tui.services.home import Home, resolve_home
+from juni_tui.services.store import Store, StoreError
+
+
+def home_of(args: argparse.Namespace) -> Home:
+    return resolve_home(getattr(args, "home", None))
+
+
+@contextmanager
+def open_store(args: argparse.Namespace) -> Iterator[Store]:
+    with Store.open(home_of(args)) as store:
+        yield store
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"juni-tui: {message}", file=sys.stderr)
+    return code
+
+
+def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the errors a user can act on into one clear message and a non-zero exit, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except StoreError as exc:
+            return fail(str(exc))
+        except FileNotFoundError as exc:
+            return fail(f"{exc.filename}: no such file")
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    from juni_tui.services.jsonutil import dumps
+
+    sys.stdout.write(dumps(data, indent=2) + "\n")
+

@@ -1,0 +1,455 @@
+"""The state machine. A transaction's status and values change only through these functions.
+
+    prepare ──m──▶ ready ──e──▶ queued ─▶ sending ─▶ attaching ─▶ exported
+       ▲             │            │           │            │
+       └─────u───────┘            └──── failed ◀───────────┘   (r: back to queued; u: back to prepare)
+
+Every rule is enforced here, for the TUI and the CLI alike: only Prepare transactions can be edited, only
+complete ones can be marked ready, and exported ones cannot change at all (the store refuses that too).
+Each function commits once, however many transactions it touches, and leaves a line in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from juni_tui.models import (
+    QUEUE_STATUSES,
+    AttachmentExport,
+    ExportError,
+    ExportState,
+    FieldSource,
+    Origin,
+    SplitLine,
+    Status,
+    Transaction,
+    VatCode,
+    utcnow,
+)
+from juni_tui.services.store import ImmutableError, Store, StoreError
+
+MANUAL = FieldSource(origin=Origin.MANUAL, label="set by hand")
+
+
+class WorkflowError(StoreError):
+    """A request the workflow refuses, worded for the user."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass
+class Outcome:
+    """What a bulk action did: the ids it changed, and per refused id the reasons, in words."""
+
+    done: list[str] = field(default_factory=list)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{len(self.done)} done"]
+        if self.refused:
+            parts.append(f"{len(self.refused)} refused")
+        return ", ".join(parts)
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+
+def _load(store: Store, ids: Iterable[str]) -> list[Transaction]:
+    out: list[Transaction] = []
+    for tx_id in ids:
+        tx = store.transactions.get(tx_id)
+        if tx is None:
+            if tx_id in store.history:
+                entry = store.history_index.raw(tx_id) or {}
+                raise ImmutableError(
+                    tx_id,
+                    f"{entry.get('merchant')}, {entry.get('date')}",
+                    f"{entry.get('series')} {entry.get('number')}",
+                )
+            raise WorkflowError(f"There is no transaction {tx_id}.")
+        out.append(tx)
+    return out
+
+
+def _not_editable(tx: Transaction) -> str:
+    where = {
+        Status.READY: "it is in Ready to export; send it back to Prepare (u) to change it",
+        Status.QUEUED: "it is in the Export queue",
+        Status.SENDING: "it is being sent to Fortnox",
+        Status.ATTACHING: "it is being sent to Fortnox",
+        Status.FAILED: "it is in the Export queue; send it back to Prepare (u) to fix it",
+    }.get(tx.status, f"it is {tx.status.value}")
+    return f"Transaction {tx.id} ({tx.merchant}) cannot be changed: {where}."
+
+
+def _require_editable(txs: Sequence[Transaction]) -> None:
+    locked = [tx for tx in txs if not tx.editable]
+    if locked:
+        more = f" (and {len(locked) - 1} more)" if len(locked) > 1 else ""
+        raise WorkflowError(_not_editable(locked[0]) + more)
+
+
+def _touch(tx: Transaction, **update: Any) -> Transaction:
+    update["updated_at"] = utcnow()
+    return tx.model_copy(update=update)
+
+
+def check_account(store: Store, number: int) -> None:
+    """Only accounts in the company's Fortnox chart, and active ones, are accepted (when the chart is known)."""
+    if len(store.accounts) == 0:
+        return
+    account = store.accounts.get(number)
+    if account is None:
+        raise WorkflowError(f"Account {number} is not in the chart of accounts in Fortnox.")
+    if not account.active:
+        raise WorkflowError(f"Account {number} {account.description} is inactive in Fortnox; choose an active account.")
+
+
+def suggested_vat_code(store: Store, account_number: int) -> VatCode | None:
+    """The VAT code the account's Fortnox ``VATCode`` implies, if the company's mapping knows it."""
+    account = store.accounts.get(account_number)
+    if account is None or not account.vat_code:
+        return None
+    return store.settings.vat_code_map.get(account.vat_code)
+
+
+# --- pre-accounting values ------------------------------------------------------------------------------------
+
+
+def set_values(
+    store: Store,
+    ids: Iterable[str],
+    *,
+    account: int | None = UNSET,
+    vat_code: VatCode | None = UNSET,
+    cost_center: str | None = UNSET,
+    project: str | None = UNSET,
+    no_receipt_reason: str | None = UNSET,
+    source: FieldSource = MANUAL,
+    only_missing: bool = False,
+    overwrite_manual: bool = True,
+    action: str = "edit",
+) -> list[Transaction]:
+    """Set pre-accounting values on Prepare transactions, recording who set them.
+
+    ``only_missing`` sets a field only where it is empty (rules, suggestions); ``overwrite_manual=False`` leaves
+    values the user set by hand alone. Returns the transactions that changed.
+    """
+    values = {
+        "account": account,
+        "vat_code": vat_code,
+        "cost_center": cost_center,
+        "project": project,
+        "no_receipt_reason": no_receipt_reason,
+    }
+    values = {k: v for k, v in values.items() if v is not UNSET}
+    if isinstance(values.get("account"), int):
+        check_account(store, values["account"])
+    for name in ("cost_center", "project"):
+        if values.get(name):
+            _check_dimension(store, name, values[name])
+    txs = _load(store, ids)
+    _require_editable(txs)
+    changed: list[Transaction] = []
+    for tx in txs:
+        update: dict[str, Any] = {}
+        sources = dict(tx.sources)
+        for name, value in values.items():
+            current = getattr(tx, name)
+            if only_missing and current not in (None, ""):
+                continue
+            existing = tx.sources.get(name)
+            if not overwrite_manual and existing is not None and existing.origin == Origin.MANUAL:
+                continue
+            if current == value and existing == source:
+                continue
+            update[name] = value
+            if value is None:
+                sources.pop(name, None)
+            else:
+                sources[name] = source
+        if update:
+            changed.append(_touch(tx, sources=sources, **update))
+    if changed:
+        store.commit(
+            changed,
+            audit={
+                "action": action,
+                "ids": [tx.id for tx in changed],
+                "values": {k: (v.value if isinstance(v, VatCode) else v) for k, v in values.items()},
+                "source": source.describe(),
+            },
+        )
+    return changed
+
+
+def _check_dimension(store: Store, name: str, value: str) -> None:
+    table = store.cost_centers if name == "cost_center" else store.projects
+    if len(table) == 0:
+        return
+    item = table.get(value)
+    label = "Cost center" if name == "cost_center" else "Project"
+    if item is None:
+        raise WorkflowError(f"{label} {value} does not exist in Fortnox.")
+    if not item.active:
+        raise WorkflowError(f"{label} {value} is not active in Fortnox.")
+
+
+def set_splits(store: Store, tx_id: str, lines: Sequence[SplitLine]) -> Transaction:
+    """Split one transaction over several lines (each with its own account, VAT code and dimensions).
+
+    The lines must sum to the transaction's amount. An empty list removes the split.
+    """
+    (tx,) = _load(store, [tx_id])
+    _require_editable([tx])
+    if lines:
+        if len(lines) < 2:
+            raise WorkflowError("A split needs at least two lines.")
+        total = sum((line.amount for line in lines), Decimal("0.00"))
+        if total != tx.amount:
+            raise WorkflowError(
+                f"The split lines sum to {total:.2f} SEK but the transaction is {tx.amount:.2f} SEK; "
+                f"{tx.amount - total:.2f} is left to place."
+            )
+        for line in lines:
+            if (line.amount > 0) != (tx.amount > 0) or line.amount == 0:
+                raise WorkflowError("Every split line must be non-zero and carry the same sign as the transaction.")
+            if line.account is not None:
+                check_account(store, line.account)
+            if line.cost_center:
+                _check_dimension(store, "cost_center", line.cost_center)
+            if line.project:
+                _check_dimension(store, "project", line.project)
+    sources = dict(tx.sources)
+    if lines:
+        sources["splits"] = MANUAL
+    else:
+        sources.pop("splits", None)
+    new = _touch(tx, splits=tuple(lines), sources=sources)
+    store.commit([new], audit={"action": "split", "ids": [tx.id], "lines": len(lines)})
+    return new
+
+
+# --- receipts -------------------------------------------------------------------------------------------------
+
+
+def attach(store: Store, tx_id: str, receipt_id: str, *, action: str = "attach") -> Transaction:
+    (tx,) = _load(store, [tx_id])
+    _require_editable([tx])
+    if receipt_id in tx.receipts:
+        return tx
+    new = _touch(tx, receipts=tx.receipts + (receipt_id,))
+    store.commit([new], audit={"action": action, "ids": [tx.id], "receipt": receipt_id})
+    return new
+
+
+def detach(store: Store, tx_id: str, receipt_id: str) -> Transaction:
+    (tx,) = _load(store, [tx_id])
+    _require_editable([tx])
+    if receipt_id not in tx.receipts:
+        raise WorkflowError(f"That receipt is not attached to transaction {tx_id}.")
+    new = _touch(tx, receipts=tuple(r for r in tx.receipts if r != receipt_id))
+    store.commit([new], audit={"action": "detach", "ids": [tx.id], "receipt": receipt_id})
+    return new
+
+
+def set_no_receipt(store: Store, ids: Iterable[str], reason: str | None, *, source: FieldSource = MANUAL) -> list[Transaction]:
+    """Mark "no receipt needed" with a reason (e.g. bank fees), or clear it with ``None``."""
+    if reason is not None and not reason.strip():
+        raise WorkflowError("Say why no receipt is needed (e.g. 'bank fee').")
+    return set_values(store, ids, no_receipt_reason=reason.strip() if reason else None, source=source, action="no-receipt")
+
+
+# --- moving between tabs --------------------------------------------------------------------------------------
+
+
+def mark_ready(store: Store, ids: Iterable[str]) -> Outcome:
+    """Prepare → Ready. Incomplete transactions are refused, each with what it lacks."""
+    outcome = Outcome()
+    ready: list[Transaction] = []
+    for tx in _load(store, ids):
+        if tx.status == Status.READY:
+            continue
+        if tx.status != Status.PREPARE:
+            outcome.refused[tx.id] = [_not_editable(tx)]
+            continue
+        problems = tx.problems()
+        if problems:
+            outcome.refused[tx.id] = problems
+            continue
+        ready.append(_touch(tx, status=Status.READY))
+    if ready:
+        store.commit(ready, audit={"action": "mark-ready", "ids": [tx.id for tx in ready]})
+    outcome.done = [tx.id for tx in ready]
+    return outcome
+
+
+def back_to_prepare(store: Store, ids: Iterable[str]) -> Outcome:
+    """Ready, or a failed queue item → Prepare, to be changed. Items being sent cannot be pulled back."""
+    outcome = Outcome()
+    moved: list[Transaction] = []
+    for tx in _load(store, ids):
+        if tx.status in (Status.READY, Status.FAILED, Status.QUEUED) and not _has_voucher(tx):
+            moved.append(_touch(tx, status=Status.PREPARE, export=None))
+        elif tx.status == Status.PREPARE:
+            continue
+        elif _has_voucher(tx):
+            outcome.refused[tx.id] = [
+                f"Fortnox already booked it as voucher {tx.export.voucher_label}; only its receipt is still to be "
+                "connected. Retry (r) instead."
+            ]
+        else:
+            outcome.refused[tx.id] = [f"it is being sent to Fortnox right now ({tx.status.label})"]
+    if moved:
+        store.commit(moved, audit={"action": "back-to-prepare", "ids": [tx.id for tx in moved]})
+    outcome.done = [tx.id for tx in moved]
+    return outcome
+
+
+def _has_voucher(tx: Transaction) -> bool:
+    return tx.export is not None and tx.export.voucher_number is not None
+
+
+def export_tag(tx_id: str) -> str:
+    """The tag that ties a voucher in Fortnox to its transaction. Only characters Fortnox accepts."""
+    from juni_tui.services.fortnox_spec import invalid_characters
+
+    if len(tx_id) <= 40 and not invalid_characters(tx_id) and " " not in tx_id:
+        return f"juni {tx_id}"
+    import hashlib
+
+    return "juni " + hashlib.sha256(tx_id.encode("utf-8")).hexdigest()[:16]
+
+
+def queue(store: Store, ids: Iterable[str], series: str) -> Outcome:
+    """Ready → Export queue, in the chosen voucher series. Checks against Fortnox happen before this."""
+    outcome = Outcome()
+    queued: list[Transaction] = []
+    now = utcnow()
+    for tx in _load(store, ids):
+        if tx.status != Status.READY:
+            outcome.refused[tx.id] = [f"it is not ready to export (it is {tx.status.label})"]
+            continue
+        problems = tx.problems()
+        if problems:
+            outcome.refused[tx.id] = problems
+            continue
+        queued.append(_touch(tx, status=Status.QUEUED, export=ExportState(series=series, tag=export_tag(tx.id), queued_at=now)))
+    if queued:
+        store.commit(queued, audit={"action": "queue", "series": series, "ids": [tx.id for tx in queued]})
+    outcome.done = [tx.id for tx in queued]
+    return outcome
+
+
+def retry(store: Store, ids: Iterable[str]) -> Outcome:
+    """A failed queue item goes back to waiting. What Fortnox already has is kept and not sent again."""
+    outcome = Outcome()
+    again: list[Transaction] = []
+    for tx in _load(store, ids):
+        if tx.status != Status.FAILED or tx.export is None:
+            outcome.refused[tx.id] = [f"only failed items can be retried (it is {tx.status.label})"]
+            continue
+        status = Status.ATTACHING if _has_voucher(tx) else Status.QUEUED
+        again.append(_touch(tx, status=status, export=tx.export.model_copy(update={"error": None})))
+    if again:
+        store.commit(again, audit={"action": "retry", "ids": [tx.id for tx in again]})
+    outcome.done = [tx.id for tx in again]
+    return outcome
+
+
+# --- the exporter's steps (services.exporter calls these; each is one durable write) --------------------------
+
+
+def begin_voucher(store: Store, tx: Transaction, body: dict[str, Any], financial_year_id: int) -> Transaction:
+    """Record the intent before the POST: if we crash after it, the next start looks the voucher up first."""
+    assert tx.export is not None
+    export = tx.export.model_copy(
+        update={
+            "voucher_body": body,
+            "financial_year_id": financial_year_id,
+            "voucher_intent_at": utcnow(),
+            "attempts": tx.export.attempts + 1,
+            "error": None,
+        }
+    )
+    new = _touch(tx, status=Status.SENDING, export=export)
+    store.commit([new], audit={"action": "voucher-intent", "ids": [tx.id], "series": export.series})
+    return new
+
+
+def record_voucher(
+    store: Store, tx: Transaction, number: int, year: int, attachments: Sequence[AttachmentExport], *, found: bool = False
+) -> Transaction:
+    """Fortnox confirmed the voucher: write its number before anything else happens."""
+    assert tx.export is not None
+    export = tx.export.model_copy(
+        update={"voucher_number": number, "voucher_year": year, "attachments": tuple(attachments), "found_by_lookup": found}
+    )
+    new = _touch(tx, status=Status.ATTACHING, export=export)
+    store.commit(
+        [new],
+        audit={
+            "action": "voucher-created" if not found else "voucher-found",
+            "ids": [tx.id],
+            "voucher": {"series": export.series, "number": number, "year": year},
+        },
+    )
+    return new
+
+
+def record_attachment(store: Store, tx: Transaction, index: int, attachment: AttachmentExport, event: str) -> Transaction:
+    assert tx.export is not None
+    items = list(tx.export.attachments)
+    items[index] = attachment
+    new = _touch(tx, export=tx.export.model_copy(update={"attachments": tuple(items)}))
+    store.commit(
+        [new],
+        audit={"action": event, "ids": [tx.id], "receipt": attachment.receipt_id, "file_id": attachment.file_id},
+    )
+    return new
+
+
+def mark_exported(store: Store, tx: Transaction) -> Transaction:
+    assert tx.export is not None and tx.export.voucher_number is not None
+    new = _touch(tx, status=Status.EXPORTED, export=tx.export.model_copy(update={"exported_at": utcnow(), "error": None}))
+    store.commit(
+        [new],
+        audit={
+            "action": "exported",
+            "ids": [tx.id],
+            "voucher": {"series": tx.export.series, "number": tx.export.voucher_number, "year": tx.export.voucher_year},
+            "files": [a.file_id for a in tx.export.attachments],
+        },
+    )
+    return new
+
+
+def mark_failed(store: Store, tx: Transaction, error: ExportError) -> Transaction:
+    assert tx.export is not None
+    new = _touch(tx, status=Status.FAILED, export=tx.export.model_copy(update={"error": error}))
+    store.commit([new], audit={"action": "failed", "ids": [tx.id], "error": error.message, "code": error.code})
+    return new
+
+
+def set_waiting(store: Store, tx: Transaction, error: ExportError | None) -> Transaction:
+    """Back to waiting after a retryable problem (the error stays visible until the next attempt)."""
+    assert tx.export is not None
+    status = Status.ATTACHING if _has_voucher(tx) else Status.QUEUED
+    new = _touch(tx, status=status, export=tx.export.model_copy(update={"error": error}))
+    store.commit([new])
+    return new
+
+
+def queue_ids(store: Store) -> list[str]:
+    return store.ids(*QUEUE_STATUSES)
+
