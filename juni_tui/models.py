@@ -565,6 +565,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     key: Literal["settings"] = "settings"
+    company_name: str | None = None  # from Fortnox's company information, for SIE files and the title bar
+    org_number: str | None = None
     payment_account: int = 1930
     default_series: str | None = None
     input_vat_account: int = 2640
