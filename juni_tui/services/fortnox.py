@@ -1,0 +1,461 @@
+"""The Fortnox REST client: one ``httpx.AsyncClient``, a client-side rate limiter, retries, typed errors.
+
+Errors are classed for the exporter (GUIDE §3):
+
+* ``FortnoxRejected`` (HTTP 400 and other 4xx): permanent; Fortnox said no and nothing was booked.
+* ``NotSent``: the request certainly never reached Fortnox (connect failure, pool timeout). Safe to send again.
+* ``UnknownOutcome``: a write was sent but no answer came (timeout, dropped connection, 5xx). Fortnox may or may
+  not have booked it: look it up before sending again. Reads never raise it; they are simply retried.
+* ``RateLimited``: 429, not processed; honoured with ``Retry-After`` when Fortnox sends one.
+* ``AuthError`` / ``ConsentRevoked``: the connection needs the user (``juni-tui connect``).
+
+Writes are retried here only when they certainly were not processed (not sent, 429, 401 before a fresh token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import httpx
+
+from juni_tui.models import Account, CostCenter, FinancialYear, Project, VoucherSeries
+from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.jsonutil import dumps, loads
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+# --- errors ---------------------------------------------------------------------------------------------------
+
+
+class FortnoxError(Exception):
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        meaning: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.meaning = meaning or explain(code, message)
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        code = f" (code {self.code})" if self.code else ""
+        return f"{self.message}{code}"
+
+
+class FortnoxRejected(FortnoxError):
+    """Fortnox answered and refused: permanent until something is changed."""
+
+
+class NotFound(FortnoxRejected):
+    pass
+
+
+class AuthError(FortnoxError):
+    """The credentials or the consent do not work; the user must act."""
+
+
+class ConsentRevoked(AuthError):
+    pass
+
+
+class NotConnected(AuthError):
+    pass
+
+
+class RateLimited(FortnoxError):
+    retryable = True
+
+
+class NotSent(FortnoxError):
+    retryable = True
+
+
+class Unavailable(FortnoxError):
+    """A read that kept failing with 5xx, timeouts or dropped connections."""
+
+    retryable = True
+
+
+class UnknownOutcome(FortnoxError):
+    """A write was sent and no answer came back: Fortnox may have booked it. Look before sending again."""
+
+    retryable = True
+
+
+# What Fortnox's refusals mean and what to do, by code and by words in the (Swedish) message.
+_MEANINGS_BY_CODE = {
+    spec.LOCKED_PERIOD_CODE: "The date is in a period that is locked in Fortnox. Unlock the period in Fortnox "
+    "(Inställningar → Bokföring → Låst period) or book the transaction in an open period.",
+    spec.ACCOUNT_NOT_FOUND_CODE: "An account on the voucher does not exist in Fortnox's chart for that financial "
+    "year. Send the transaction back to Prepare and choose an existing account.",
+    spec.ACCOUNT_NOT_FOUND_ALT_CODE: "An account on the voucher does not exist in Fortnox's chart for that financial "
+    "year. Send the transaction back to Prepare and choose an existing account.",
+    spec.INVALID_CHARACTERS_CODE: "A text contains characters Fortnox does not accept. This is a juni-tui bug: "
+    "please report it with the transaction id.",
+    spec.NOT_AUTHORIZED_FOR_SCOPE_CODE: "juni-tui's Fortnox connection lacks a permission (scope) it needs. Run "
+    "`juni-tui connect` again and approve all requested permissions.",
+    spec.INACTIVE_COST_CENTER_CODE: "The cost center is inactive in Fortnox. Activate it there or choose another "
+    "(send the transaction back to Prepare).",
+    spec.INVALID_LOGIN_CODE: "Fortnox did not accept the login. Run `juni-tui connect` again.",
+    spec.MISSING_CREDENTIALS_CODE: "Fortnox did not accept the login. Run `juni-tui connect` again.",
+    2001101: "The company has no Fortnox licence for a module juni-tui needs (e.g. Bokföring). Add it in Fortnox.",
+    2001103: "The company has no Fortnox API licence (Integration licence). Add it in Fortnox.",
+}
+_MEANINGS_BY_WORDS = [
+    ("inte manuell", "The voucher series is not set to manual bookkeeping in Fortnox. Enable 'Manuell kontering' "
+     "for the series (Inställningar → Bokföring → Verifikationsserier), or export to another series."),
+    ("verifikationsserie", "The voucher series does not exist in Fortnox for that financial year. Create it in "
+     "Fortnox or choose another series."),
+    ("räkenskapsår", "No financial year in Fortnox covers the transaction date. Create the financial year in "
+     "Fortnox, then retry."),
+    ("låst", "The date is in a locked period in Fortnox. Unlock the period or book in an open period."),
+    ("inaktiv", "An account, cost center or project on the voucher is inactive in Fortnox. Activate it in Fortnox, "
+     "or send the transaction back to Prepare and choose another."),
+    ("kostnadsställe", "The account's cost-center setting is not met (required, or not allowed). Send the "
+     "transaction back to Prepare and fix the cost center."),
+    ("projekt", "The account's project setting is not met (required, or not allowed). Send the transaction back "
+     "to Prepare and fix the project."),
+    ("balans", "The voucher does not balance. This is a juni-tui bug: please report it with the transaction id."),
+    ("konto", "An account on the voucher is unknown or inactive in Fortnox. Send the transaction back to Prepare "
+     "and choose an active account."),
+]
+
+
+def explain(code: int | None, message: str) -> str:
+    if code in _MEANINGS_BY_CODE:
+        return _MEANINGS_BY_CODE[code]
+    lowered = (message or "").lower()
+    for words, meaning in _MEANINGS_BY_WORDS:
+        if words in lowered:
+            return meaning
+    return ""
+
+
+def _error_from_response(response: httpx.Response) -> FortnoxError:
+    status = response.status_code
+    message, code = f"HTTP {status}", None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        info = body.get("ErrorInformation") or body.get("errorInformation")
+        if isinstance(info, dict):
+            message = str(info.get("message") or info.get("Message") or message)
+            raw_code = info.get("code", info.get("Code"))
+            try:
+                code = int(raw_code) if raw_code is not None else None
+            except (TypeError, ValueError):
+                code = None
+        elif "message" in body:
+            message = str(body["message"])
+        elif "error" in body:
+            message = str(body.get("error_description") or body["error"])
+    retry_after = _retry_after(response)
+    if status == 429:
+        return RateLimited("Fortnox's rate limit was hit", status=status, retry_after=retry_after)
+    if status in (401, 403) and code not in (spec.NOT_AUTHORIZED_FOR_SCOPE_CODE, 2001101, 2001103):
+        return AuthError(message, status=status, code=code)
+    if status == 404:
+        return NotFound(message, status=status, code=code)
+    if status >= 500:
+        return Unavailable(message, status=status, code=code, retry_after=retry_after)
+    return FortnoxRejected(message, status=status, code=code)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+# --- rate limiting --------------------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Sliding window: at most ``limit`` request starts in any ``window`` seconds, per tenant.
+
+    Fortnox counts 25 per 5 s when a request arrives; we count when it leaves. Network jitter can bring two
+    requests closer on arrival than on departure, so the window we keep is a little longer (``margin``).
+    """
+
+    def __init__(
+        self,
+        limit: int = spec.RATE_LIMIT_REQUESTS,
+        window: float = spec.RATE_LIMIT_WINDOW_SECONDS,
+        margin: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window * (1 + margin)
+        self._clock = clock
+        self._starts: collections.deque[float] = collections.deque()
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._clock()
+                while self._starts and now - self._starts[0] >= self.window:
+                    self._starts.popleft()
+                wait = max(self._paused_until - now, 0.0)
+                if len(self._starts) >= self.limit:
+                    wait = max(wait, self._starts[0] + self.window - now)
+                if wait <= 0:
+                    self._starts.append(now)
+                    return
+                await asyncio.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """After a 429: nobody sends for a while."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+# --- tokens ---------------------------------------------------------------------------------------------------
+
+
+class TokenProvider(Protocol):
+    async def token(self) -> str: ...
+
+    async def invalidate(self, token: str) -> None: ...
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    rate_limit_delay: float = 5.0  # the window is 5 s
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
+
+
+# --- the client -----------------------------------------------------------------------------------------------
+
+
+class FortnoxClient:
+    def __init__(
+        self,
+        api_url: str,
+        tokens: TokenProvider,
+        *,
+        http: httpx.AsyncClient | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        on_request: Callable[[str, str, int | None], None] | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.tokens = tokens
+        self.http = http or httpx.AsyncClient(timeout=timeout)
+        self.owns_http = http is None
+        self.limiter = limiter or RateLimiter()
+        self.retry = retry or RetryPolicy()
+        self.on_request = on_request  # (method, path, status or None): for statistics and benchmarks
+        self.stats = collections.Counter[str]()
+
+    async def aclose(self) -> None:
+        if self.owns_http:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> "FortnoxClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- transport ---
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        write: bool = False,
+    ) -> httpx.Response:
+        """Send one request under the rate limit, with retries that never risk a second booking."""
+        url = f"{self.api_url}/{path.lstrip('/')}"
+        content = dumps(body).encode("utf-8") if body is not None else None
+        attempt = 0
+        refreshed = False
+        while True:
+            token = await self.tokens.token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            if content is not None:
+                headers["Content-Type"] = "application/json"
+            await self.limiter.acquire()
+            try:
+                response = await self.http.request(
+                    method, url, params=params, content=content, files=files, headers=headers
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                self._count(method, path, None, "not-sent")
+                error: FortnoxError = NotSent(f"Could not reach Fortnox ({type(exc).__name__}: {exc})")
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                self._count(method, path, None, "no-answer")
+                reason = f"No answer from Fortnox ({type(exc).__name__})"
+                if write:
+                    raise UnknownOutcome(reason) from exc
+                error = Unavailable(reason)
+            else:
+                self._count(method, path, response.status_code, None)
+                if response.status_code < 400:
+                    return response
+                error = _error_from_response(response)
+                if isinstance(error, AuthError) and response.status_code == 401 and not refreshed:
+                    # An expired or revoked access token: nothing was processed. Get a fresh one, once.
+                    await self.tokens.invalidate(token)
+                    refreshed = True
+                    continue
+                if isinstance(error, Unavailable) and write:
+                    raise UnknownOutcome(f"Fortnox answered {response.status_code} ({error.message})",
+                                         status=response.status_code) from error
+                if not error.retryable:
+                    raise error
+            # retryable and certainly not booked twice by sending again
+            attempt += 1
+            if attempt >= self.retry.attempts:
+                raise error
+            if isinstance(error, RateLimited):
+                delay = error.retry_after if error.retry_after is not None else self.retry.rate_limit_delay
+                self.limiter.pause(delay + random.uniform(0, 0.5))
+            else:
+                await asyncio.sleep(self.retry.backoff(attempt))
+
+    def _count(self, method: str, path: str, status: int | None, failure: str | None) -> None:
+        self.stats["requests"] += 1
+        if status == 429:
+            self.stats["429"] += 1
+        if failure:
+            self.stats[failure] += 1
+        if self.on_request:
+            self.on_request(method, path, status)
+
+    async def get(self, path: str, **params: Any) -> Any:
+        response = await self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
+        return loads(response.content)
+
+    async def get_all(self, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a paginated list (500 a page, the most Fortnox allows)."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            data = await self.get(path, limit=spec.MAX_PAGE_LIMIT, page=page, **params)
+            items.extend(data.get(key) or [])
+            meta = data.get("MetaInformation") or {}
+            total_pages = int(meta.get("@TotalPages", 1) or 1)
+            if page >= total_pages:
+                return items
+            page += 1
+
+    async def post(self, path: str, body: Any, **params: Any) -> Any:
+        response = await self.request("POST", path, params=params or None, body=body, write=True)
+        return loads(response.content)
+
+    # --- company and reference data ---
+
+    async def company_information(self) -> dict[str, Any]:
+        return (await self.get("companyinformation"))["CompanyInformation"]
+
+    async def financial_years(self, on: date | None = None) -> list[FinancialYear]:
+        rows = await self.get_all("financialyears", "FinancialYears", date=on.isoformat() if on else None)
+        return [FinancialYear(id=r["Id"], from_date=r["FromDate"], to_date=r["ToDate"]) for r in rows]
+
+    async def locked_until(self) -> date | None:
+        data = await self.get("settings/lockedperiod")
+        end = (data.get("LockedPeriod") or {}).get("EndDate")
+        return date.fromisoformat(end) if end else None
+
+    async def voucher_series(self, financial_year: int | None = None) -> list[VoucherSeries]:
+        rows = await self.get_all("voucherseries", "VoucherSeriesCollection", financialyear=financial_year)
+        return [VoucherSeries(code=r["Code"], description=r.get("Description") or "", manual=bool(r.get("Manual")))
+                for r in rows]
+
+    async def accounts(self, financial_year: int | None = None) -> list[Account]:
+        rows = await self.get_all("accounts", "Accounts", financialyear=financial_year)
+        return [
+            Account(
+                number=int(r["Number"]),
+                description=r.get("Description") or "",
+                active=bool(r.get("Active", True)),
+                vat_code=r.get("VATCode") or "",
+                cost_center_settings=r.get("CostCenterSettings") or "ALLOWED",
+                project_settings=r.get("ProjectSettings") or "ALLOWED",
+            )
+            for r in rows
+        ]
+
+    async def cost_centers(self) -> list[CostCenter]:
+        rows = await self.get_all("costcenters", "CostCenters")
+        return [CostCenter(code=r["Code"], description=r.get("Description") or "", active=bool(r.get("Active", True)))
+                for r in rows]
+
+    async def projects(self) -> list[Project]:
+        rows = await self.get_all("projects", "Projects")
+        return [
+            Project(number=str(r["ProjectNumber"]), description=r.get("Description") or "",
+                    active=(r.get("Status") or "ONGOING") != "COMPLETED")
+            for r in rows
+        ]
+
+    # --- vouchers ---
+
+    async def create_voucher(self, body: dict[str, Any], financial_year: int) -> dict[str, Any]:
+        return (await self.post("vouchers", body, financialyear=financial_year))["Voucher"]
+
+    async def list_vouchers(self, series: str, financial_year: int, from_date: date, to_date: date) -> list[dict[str, Any]]:
+        return await self.get_all(
+            f"vouchers/sublist/{series}", "Vouchers",
+            financialyear=financial_year, fromdate=from_date.isoformat(), todate=to_date.isoformat(),
+        )
+
+    async def get_voucher(self, series: str, number: int, financial_year: int) -> dict[str, Any]:
+        return (await self.get(f"vouchers/{series}/{number}", financialyear=financial_year))["Voucher"]
+
+    # --- files ---
+
+    async def upload(self, filename: str, data: bytes, content_type: str,
+                     folder: str = spec.VOUCHER_INBOX_FOLDER) -> dict[str, Any]:
+        response = await self.request(
+            "POST", "inbox", params={"path": folder}, files={"file": (filename, data, content_type)}, write=True
+        )
+        return loads(response.content)["File"]
+
+    async def inbox_files(self, folder: str = spec.VOUCHER_INBOX_FOLDER) -> list[dict[str, Any]]:
+        data = await self.get("inbox", path=folder)
+        return list((data.get("Folder") or {}).get("Files") or [])
+
+    async def connect_file(self, file_id: str, series: str, number: int, financial_year: int) -> dict[str, Any]:
+        body = {"VoucherFileConnection": {"FileId": file_id, "VoucherNumber": str(number), "VoucherSeries": series}}
+        return (await self.post("voucherfileconnections", body, financialyear=financial_year))["VoucherFileConnection"]
+
+    async def file_connections(self, financial_year: int) -> list[dict[str, Any]]:
+        return await self.get_all("voucherfileconnections", "VoucherFileConnections", financialyear=financial_year)
+
