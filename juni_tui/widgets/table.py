@@ -71,17 +71,7 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("enter", "activate", "Details", show=False),
     ]
 
-    class CursorMoved(Message):
-        def __init__(self, table: "VirtualTable", row_id: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.row_id = row_id
-
-        @property
-        def control(self) -> "VirtualTable":
-            return self.table
-
-    class SelectionChanged(Message):
+    class TableMessage(Message):
         def __init__(self, table: "VirtualTable") -> None:
             super().__init__()
             self.table = table
@@ -90,15 +80,18 @@ class VirtualTable(ScrollView, can_focus=True):
         def control(self) -> "VirtualTable":
             return self.table
 
-    class Activated(Message):
-        def __init__(self, table: "VirtualTable", row_id: str) -> None:
-            super().__init__()
-            self.table = table
+    class CursorMoved(TableMessage):
+        def __init__(self, table: "VirtualTable", row_id: str | None) -> None:
+            super().__init__(table)
             self.row_id = row_id
 
-        @property
-        def control(self) -> "VirtualTable":
-            return self.table
+    class SelectionChanged(TableMessage):
+        pass
+
+    class Activated(TableMessage):
+        def __init__(self, table: "VirtualTable", row_id: str) -> None:
+            super().__init__(table)
+            self.row_id = row_id
 
     def __init__(
         self,
