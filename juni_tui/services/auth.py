@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import filelock
 import httpx
@@ -319,3 +319,91 @@ def make_client(home: Home, settings: FortnoxSettings, *, env: dict[str, str] | 
     client = FortnoxClient(conn.api_url, token_provider(conn, http, home), http=http)
     client.owns_http = owned
     return client
+
+
+# --- getting the code back: a loopback redirect, or pasted by the user (SSH) -----------------------------------
+
+
+class StateMismatch(AuthError):
+    pass
+
+
+def code_from_pasted(text: str, expected_state: str) -> str:
+    """The user pastes either the whole address the browser ended on, or just the code."""
+    text = text.strip()
+    if "://" in text or text.startswith("?") or "code=" in text:
+        query = parse_qs(urlparse(text).query if "://" in text else text.lstrip("?"))
+        if "error" in query:
+            raise AuthError(f"Fortnox did not grant access: {query.get('error_description', query['error'])[0]}")
+        if query.get("state", [None])[0] != expected_state:
+            raise StateMismatch("That address belongs to another login attempt (the state does not match); "
+                                "start `juni-tui connect` again.")
+        code = query.get("code", [""])[0]
+        if not code:
+            raise AuthError("That address has no code in it.")
+        return code
+    if not text:
+        raise AuthError("Nothing was pasted.")
+    return text
+
+
+def is_loopback(redirect_uri: str) -> bool:
+    host = urlparse(redirect_uri).hostname or ""
+    return host in {"localhost", "127.0.0.1", "::1"}
+
+
+async def wait_for_redirect(redirect_uri: str, expected_state: str, timeout: float = 600) -> str:
+    """Listen on the redirect URI's loopback port for Fortnox's redirect and return the code.
+
+    Raises OSError if the port cannot be opened (then the user pastes the code instead)."""
+    parsed = urlparse(redirect_uri)
+    result: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = (await asyncio.wait_for(reader.readline(), 10)).decode("latin-1")
+            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                pass
+            target = request_line.split(" ")[1] if request_line.count(" ") >= 2 else "/"
+            try:
+                code = code_from_pasted("http://localhost" + target, expected_state)
+                page, status = "juni-tui is connected to Fortnox. You can close this tab.", "200 OK"
+                if not result.done():
+                    result.set_result(code)
+            except AuthError as exc:
+                page, status = f"juni-tui could not connect: {exc}", "400 Bad Request"
+            body = page.encode("utf-8")
+            writer.write(f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+            await writer.drain()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, host=parsed.hostname, port=parsed.port or 80)
+    try:
+        return await asyncio.wait_for(result, timeout)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def connection_status(client: FortnoxClient, tokens: Any) -> dict[str, Any]:
+    """What `juni-tui connect --status` shows: company, org number, scopes, token expiry. No secrets."""
+    info = await client.company_information()
+    status: dict[str, Any] = {
+        "company": info.get("CompanyName"),
+        "org_number": info.get("OrganizationNumber"),
+        "tenant_id": info.get("DatabaseNumber"),
+        "api_url": client.api_url,
+    }
+    current = getattr(tokens, "_tokens", None)
+    if isinstance(tokens, RefreshingTokens):
+        current = tokens._tokens or tokens._read()
+        status["mode"] = "authorization (refresh token)"
+        status["refresh_expires_at"] = current.refresh_expires_at if current else None
+        status["warning"] = tokens.expiry_warning()
+    else:
+        status["mode"] = "service account"
+    status["scope"] = current.scope if current else ""
+    status["access_expires_at"] = current.access_expires_at if current else None
+    return status

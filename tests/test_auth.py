@@ -1,0 +1,68 @@
+"""The connection's local parts: pasted codes, the loopback redirect, secret files."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+import httpx
+import pytest
+
+from juni_tui.models import FortnoxSettings
+from juni_tui.services import auth
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_pasted_redirect_address_gives_its_code_when_the_state_matches():
+    url = "http://localhost:8719/callback?code=abc123&state=s1"
+    assert auth.code_from_pasted(url, "s1") == "abc123"
+    assert auth.code_from_pasted("  abc123 \n", "s1") == "abc123"
+
+
+def test_a_pasted_address_from_another_login_attempt_is_refused():
+    with pytest.raises(auth.StateMismatch):
+        auth.code_from_pasted("http://localhost:8719/callback?code=abc&state=other", "s1")
+
+
+def test_a_refused_consent_is_reported_in_words():
+    with pytest.raises(auth.AuthError, match="did not grant access"):
+        auth.code_from_pasted("http://localhost:8719/callback?error=access_denied&state=s1", "s1")
+
+
+async def test_the_loopback_redirect_brings_the_code_back():
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
+    waiting = asyncio.ensure_future(auth.wait_for_redirect(redirect, "s1", timeout=5))
+    await asyncio.sleep(0.1)
+    async with httpx.AsyncClient() as http:
+        wrong = await http.get(redirect, params={"code": "x", "state": "forged"})
+        right = await http.get(redirect, params={"code": "the-code", "state": "s1"})
+    assert wrong.status_code == 400 and right.status_code == 200
+    assert await waiting == "the-code"
+
+
+def test_secret_files_are_private_and_tightened_if_loosened(tmp_path):
+    path = tmp_path / "secret.json"
+    auth.write_secret(path, {"client_secret": "s3cret"})
+    assert path.stat().st_mode & 0o777 == 0o600
+    os.chmod(path, 0o644)
+    assert auth.read_secret(path) == {"client_secret": "s3cret"}
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_environment_configures_a_service_account(home):
+    env = {auth.ENV_CLIENT_ID: "id", auth.ENV_CLIENT_SECRET: "secret", auth.ENV_TENANT_ID: "42",
+           auth.ENV_API_URL: "http://127.0.0.1:1/3"}
+    conn = auth.resolve_connection(home, FortnoxSettings(), env)
+    assert (conn.mode, conn.tenant_id, conn.api_url) == ("service", "42", "http://127.0.0.1:1/3")
+    assert "secret" not in repr(conn)
+
+
+def test_without_any_connection_the_user_is_told_how_to_connect(home):
+    with pytest.raises(auth.NotConnected, match="juni-tui connect"):
+        auth.resolve_connection(home, FortnoxSettings(), {})
