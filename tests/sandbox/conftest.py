@@ -41,6 +41,6 @@ def shared_server() -> Iterator[SandboxServer]:
 def sandbox(shared_server: SandboxServer) -> Iterator[Sandbox]:
     """The default sandbox, back in its seeded state."""
     sandbox = Sandbox(shared_server)
-    assert sandbox.admin.post("/reset").status_code == 200
+    sandbox.reset()
     yield sandbox
     sandbox.close()

@@ -38,7 +38,7 @@ def test_token_with_credentials_in_the_body_instead_of_basic_auth_is_rejected(sa
 
 
 def test_token_with_json_body_is_rejected(sandbox: Sandbox) -> None:
-    response = httpx.post(f"{sandbox.server.auth_url}/token", json=CC, auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+    response = sandbox.http.post("/oauth-v1/token", json=CC, auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
                           headers=TENANT)
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
 
@@ -178,7 +178,7 @@ def test_refresh_token_of_another_client_is_rejected(sandbox: Sandbox) -> None:
 
 # --- revoke -------------------------------------------------------------------------------------------------
 def revoke(sandbox: Sandbox, token: str, auth: tuple[str, str] | None = (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)):
-    return httpx.post(f"{sandbox.server.auth_url}/revoke", auth=auth,
+    return sandbox.http.post("/oauth-v1/revoke", auth=auth,
                       data={"token_type_hint": "refresh_token", "token": token})
 
 
@@ -208,7 +208,7 @@ def test_api_call_with_unknown_token_is_rejected(sandbox: Sandbox) -> None:
 
 
 def test_legacy_access_token_headers_are_not_accepted(sandbox: Sandbox) -> None:
-    response = httpx.get(f"{sandbox.server.api_url}/accounts",
+    response = sandbox.http.get("/3/accounts",
                          headers={"Access-Token": sandbox.client_credentials(), "Client-Secret": DEMO_CLIENT_SECRET})
     assert_error(response, 401, spec.MISSING_CREDENTIALS_CODE)
 

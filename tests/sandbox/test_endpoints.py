@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sandbox_helpers import Sandbox, assert_error
 
@@ -146,4 +145,4 @@ def test_unknown_api_route_is_no_such_route(sandbox: Sandbox) -> None:
 
 
 def test_unknown_path_outside_the_api_is_no_such_route(sandbox: Sandbox) -> None:
-    assert_error(httpx.get(sandbox.server.base_url + "/4/vouchers"), 404, spec.NO_SUCH_ROUTE_CODE)
+    assert_error(sandbox.http.get("/4/vouchers"), 404, spec.NO_SUCH_ROUTE_CODE)
