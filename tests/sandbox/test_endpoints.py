@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sandbox_helpers import Sandbox, assert_error
 
 from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.sandbox import create_app
 
 REQUIRED_ACCOUNTS = [
     1910, 1930, 1940, 2440, 2610, 2611, 2614, 2615, 2617, 2620, 2630, 2640, 2641, 2645, 2647, 2650, 2890, 2893, 3001,
@@ -146,3 +148,19 @@ def test_unknown_api_route_is_no_such_route(sandbox: Sandbox) -> None:
 
 def test_unknown_path_outside_the_api_is_no_such_route(sandbox: Sandbox) -> None:
     assert_error(sandbox.http.get("/4/vouchers"), 404, spec.NO_SUCH_ROUTE_CODE)
+
+
+def test_accept_header_that_excludes_json_is_rejected(sandbox: Sandbox) -> None:
+    response = sandbox.api.get("/accounts", headers={"Accept": "application/xml"})
+    assert_error(response, 400, spec.INVALID_ACCEPT_CODE)
+    assert sandbox.api.get("/accounts", headers={"Accept": "application/json"}).status_code == 200
+
+
+async def test_admin_path_refuses_clients_that_are_not_loopback() -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        assert (await client.get("/_sandbox/state")).status_code == 403
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        assert (await client.get("/_sandbox/state")).status_code == 200

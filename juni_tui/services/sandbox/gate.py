@@ -56,6 +56,14 @@ def server_error(status: int) -> Response:
     return JSONResponse({"message": "Service Unavailable"}, status_code=status)
 
 
+def _accepts_json(accept: str | None, path: str) -> bool:
+    """Fortnox answers JSON (or XML, which the sandbox does not do); file downloads answer the file's type."""
+    if not accept or path.startswith("/3/inbox/"):
+        return True
+    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return bool(types & {"application/json", "application/*", "*/*"})
+
+
 class ApiGate:
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
@@ -78,13 +86,16 @@ class ApiGate:
 
     async def _before(self, scope: Scope, path: str) -> Response | None:
         sandbox = self.sandbox
+        request = Request(scope)
         try:
-            token = sandbox.auth.authenticate(Request(scope).headers.get("authorization"))
+            token = sandbox.auth.authenticate(request.headers.get("authorization"))
         except FortnoxError as exc:
             return error_information(exc.status, exc.code, exc.message)
         retry_after = sandbox.limiter.admit(token.rate_key)
         if retry_after is not None:
             return too_many_requests(retry_after if sandbox.config.send_retry_after else None)
+        if not _accepts_json(request.headers.get("accept"), path):
+            return error_information(400, spec.INVALID_ACCEPT_CODE, "Ogiltig svarstyp (Accept), använd application/json")
         scope.setdefault("state", {})["token"] = token
         delay = sandbox.faults.latency(path)
         if delay:
