@@ -181,6 +181,7 @@ class Auth:
             else:
                 raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant_type: {grant_type!r}")
         except OAuthError as exc:
+            self.state.commit()  # a code is used up even by a failed exchange
             return exc.response
         self.state.commit()
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
