@@ -21,7 +21,7 @@ Tiers:
    date window…).
 
 Transactions are indexed by amount (and by original amount per currency), so a receipt costs a dictionary lookup,
-not a pass over every transaction.
+not a pass over every transaction; near amounts are found per day of the window by bisection.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -84,6 +84,7 @@ def merchant_tokens(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=200_000)
 def _same_token(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -161,6 +162,38 @@ def needs_receipt(doc: dict[str, Any]) -> bool:
     )
 
 
+class AmountFilter:
+    """Is an amount exactly or nearly one of the receipts' amounts? A cheap test that spares building the matcher's
+    view of transactions no receipt can match (most of them, when a few receipts meet 50 000 transactions)."""
+
+    def __init__(self, amounts: Iterable[Decimal | None]) -> None:
+        spans = sorted(
+            (abs(a) - max(abs(a) * NEAR_SHARE, NEAR_MIN), abs(a) + max(abs(a) * NEAR_SHARE, NEAR_MIN))
+            for a in amounts
+            if a is not None
+        )
+        self._lows: list[Decimal] = []
+        self._highs: list[Decimal] = []
+        for low, high in spans:  # merged, so that one bisection answers
+            if self._highs and low <= self._highs[-1]:
+                self._highs[-1] = max(self._highs[-1], high)
+            else:
+                self._lows.append(low)
+                self._highs.append(high)
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, Decimal):
+            return False
+        value = abs(value)
+        i = bisect_right(self._lows, value) - 1
+        return i >= 0 and value <= self._highs[i]
+
+    def wants(self, doc: dict[str, Any]) -> bool:
+        """For a raw transaction document: its amount or its original amount."""
+        original = doc.get("original_amount")
+        return Decimal(doc["amount"]) in self or (original is not None and Decimal(original) in self)
+
+
 # --- Decisions ------------------------------------------------------------------------------------------------
 
 
@@ -206,10 +239,12 @@ class MatchIndex:
         self._ids: set[str] = set()
         self._exact: dict[tuple[str, Decimal], list[OpenTx]] = defaultdict(list)
         self._any: dict[Decimal, list[OpenTx]] = defaultdict(list)
-        self._sorted: dict[str, list[Decimal]] | None = None
+        self._all: list[OpenTx] = []
+        self._days: dict[tuple[str, date], tuple[list[Decimal], list[OpenTx]]] | None = None
         self._taken: set[str] = set()
         for tx in transactions:
             self._ids.add(tx.id)
+            self._all.append(tx)
             self._exact["SEK", tx.key].append(tx)
             self._any[tx.key].append(tx)
             if tx.original_key is not None and tx.original_currency not in (None, "SEK"):
@@ -237,26 +272,48 @@ class MatchIndex:
         found = self._any.get(amount, ()) if currency is None else self._exact.get((currency, amount), ())
         return [tx for tx in found if tx.id not in self._taken]
 
-    def _near(self, amount: Decimal, currency: str | None) -> list[OpenTx]:
-        if self._sorted is None:
-            groups: dict[str, set[Decimal]] = defaultdict(set)
-            for cur, key in self._exact:
-                groups[cur].add(key)
-            groups["*"] = set(self._any)
-            self._sorted = {cur: sorted(keys) for cur, keys in groups.items()}
-        keys = self._sorted.get(currency or "*", [])
+    def _near(self, amount: Decimal, currency: str | None, day: date | None) -> list[OpenTx]:
+        """Transactions in the date window whose amount is near (not equal to) ``amount``: per day of the
+        window, a bisection in that day's amounts. Near is only ever suggested with a known date."""
+        if day is None:
+            return []
+        if self._days is None:
+            self._days = self._index_days()
         tolerance = max(abs(amount) * NEAR_SHARE, NEAR_MIN)
-        lo, hi = bisect_left(keys, amount - tolerance), bisect_right(keys, amount + tolerance)
-        out: list[OpenTx] = []
-        for key in keys[lo:hi]:
-            if key != amount and (key > 0) == (amount > 0):
-                out.extend(self._lookup(key, currency))
+        low, high = amount - tolerance, amount + tolerance
+        out: dict[str, OpenTx] = {}
+        for offset in range(self.window[0], self.window[1] + 1):
+            bucket = self._days.get((currency or "*", day + timedelta(days=offset)))
+            if bucket is None:
+                continue
+            keys, txs = bucket
+            for i in range(bisect_left(keys, low), bisect_right(keys, high)):
+                if keys[i] != amount and (keys[i] > 0) == (amount > 0) and txs[i].id not in self._taken:
+                    out.setdefault(txs[i].id, txs[i])
+        return list(out.values())
+
+    def _index_days(self) -> dict[tuple[str, date], tuple[list[Decimal], list[OpenTx]]]:
+        groups: dict[tuple[str, date], list[tuple[Decimal, OpenTx]]] = defaultdict(list)
+        for tx in self._all:
+            groups["SEK", tx.date].append((tx.key, tx))
+            groups["*", tx.date].append((tx.key, tx))
+            if tx.original_key is not None and tx.original_currency not in (None, "SEK"):
+                groups[tx.original_currency, tx.date].append((tx.original_key, tx))
+                if tx.original_key != tx.key:
+                    groups["*", tx.date].append((tx.original_key, tx))
+        out = {}
+        for group, items in groups.items():
+            items.sort(key=lambda item: item[0])
+            out[group] = ([key for key, _ in items], [tx for _, tx in items])
         return out
 
     def _fit(self, tx: OpenTx, facts: ReceiptFacts) -> _Fit:
         days = (tx.date - facts.date).days if facts.date is not None else None
-        similarity = merchant_similarity(facts.merchant, tx.merchant) if facts.merchant else None
         in_window = days is not None and self.window[0] <= days <= self.window[1]
+        # names are compared only where the date leaves the transaction in the running: the costly part
+        similarity = (
+            merchant_similarity(facts.merchant, tx.merchant) if facts.merchant and (in_window or days is None) else None
+        )
         return _Fit(tx, days, similarity, in_window)
 
     # --- the decision ---
@@ -279,7 +336,7 @@ class MatchIndex:
         near = sorted(
             (
                 fit
-                for fit in (self._fit(tx, facts) for tx in self._near(facts.amount, currency) if tx.id not in rejected)
+                for fit in (self._fit(tx, facts) for tx in self._near(facts.amount, currency, facts.date) if tx.id not in rejected)
                 if fit.in_window and fit.merchant_fits
             ),
             key=lambda f: (abs(self._amount_of(f.tx, currency) - facts.amount), f.rank),

@@ -298,9 +298,12 @@ def date_in_text(text: str) -> date | None:
 # --- Merchant -------------------------------------------------------------------------------------------------
 
 _FROM_RE = re.compile(r"\b(?:receipt|kvitto|invoice|faktura)\s+(?:from|från)\s+(?P<name>[^\n]{2,60})", re.I)
+_DOCUMENT_WORD = re.compile(
+    r"^\s*(kvitto|receipt|kreditnota|kreditfaktura|credit note|faktura|invoice|orderbekräftelse)\b[\s:#-]*", re.I
+)
 _NOT_MERCHANT = re.compile(
-    r"^\s*(kvitto|receipt|faktura|invoice|kreditnota|order|datum|date|tel|telefon|phone|org|sida|page|www\.|http|"
-    r"moms|vat|total|summa|kassa|kvittonummer|ref)\b|@|^\s*\d",
+    r"^\s*(order|datum|date|tel|telefon|phone|org|sida|page|www\.|http|moms|vat|total|summa|kassa|kvittonummer|"
+    r"ref|kortbetalning|kort|card|tack|thank)\b|@|^\s*\d",
     re.I,
 )
 
@@ -316,7 +319,8 @@ def merchant_in_text(text: str) -> str | None:
     if m:
         return _clean_name(m.group("name"))
     for line in [ln for ln in text.splitlines() if ln.strip()][:8]:
-        if _NOT_MERCHANT.search(line) or find_dates(line):
+        line = _DOCUMENT_WORD.sub("", line)  # "Kreditnota Clas Ohlson" names Clas Ohlson
+        if not line.strip() or _NOT_MERCHANT.search(line) or find_dates(line):
             continue
         if any(a.money_like for a in find_amounts(line)):
             continue
@@ -329,7 +333,8 @@ def merchant_in_text(text: str) -> str | None:
 # --- File names -----------------------------------------------------------------------------------------------
 
 _NAME_NOISE = frozenset(
-    """kvitto kvittot kvitton receipt receipts faktura invoice invoices order orderbekräftelse betalning payment
+    """kvitto kvittot kvitton receipt receipts faktura invoice invoices kreditnota kreditfaktura credit note
+    order orderbekräftelse betalning payment
     scan scanned img image dsc photo foto bild skärmbild screenshot pdf jpg jpeg png tif tiff kopia copy
     from från for för the och and of av till to nr no sek kr usd eur gbp nok dkk chf""".split()
 )

@@ -54,6 +54,7 @@ from juni_tui.services.receipt_files import (
 )
 from juni_tui.services.receipt_match import (
     DEFAULT_WINDOW,
+    AmountFilter,
     MatchIndex,
     OpenTx,
     money_text,
@@ -638,15 +639,21 @@ def facts_of(receipt: Receipt) -> ReceiptFacts:
                         merchant=receipt.merchant)
 
 
-def _open_index(batch: _Batch, window: tuple[int, int]) -> MatchIndex:
+def _open_index(batch: _Batch, receipts: list[Receipt], window: tuple[int, int]) -> MatchIndex:
+    """The transactions waiting for a receipt whose amount one of ``receipts`` could match."""
     store = batch.store
+    amounts = AmountFilter(r.amount for r in receipts if not r.attached)
     docs = (store.transactions.raw(tx_id) for tx_id in store.ids(Status.PREPARE, Status.READY) if tx_id not in batch.txs)
-    return MatchIndex((OpenTx.from_doc(doc) for doc in docs if doc is not None and needs_receipt(doc)), window=window)
+    return MatchIndex(
+        (OpenTx.from_doc(doc) for doc in docs if doc is not None and needs_receipt(doc) and amounts.wants(doc)),
+        window=window,
+    )
 
 
 def _match(batch: _Batch, receipts: Iterable[Receipt], window: tuple[int, int]) -> MatchReport:
     """Sort receipts into tiers and attach the AUTO ones, all inside ``batch``."""
-    index = _open_index(batch, window)
+    receipts = list(receipts)
+    index = _open_index(batch, receipts, window)
     report = MatchReport()
     taken: set[str] = set()
     decided: list[Receipt] = []
