@@ -164,3 +164,8 @@ async def test_admin_path_refuses_clients_that_are_not_loopback() -> None:
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
         assert (await client.get("/_sandbox/state")).status_code == 200
+
+
+def test_trailing_slash_is_accepted_as_in_fortnox_docs(sandbox: Sandbox) -> None:
+    response = sandbox.api.get("/settings/lockedperiod/")
+    assert response.status_code == 200 and response.json()["LockedPeriod"]["EndDate"] == "2025-06-30"

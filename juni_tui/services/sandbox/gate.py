@@ -77,6 +77,9 @@ class ApiGate:
                 return await JSONResponse({"error": "admin path is loopback only"}, 403)(scope, receive, send)
         if scope["type"] != "http" or not (path.startswith(API_PREFIX) or path == "/3"):
             return await self.app(scope, receive, send)
+        if path.endswith("/") and path != API_PREFIX:  # /3/settings/lockedperiod/ as in Fortnox's docs
+            path = path.rstrip("/")
+            scope = dict(scope, path=path, raw_path=path.encode())
         response = await self._before(scope, path)
         if response is not None:
             return await response(scope, receive, send)
