@@ -1,0 +1,48 @@
+"""``juni-tui sie export``: a SIE 4 file of the ready and exported transactions in a date range."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from juni_tui.commands._common import fail, friendly, open_store
+from juni_tui.services import sie
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sie", help="SIE 4 files for other accounting systems and backups")
+    commands = parser.add_subparsers(dest="sie_command", metavar="COMMAND", required=True)
+    export = commands.add_parser(
+        "export",
+        help="write a SIE 4 file of the ready and exported transactions dated in a range",
+        description="Write a SIE 4 file (PC8/CP437) of the ready and exported transactions dated FROM..TO. "
+        "Exported ones carry their Fortnox series and number; ready ones the series given (or the default) and no "
+        "number.",
+    )
+    export.add_argument("--from", dest="date_from", type=_day, required=True, metavar="DATE",
+                        help="first transaction date, YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", type=_day, required=True, metavar="DATE",
+                        help="last transaction date, YYYY-MM-DD")
+    export.add_argument("--series", metavar="CODE", help="voucher series for ready transactions "
+                        f"(default: the settings' default series, else {sie.DEFAULT_SERIES})")
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.set_defaults(func=run_export)
+
+
+@friendly
+def run_export(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        try:
+            result = sie.export_sie(store, args.date_from, args.date_to, args.file, series=args.series)
+        except sie.SieError as exc:
+            return fail(str(exc))
+    print(result.summary)
+    return 0

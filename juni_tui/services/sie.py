@@ -1,0 +1,347 @@
+"""SIE 4 export: the vouchers of ready and exported transactions, as a file other accounting systems read.
+
+For companies on another accounting system, and as a backup. The file follows SIE filformat version 4
+(reference ``peers-and-bookkeeping.md`` §5): ``#FORMAT PC8`` (code page 437), CRLF line endings, the
+identification posts, the accounts and dimension objects used, then one ``#VER`` per transaction with its
+``#TRANS`` rows (debit positive, credit negative). Dimension 1 is the cost center and 6 the project.
+
+Exported transactions are written exactly as they were sent to Fortnox (their stored voucher body), with
+Fortnox's series and number; ready ones are built now (``bookkeeping.build_voucher``) and carry an empty
+voucher number, which the importing system assigns.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import juni_tui
+from juni_tui.models import FinancialYear, Status, Transaction
+from juni_tui.money import ORE, ZERO
+from juni_tui.services import bookkeeping
+from juni_tui.services.files import atomic_write
+from juni_tui.services.store import Store, os_user
+
+ENCODING = "cp437"  # what "#FORMAT PC8" means
+NEWLINE = "\r\n"
+COST_CENTER_DIMENSION = 1
+PROJECT_DIMENSION = 6
+DIMENSION_NAMES = {COST_CENTER_DIMENSION: "Kostnadsställe", PROJECT_DIMENSION: "Projekt"}
+DEFAULT_SERIES = "A"  # Fortnox's manual series, for ready transactions when no series is given or set
+
+#: Names for the accounts juni-tui books itself, for when the company's chart is not in the store yet (BAS).
+BAS_NAMES = {
+    1930: "Företagskonto/checkkonto/affärskonto",
+    2640: "Ingående moms",
+    2645: "Beräknad ingående moms på förvärv från utlandet",
+    2614: "Beräknad utgående moms på tjänsteförvärv från utlandet, 25 %",
+    2615: "Beräknad utgående moms på varuförvärv från annat EU-land, 25 %",
+    2890: "Övriga kortfristiga skulder",
+    4515: "Inköp av varor från annat EU-land, 25 %",
+    4531: "Import tjänster från land utanför EU, 25 % moms",
+    4535: "Inköp av tjänster från annat EU-land, 25 %",
+    4598: "Justering, omvänd moms",
+}
+
+# Characters outside code page 437 that have a plain equivalent.
+_CP437_REPLACEMENTS = {
+    "–": "-", "—": "-", "’": "'", "‘": "'", "´": "'", "`": "'", "“": '"', "”": '"', "„": '"', "€": "EUR",
+    "…": "...", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "™": "TM", "©": "(c)", "®": "(R)", "×": "x",
+    "‰": "o/oo", "¤": "$",
+}
+
+
+class SieError(ValueError):
+    """A SIE export that cannot be written, worded for the user."""
+
+
+# --- the data in a SIE file -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SieTrans:
+    account: int
+    amount: Decimal  # debit positive, credit negative
+    text: str = ""
+    cost_center: str | None = None
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class SieVoucher:
+    series: str
+    number: int | None  # None: not numbered yet (a ready transaction); the importing system numbers it
+    date: date
+    text: str
+    regdate: date
+    rows: tuple[SieTrans, ...]
+    tx_id: str = ""
+
+    @property
+    def balance(self) -> Decimal:
+        return sum((r.amount for r in self.rows), ZERO)
+
+
+@dataclass(frozen=True)
+class SieHeader:
+    company_name: str
+    org_number: str | None
+    generated: date
+    user: str
+    years: tuple[FinancialYear, ...] = ()  # the financial years the file covers, any order
+    program_version: str = juni_tui.__version__
+
+
+@dataclass
+class SieExport:
+    """What an export wrote."""
+
+    path: Path
+    vouchers: int = 0
+    exported: int = 0
+    ready: int = 0
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def summary(self) -> str:
+        noun = "voucher" if self.vouchers == 1 else "vouchers"
+        return (f"Wrote {self.vouchers} {noun} ({self.exported} exported, {self.ready} ready) "
+                f"for {self.date_from} to {self.date_to} to {self.path}")
+
+
+# --- writing --------------------------------------------------------------------------------------------------
+
+
+def _cp437(text: str) -> str:
+    """``text`` with only characters code page 437 has: replace what has a plain equivalent, drop accents
+    that CP437 lacks, and turn control characters and anything else into a space or ``?``."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch < " " or ch == "\x7f":
+            out.append(" ")
+            continue
+        try:
+            ch.encode(ENCODING)
+        except UnicodeEncodeError:
+            pass
+        else:
+            out.append(ch)
+            continue
+        if ch in _CP437_REPLACEMENTS:
+            out.append(_CP437_REPLACEMENTS[ch])
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        try:
+            base.encode(ENCODING)
+        except UnicodeEncodeError:
+            base = ""
+        out.append(base or "?")
+    return "".join(out)
+
+
+def quote(text: str) -> str:
+    """A SIE text field: in double quotes, with quotes and backslashes escaped by a backslash."""
+    cleaned = _cp437(text).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{cleaned}"'
+
+
+def _day(value: date) -> str:
+    return value.strftime("%Y%m%d")
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value.quantize(ORE):.2f}"
+
+
+def _objects(row: SieTrans) -> str:
+    parts = []
+    if row.cost_center:
+        parts.append(f"{COST_CENTER_DIMENSION} {quote(row.cost_center)}")
+    if row.project:
+        parts.append(f"{PROJECT_DIMENSION} {quote(row.project)}")
+    return "{" + " ".join(parts) + "}"
+
+
+def _years(years: Iterable[FinancialYear]) -> list[str]:
+    """``#RAR`` lines: 0 for the latest year, -1 for the one before, and so on (SIE's relative year numbers)."""
+    ordered = sorted(years, key=lambda fy: fy.from_date, reverse=True)
+    return [f"#RAR {-i} {_day(fy.from_date)} {_day(fy.to_date)}" for i, fy in enumerate(ordered)]
+
+
+def render(header: SieHeader, vouchers: Sequence[SieVoucher], account_names: Mapping[int, str],
+           object_names: Mapping[tuple[int, str], str] | None = None) -> bytes:
+    """The SIE 4 file for ``vouchers``, encoded CP437 with CRLF line endings.
+
+    ``account_names`` names the accounts (a missing one falls back to BAS, then to ``Konto NNNN``);
+    ``object_names`` names dimension objects by (dimension, code).
+    """
+    object_names = object_names or {}
+    lines = [
+        "#FLAGGA 0",
+        f"#PROGRAM {quote('juni-tui')} {header.program_version}",
+        "#FORMAT PC8",
+        f"#GEN {_day(header.generated)} {quote(header.user)}",
+        "#SIETYP 4",
+    ]
+    if header.org_number:
+        org = header.org_number.strip()
+        lines.append(f"#ORGNR {org if org.replace('-', '').isalnum() else quote(org)}")
+    lines.append(f"#FNAMN {quote(header.company_name)}")
+    lines += _years(header.years)
+
+    accounts = sorted({row.account for v in vouchers for row in v.rows})
+    for number in accounts:
+        name = account_names.get(number) or BAS_NAMES.get(number) or f"Konto {number}"
+        lines.append(f"#KONTO {number} {quote(name)}")
+    for dimension, name in DIMENSION_NAMES.items():
+        lines.append(f"#DIM {dimension} {quote(name)}")
+    used: set[tuple[int, str]] = set()
+    for v in vouchers:
+        for row in v.rows:
+            if row.cost_center:
+                used.add((COST_CENTER_DIMENSION, row.cost_center))
+            if row.project:
+                used.add((PROJECT_DIMENSION, row.project))
+    for dimension, code in sorted(used):
+        name = object_names.get((dimension, code)) or code
+        lines.append(f"#OBJEKT {dimension} {quote(code)} {quote(name)}")
+
+    for v in vouchers:
+        number = str(v.number) if v.number is not None else '""'
+        lines.append("")
+        lines.append(f"#VER {quote(v.series)} {number} {_day(v.date)} {quote(v.text)} {_day(v.regdate)}")
+        lines.append("{")
+        for row in v.rows:
+            lines.append(f"   #TRANS {row.account} {_objects(row)} {_amount(row.amount)} {_day(v.date)} "
+                         f"{quote(row.text)}")
+        lines.append("}")
+    return (NEWLINE.join(lines) + NEWLINE).encode(ENCODING)
+
+
+# --- from transactions ----------------------------------------------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal:
+    if value in (None, ""):
+        return ZERO
+    return Decimal(str(value)).quantize(ORE)
+
+
+def voucher_from_body(body: Mapping[str, Any], *, number: int | None, regdate: date, tx_id: str = "") -> SieVoucher:
+    """A SIE voucher from a Fortnox ``{"Voucher": ...}`` body: the rows exactly as they were (or would be) sent."""
+    voucher = body["Voucher"]
+    rows = []
+    for row in voucher["VoucherRows"]:
+        text = " – ".join(str(row[k]) for k in ("Description", "TransactionInformation") if row.get(k))
+        rows.append(SieTrans(
+            account=int(row["Account"]),
+            amount=_decimal(row.get("Debit")) - _decimal(row.get("Credit")),
+            text=text,
+            cost_center=row.get("CostCenter") or None,
+            project=row.get("Project") or None,
+        ))
+    return SieVoucher(
+        series=str(voucher["VoucherSeries"]),
+        number=number,
+        date=date.fromisoformat(str(voucher["TransactionDate"])),
+        text=str(voucher.get("Description") or ""),
+        regdate=regdate,
+        rows=tuple(rows),
+        tx_id=tx_id,
+    )
+
+
+def _local_date(moment: datetime | None, fallback: date) -> date:
+    return moment.astimezone().date() if moment is not None else fallback
+
+
+def exported_voucher(tx: Transaction, store: Store, today: date) -> SieVoucher:
+    """An exported transaction's voucher as it was sent, with Fortnox's series and number."""
+    assert tx.export is not None
+    body = tx.export.voucher_body
+    if body is None:  # exported before bodies were kept: rebuild it (the rows depend only on the transaction)
+        body = bookkeeping.build_voucher(tx, store.settings, tx.export.series).to_fortnox()
+    moment = tx.export.exported_at or tx.export.voucher_intent_at
+    return voucher_from_body(body, number=tx.export.voucher_number, regdate=_local_date(moment, today), tx_id=tx.id)
+
+
+def _exported_in(store: Store, date_from: date, date_to: date) -> Iterator[Transaction]:
+    # The history index holds every exported transaction's date: only the archive months in range are read.
+    for entry in store.history_index.values():
+        if date_from <= entry.date <= date_to:
+            tx = store.history.get(entry.id)
+            if tx is not None:
+                yield tx
+
+
+def collect(store: Store, date_from: date, date_to: date, series: str | None = None,
+            today: date | None = None) -> tuple[list[SieVoucher], list[str]]:
+    """The vouchers of exported and ready transactions dated ``date_from``..``date_to``, in date order; and the
+    ready transactions that cannot be booked, each with the reason."""
+    today = today or date.today()
+    series = series or store.settings.default_series or DEFAULT_SERIES
+    vouchers: list[tuple[tuple, SieVoucher]] = []
+    for tx in _exported_in(store, date_from, date_to):
+        v = exported_voucher(tx, store, today)
+        vouchers.append(((v.date, 0, v.series, v.number or 0, tx.id), v))
+    problems: list[str] = []
+    for tx_id in store.ids(Status.READY):
+        tx = store.transactions[tx_id]
+        if not date_from <= tx.date <= date_to:
+            continue
+        try:
+            body = bookkeeping.build_voucher(tx, store.settings, series).to_fortnox()
+        except bookkeeping.BookkeepingError as exc:
+            problems.append(str(exc))
+            continue
+        v = voucher_from_body(body, number=None, regdate=today, tx_id=tx.id)
+        vouchers.append(((v.date, 1, v.series, 0, tx.id), v))
+    vouchers.sort(key=lambda item: item[0])
+    return [v for _, v in vouchers], problems
+
+
+def header_for(store: Store, date_from: date, date_to: date, *, user: str | None = None,
+               today: date | None = None) -> SieHeader:
+    settings = store.settings
+    years = tuple(fy for fy in store.financial_years.values() if fy.from_date <= date_to and fy.to_date >= date_from)
+    return SieHeader(
+        company_name=settings.company_name or "Okänt företag",
+        org_number=settings.org_number,
+        generated=today or date.today(),
+        user=user or os_user(),
+        years=years,
+    )
+
+
+def export_sie(store: Store, date_from: date, date_to: date, path: Path, *, series: str | None = None,
+               user: str | None = None, today: date | None = None) -> SieExport:
+    """Write a SIE 4 file of the ready and exported transactions dated ``date_from``..``date_to`` to ``path``.
+
+    The file is replaced atomically. A range with nothing in it still gives a valid file (with no vouchers).
+    A ready transaction that cannot be booked stops the export with its reason: nothing is written.
+    """
+    if date_from > date_to:
+        raise SieError(f"the range starts ({date_from}) after it ends ({date_to})")
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise SieError(f"{path.parent} is not a folder: cannot write {path.name} there")
+    if path.is_dir():
+        raise SieError(f"{path} is a folder; give a file name")
+    vouchers, problems = collect(store, date_from, date_to, series, today)
+    if problems:
+        raise SieError("nothing written; these ready transactions cannot be booked: " + " ".join(problems))
+    names = {a.number: a.description for a in store.accounts.values()}
+    objects: dict[tuple[int, str], str] = {}
+    objects.update({(COST_CENTER_DIMENSION, c.code): c.description for c in store.cost_centers.values()})
+    objects.update({(PROJECT_DIMENSION, p.number): p.description for p in store.projects.values()})
+    data = render(header_for(store, date_from, date_to, user=user, today=today), vouchers, names, objects)
+    atomic_write(path, data)
+    exported = sum(1 for v in vouchers if v.number is not None)
+    return SieExport(path=path, vouchers=len(vouchers), exported=exported, ready=len(vouchers) - exported,
+                     date_from=date_from, date_to=date_to)
