@@ -1,0 +1,495 @@
+"""Rules as text: a TOML file that a firm can review, diff and keep in version control (like hledger's rules).
+
+One table per rule, in a stable order: custom rules by position, then merchant rules, then category rules
+(each by name). Comments are allowed. The file is read with ``tomllib``; it is written here, by hand, so that the
+output is stable: export → import → export gives the same bytes.
+
+    version = 1
+
+    [[custom]]
+    id = "custom-flights-in-nok"
+    name = "Flights in NOK"
+    enabled = true
+    match = "all"                      # all (and) | any (or)
+    when = [
+      { any = [{ field = "merchant", op = "contains", value = "SAS" }, { field = "merchant", op = "contains", value = "Norwegian" }] },
+      { field = "currency", op = "equals", value = "NOK" },
+    ]
+    then = { account = 5800, vat_code = "6" }
+
+    [[merchant]]
+    id = "merchant-adobe"
+    merchant = "Adobe"
+    enabled = true
+    then = { account = 5420, vat_code = "RC_EU_SERVICES" }
+
+Import is all or nothing: any error refuses the whole file, with the line and the reason, and changes nothing.
+Rules are matched by id (a rule without an id gets one from its kind and name): those in the file are added or
+updated, those not in the file are kept, unless ``replace`` is asked for. Custom rules take the file's order,
+before any kept custom rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from juni_tui.models import Condition, ConditionGroup, ConditionOp, Rule, RuleKind, utcnow
+from juni_tui.services import rules as rules_service
+from juni_tui.services.rules import RuleError, describe_then, describe_when, list_rules
+from juni_tui.services.store import Store
+
+FORMAT_VERSION = 1
+KINDS = ("custom", "merchant", "category")
+
+HEADER = """\
+# juni-tui accounting rules.
+#
+# Custom rules apply first, top to bottom; then merchant rules; then category rules. For each value, the first
+# rule that matches and sets it wins. Rules only fill values that are empty: they never change a value set by
+# hand, and never touch transactions that are ready, queued or exported.
+#
+# Conditions: { field = "merchant" | "description" | "card" | "cardholder" | "category",
+#               op = "contains" | "equals" | "regex", value = "..." }   (case-insensitive)
+#             { field = "amount", op = "between", min = 100.00, max = 500.00 }   (SEK; a purchase of 500 is 500)
+#             { field = "currency", op = "equals", value = "NOK" }   { field = "country", op = "equals", value = "DE" }
+#             add  not = true  to turn a condition around; group with  { any = [...] }  or  { all = [...] }.
+# Values:     then = { account = 5420, vat_code = "25", cost_center = "...", project = "...",
+#                      no_receipt_reason = "..." }
+#
+# juni-tui rules import FILE checks the whole file and refuses it on any error.
+
+"""
+
+
+class RuleFileError(RuleError):
+    """A rules file juni-tui refuses, with the line and the reason."""
+
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        self.source = source
+        self.line = line
+        self.reason = reason
+        where = f"{source} line {line}" if line else source
+        super().__init__(f"{where}: {reason}. Nothing was imported.")
+
+
+# --- writing --------------------------------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _str(text: str) -> str:
+    """A TOML string: literal ('...') when that reads better (regexes with backslashes), else basic ("...")."""
+    if "\\" in text and "'" not in text and not any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return f"'{text}'"
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return _str(str(value))
+
+
+def _inline(items: Iterable[tuple[str, Any]]) -> str:
+    return "{ " + ", ".join(f"{k} = {v}" for k, v in items) + " }"
+
+
+def _condition(c: Condition) -> str:
+    items: list[tuple[str, str]] = [("field", _value(c.field.value)), ("op", _value(c.op.value))]
+    if c.op == ConditionOp.BETWEEN:
+        if c.min is not None:
+            items.append(("min", _value(c.min)))
+        if c.max is not None:
+            items.append(("max", _value(c.max)))
+    else:
+        items.append(("value", _value(c.value)))
+    if c.negate:
+        items.append(("not", "true"))
+    return _inline(items)
+
+
+def _rule_text(rule: Rule) -> str:
+    lines = [f"[[{rule.kind.value}]]", f"id = {_value(rule.id)}"]
+    if rule.kind == RuleKind.CUSTOM or rule.name != getattr(rule, rule.kind.value):
+        lines.append(f"name = {_value(rule.name)}")
+    if rule.kind != RuleKind.CUSTOM:
+        lines.append(f"{rule.kind.value} = {_value(getattr(rule, rule.kind.value))}")
+    lines.append(f"enabled = {_value(rule.enabled)}")
+    if rule.when is not None:
+        lines.append(f"match = {_value(rule.when.match)}")
+        lines.append("when = [")
+        for item in rule.when.conditions:
+            if isinstance(item, ConditionGroup):
+                inner = ", ".join(_condition(c) for c in item.conditions)
+                lines.append(f"  {{ {item.match} = [{inner}] }},")
+            else:
+                lines.append(f"  {_condition(item)},")
+        lines.append("]")
+    lines.append(f"then = {_inline((k, _value(getattr(v, 'value', v))) for k, v in rule.then.assigned().items())}")
+    return "\n".join(lines) + "\n"
+
+
+def export_text(rules: Iterable[Rule]) -> str:
+    """The rules as a TOML document, in priority order."""
+    ordered = sorted(rules, key=rules_service._priority)
+    return HEADER + f"version = {FORMAT_VERSION}\n" + "".join("\n" + _rule_text(r) for r in ordered)
+
+
+def dump(store: Store) -> str:
+    return export_text(list_rules(store))
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedRule:
+    rule: Rule
+    line: int | None
+
+
+class _Lines:
+    """Finds where things are in the file, for error messages: the n-th [[kind]] header, a key inside it."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: list[tuple[str, int]] = []  # (table name, line number), every table header in the file
+        for n, line in enumerate(self.lines, 1):
+            m = re.match(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$", line)
+            if m:
+                self.headers.append((m.group(1).replace(" ", ""), n))
+
+    def rule(self, kind: str, index: int) -> int | None:
+        found = [n for name, n in self.headers if name == kind]
+        return found[index] if index < len(found) else None
+
+    def _end(self, start: int) -> int:
+        later = [n for _name, n in self.headers if n > start]
+        return later[0] if later else len(self.lines) + 1
+
+    def key(self, start: int | None, key: str) -> int | None:
+        """The line of ``key = ...`` (or a ``[kind.key]`` header) in the rule that starts at ``start``."""
+        if start is None:
+            return None
+        pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[\s*\w+\.{re.escape(key)}\s*\])")
+        for n in range(start + 1, self._end(start)):
+            if pattern.match(self.lines[n - 1]):
+                return n
+        return None
+
+    def item(self, start: int | None, key: str, index: int) -> int | None:
+        """The line of the ``index``-th item of a multi-line array ``key = [``, or the key's line."""
+        at = self.key(start, key)
+        if at is None or start is None:
+            return at
+        seen = 0
+        for n in range(at + 1, self._end(start)):
+            stripped = self.lines[n - 1].strip()
+            if stripped.startswith("{"):
+                if seen == index:
+                    return n
+                seen += 1
+            elif stripped.startswith("]"):
+                break
+        return at
+
+    def top_key(self, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[\[?\s*{re.escape(key)}\s*\]\]?)")
+        for n, line in enumerate(self.lines, 1):
+            if pattern.match(line):
+                return n
+        return None
+
+
+_ALLOWED = {
+    "custom": {"id", "name", "enabled", "match", "when", "then"},
+    "merchant": {"id", "name", "enabled", "merchant", "then"},
+    "category": {"id", "name", "enabled", "category", "then"},
+}
+_CONDITION_KEYS = {"field", "op", "value", "min", "max", "not"}
+
+
+class _Refuse(Exception):
+    def __init__(self, reason: str, key: str | None = None, index: int | None = None) -> None:
+        self.reason, self.key, self.index = reason, key, index
+
+
+def _condition_data(item: Any, where: str, index: int) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _Refuse(f"{where} must be a table like {{ field = \"merchant\", op = \"contains\", value = \"...\" }}",
+                      "when", index)
+    unknown = sorted(set(item) - _CONDITION_KEYS)
+    if unknown:
+        raise _Refuse(f"{where}: unknown key {unknown[0]!r} (a condition has {', '.join(sorted(_CONDITION_KEYS))})",
+                      "when", index)
+    data = {k: v for k, v in item.items() if k != "not"}
+    if "not" in item:
+        if not isinstance(item["not"], bool):
+            raise _Refuse(f"{where}: not must be true or false", "when", index)
+        data["negate"] = item["not"]
+    return data
+
+
+def _when_data(raw: Any) -> list[Any]:
+    if not isinstance(raw, list):
+        raise _Refuse("when must be a list of conditions: when = [ {...}, {...} ]", "when")
+    out: list[Any] = []
+    for i, item in enumerate(raw):
+        groups = [k for k in ("any", "all") if isinstance(item, dict) and k in item]
+        if groups:
+            if len(item) != 1:
+                raise _Refuse(f"condition {i + 1}: a group is {{ any = [...] }} or {{ all = [...] }} and nothing else",
+                              "when", i)
+            inner = item[groups[0]]
+            if not isinstance(inner, list) or not inner:
+                raise _Refuse(f"condition {i + 1}: {groups[0]} needs a list of conditions", "when", i)
+            for c in inner:
+                if isinstance(c, dict) and ({"any", "all"} & set(c)):
+                    raise _Refuse(f"condition {i + 1}: groups cannot be nested more than one level", "when", i)
+            out.append({"match": groups[0],
+                        "conditions": [_condition_data(c, f"condition {i + 1}.{j + 1}", i) for j, c in enumerate(inner)]})
+        else:
+            out.append(_condition_data(item, f"condition {i + 1}", i))
+    return out
+
+
+def _rule_data(kind: str, entry: Any, position: int) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise _Refuse(f"[[{kind}]] must be a table")
+    unknown = sorted(set(entry) - _ALLOWED[kind])
+    if unknown:
+        raise _Refuse(f"unknown key {unknown[0]!r} in a {kind} rule (allowed: {', '.join(sorted(_ALLOWED[kind]))})",
+                      unknown[0])
+    data: dict[str, Any] = {"kind": kind, **{k: v for k, v in entry.items() if k not in ("match", "when")}}
+    if kind == "custom":
+        data["position"] = position
+        if "when" not in entry:
+            raise _Refuse("a custom rule needs conditions: when = [ ... ]")
+        data["when"] = {"match": entry.get("match", "all"), "conditions": _when_data(entry["when"])}
+    if "then" in entry and not isinstance(entry["then"], dict):
+        raise _Refuse("then must be a table: then = { account = 5420, vat_code = \"25\" }", "then")
+    return data
+
+
+def _error_line(lines: _Lines, start: int | None, exc: ValidationError) -> int | None:
+    loc = exc.errors()[0]["loc"]
+    if not loc:
+        return start
+    if loc[0] == "when" and len(loc) > 2 and isinstance(loc[2], int):
+        return lines.item(start, "when", loc[2])
+    if loc[0] == "when" and len(loc) > 1 and loc[1] == "match":
+        return lines.key(start, "match") or start
+    if loc[0] == "then" and len(loc) > 1:
+        return lines.key(start, "then") or start
+    return lines.key(start, str(loc[0])) or start
+
+
+def parse_text(text: str, source: str = "rules file") -> list[ParsedRule]:
+    """The rules in a TOML document, each with its line; RuleFileError (line and reason) on the first problem."""
+    try:
+        doc = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if m:
+            reason = message[: m.start()].strip()
+            raise RuleFileError(source, int(m.group(1)), f"{reason} (column {m.group(2)}); this is not valid TOML") from None
+        raise RuleFileError(source, None, f"{message}; this is not valid TOML") from None
+    lines = _Lines(text)
+    unknown = sorted(set(doc) - {"version", *KINDS})
+    if unknown:
+        raise RuleFileError(source, lines.top_key(unknown[0]),
+                            f"unknown key {unknown[0]!r} (a rules file has version, [[custom]], [[merchant]] and "
+                            "[[category]])")
+    version = doc.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise RuleFileError(source, lines.top_key("version"),
+                            f"version {version!r} is not one this juni-tui reads (it reads version {FORMAT_VERSION})")
+    out: list[ParsedRule] = []
+    for kind in KINDS:
+        entries = doc.get(kind, [])
+        if not isinstance(entries, list):
+            raise RuleFileError(source, lines.top_key(kind), f"write each {kind} rule as its own [[{kind}]] table")
+        for index, entry in enumerate(entries):
+            start = lines.rule(kind, index)
+            try:
+                data = _rule_data(kind, entry, index + 1)
+                rule = Rule.model_validate(data)
+            except _Refuse as refuse:
+                line = start
+                if refuse.key is not None:
+                    line = (lines.item(start, refuse.key, refuse.index) if refuse.index is not None
+                            else lines.key(start, refuse.key)) or start
+                raise RuleFileError(source, line, f"{_name(kind, entry)}: {refuse.reason}") from None
+            except ValidationError as exc:
+                reason = rules_service.friendly_validation_error(exc)
+                raise RuleFileError(source, _error_line(lines, start, exc), f"{_name(kind, entry)}: {reason}") from None
+            if not rule.id:
+                rule = rule.model_copy(update={"id": rules_service.rule_id_for(rule)})
+            out.append(ParsedRule(rule, start))
+    _check_unique(source, out)
+    return out
+
+
+def _name(kind: str, entry: Any) -> str:
+    if isinstance(entry, dict):
+        for key in ("id", "name", kind):
+            if isinstance(entry.get(key), str) and entry[key].strip():
+                return f"{kind} rule {entry[key].strip()!r}"
+    return f"{kind} rule"
+
+
+def _check_unique(source: str, parsed: list[ParsedRule]) -> None:
+    seen: dict[str, ParsedRule] = {}
+    for item in parsed:
+        first = seen.get(item.rule.id)
+        if first is not None:
+            hint = "" if first.line is None else f" (also at line {first.line})"
+            raise RuleFileError(source, item.line, f"two rules have the id {item.rule.id!r}{hint}; ids must be unique")
+        seen[item.rule.id] = item
+        try:
+            rules_service.check_rule_conflicts(item.rule, (p.rule for p in parsed[: parsed.index(item)]))
+        except RuleError as exc:
+            raise RuleFileError(source, item.line, str(exc).rstrip(".")) from None
+
+
+# --- importing ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What importing a file would change. Nothing is written until ``apply_import``."""
+
+    added: list[Rule] = field(default_factory=list)
+    updated: list[tuple[Rule, Rule]] = field(default_factory=list)  # (before, after)
+    removed: list[Rule] = field(default_factory=list)
+    moved: list[Rule] = field(default_factory=list)
+    unchanged: int = 0
+    puts: list[Rule] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.puts or self.removed)
+
+    @property
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+                f"{len(self.moved)} moved, {self.unchanged} unchanged")
+
+    def lines(self) -> list[str]:
+        """Each change in words, for the CLI."""
+        out = [f"+ {r.id}: {r.label} — when {describe_when(r)} → {describe_then(r)}" for r in self.added]
+        for before, after in self.updated:
+            out.append(f"~ {after.id}: {after.label} — {', '.join(_differences(before, after))}")
+        out += [f"- {r.id}: {r.label}" for r in self.removed]
+        out += [f"↕ {r.id}: {r.label} — now custom rule {r.position}" for r in self.moved]
+        return out
+
+
+def _comparable(rule: Rule) -> dict[str, Any]:
+    return rule.model_dump(mode="json", exclude={"created_at", "updated_at", "position"})
+
+
+def _differences(before: Rule, after: Rule) -> list[str]:
+    a, b = _comparable(before), _comparable(after)
+    out = []
+    for key in ("kind", "name", "enabled", "merchant", "category", "when"):
+        if a[key] != b[key]:
+            if key == "when":
+                out.append(f"when: {describe_when(before)} → {describe_when(after)}")
+            else:
+                out.append(f"{key}: {a[key]} → {b[key]}")
+    if a["then"] != b["then"]:
+        out.append(f"then: {describe_then(before)} → {describe_then(after)}")
+    if before.position != after.position and after.kind == RuleKind.CUSTOM:
+        out.append(f"now custom rule {after.position}")
+    return out
+
+
+def plan_import(store: Store, parsed: list[ParsedRule], *, replace: bool = False, source: str = "rules file") -> ImportPlan:
+    """Compare the file's rules with the store's: upsert by id; keep the others unless ``replace``.
+
+    Refuses (RuleFileError with the line) a rule that would clash with a kept one, or name an account, cost
+    center or project Fortnox does not have.
+    """
+    table = rules_service.rules_table(store)
+    current = {r.id: r for r in table.values()}
+    in_file = {p.rule.id for p in parsed}
+    kept = [] if replace else [r for r in list_rules(store) if r.id not in in_file]
+    for item in parsed:
+        try:
+            rules_service.check_rule_values(store, item.rule)
+            rules_service.check_rule_conflicts(item.rule, kept)
+        except RuleError as exc:
+            hint = ""
+            if "already a" in str(exc):
+                hint = (" (that rule is not in this file: give this one its id to update it, or import with "
+                        "--replace)")
+            raise RuleFileError(source, item.line, f"{item.rule.label}: {str(exc).rstrip('.')}{hint}") from None
+    now = utcnow()
+    final: list[Rule] = []
+    for item in parsed:
+        rule = item.rule
+        old = current.get(rule.id)
+        if old is None:
+            final.append(rule.model_copy(update={"created_at": now, "updated_at": now}))
+        elif _comparable(old) != _comparable(rule):
+            final.append(rule.model_copy(update={"created_at": old.created_at, "updated_at": now}))
+        else:
+            final.append(old.model_copy(update={"position": rule.position}))
+    custom = [r for r in final if r.kind == RuleKind.CUSTOM] + [r for r in kept if r.kind == RuleKind.CUSTOM]
+    positions = {r.id: n for n, r in enumerate(custom, 1)}
+    plan = ImportPlan(removed=[current[i] for i in current if replace and i not in in_file])
+    for rule in final + kept:
+        rule = rule.model_copy(update={"position": positions.get(rule.id, 0)})
+        old = current.get(rule.id)
+        if old is None:
+            plan.added.append(rule)
+        elif _comparable(old) != _comparable(rule):
+            plan.updated.append((old, rule))
+        elif old.position != rule.position:
+            plan.moved.append(rule)
+        else:
+            plan.unchanged += 1
+            continue
+        plan.puts.append(rule)
+    return plan
+
+
+def apply_import(store: Store, plan: ImportPlan, *, source: str = "rules file") -> None:
+    """Write the plan: one commit, with an audit record of what changed."""
+    if not plan.changed:
+        return
+    store.commit(
+        plan.puts,
+        deletes=[(rules_service.TABLE, r.id) for r in plan.removed],
+        audit={
+            "action": "rules-import",
+            "file": source,
+            "added": [r.id for r in plan.added],
+            "updated": [after.id for _before, after in plan.updated],
+            "removed": [r.id for r in plan.removed],
+            "moved": [r.id for r in plan.moved],
+        },
+    )
+
+
+def import_text(store: Store, text: str, *, replace: bool = False, source: str = "rules file",
+                dry_run: bool = False) -> ImportPlan:
+    """Parse, check and (unless ``dry_run``) import a rules document, all or nothing."""
+    plan = plan_import(store, parse_text(text, source), replace=replace, source=source)
+    if not dry_run:
+        apply_import(store, plan, source=source)
+    return plan
