@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from juni_tui.models import MatchState, Receipt, Status, Transaction, utcnow
 from juni_tui.services import workflow
 from juni_tui.services.files import atomic_write
+from juni_tui.services.fortnox_spec import MAX_ATTACHMENT_BYTES
 from juni_tui.services.home import Home
 from juni_tui.services.receipt_files import (
     PDF,
@@ -308,7 +309,7 @@ def _read_file(path: Path) -> bytes:
     size = path.stat().st_size
     if size > MAX_READ_BYTES:
         raise FileRefused(
-            f"{path.name} is {megabytes(size)}: far over Fortnox's {megabytes(2_500_000)} per file. "
+            f"{path.name} is {megabytes(size)}: far over Fortnox's {megabytes(MAX_ATTACHMENT_BYTES)} per file. "
             "Images up to 50 MB are reduced; this one is not read."
         )
     return path.read_bytes()
@@ -437,11 +438,13 @@ def receipts_of(store: Store, tx_id: str) -> list[Receipt]:
 def suggestions_for(store: Store, tx_id: str) -> list[Receipt]:
     """Receipts suggested for this transaction (for its detail view: confirm or reject there too)."""
     attachments = _attachments(store)
-    return [
-        r for r in (_effective(store, store.receipts[k], attachments) for k in store.receipts.keys()
-                    if tx_id in (store.receipts.raw(k) or {}).get("candidates", ()))
-        if not r.attached and tx_id in r.candidates
-    ]
+    out = []
+    for key in store.receipts.keys():
+        if tx_id in (store.receipts.raw(key) or {}).get("candidates", ()):
+            receipt = _effective(store, store.receipts[key], attachments)
+            if not receipt.attached and tx_id in receipt.candidates:
+                out.append(receipt)
+    return out
 
 
 # --- Attaching by hand, confirming, rejecting -----------------------------------------------------------------
@@ -696,9 +699,12 @@ def match_receipts(store: Store, receipt_ids: Iterable[str] | None = None, *,
     """Match the receipts not yet attached (all of them, or those given) against the transactions waiting for
     one. AUTO ones are attached. One commit for everything."""
     attachments = _attachments(store)
-    ids = list(receipt_ids) if receipt_ids is not None else list(store.receipts.keys())
-    receipts = [_effective(store, get_receipt(store, rid) if receipt_ids is not None else store.receipts[rid],
-                           attachments) for rid in ids]
+    receipts = []
+    for receipt_id in list(receipt_ids) if receipt_ids is not None else list(store.receipts.keys()):
+        receipt = store.receipts.get(receipt_id)
+        if receipt is None:
+            raise ReceiptError(f"There is no receipt {receipt_id[:12]}.")
+        receipts.append(_effective(store, receipt, attachments))
     batch = _Batch(store)
     for receipt in receipts:  # a stale transaction_id is corrected in the same commit
         if receipt != store.receipts.get(receipt.id):
