@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import make_tx
+from tests.conftest import make_tx
 
 from juni_tui.models import (
     Account,
