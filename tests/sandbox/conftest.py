@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox
+from tests.sandbox.sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox
 
 from juni_tui.services.sandbox import SandboxConfig, SandboxServer
 

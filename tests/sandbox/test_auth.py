@@ -7,7 +7,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox, assert_error
+from tests.sandbox.sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox, assert_error
 
 from juni_tui.services import fortnox_spec as spec
 from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID

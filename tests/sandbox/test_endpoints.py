@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sandbox_helpers import Sandbox, assert_error
+from tests.sandbox.sandbox_helpers import Sandbox, assert_error
 
 from juni_tui.services import fortnox_spec as spec
 from juni_tui.services.sandbox import create_app

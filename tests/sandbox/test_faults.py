@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox, assert_error
+from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox, assert_error
 
 from juni_tui.services import fortnox_spec as spec
 from juni_tui.services.sandbox import DEMO_CLIENT_ID

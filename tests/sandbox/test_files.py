@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sandbox_helpers import PDF_BYTES, Sandbox, assert_error, voucher
+from tests.sandbox.sandbox_helpers import PDF_BYTES, Sandbox, assert_error, voucher
 
 from juni_tui.services import fortnox_spec as spec
 from juni_tui.services.sandbox import errors as e

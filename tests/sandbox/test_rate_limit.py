@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox_helpers import OTHER_CLIENT, PDF_BYTES, Sandbox
+from tests.sandbox.sandbox_helpers import OTHER_CLIENT, PDF_BYTES, Sandbox
 
 from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_TENANT_ID
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox
+from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox
 
 from juni_tui.services.sandbox import SandboxConfig, SandboxServer, StateFileError
 

@@ -9,7 +9,7 @@ import pytest
 from juni_tui.services import fortnox_spec as spec
 from juni_tui.services.sandbox import errors as e
 
-from sandbox_helpers import VALID_VOUCHER, Sandbox, assert_error, voucher, voucher_with_row
+from tests.sandbox.sandbox_helpers import VALID_VOUCHER, Sandbox, assert_error, voucher, voucher_with_row
 
 
 def assert_rejected(sandbox: Sandbox, body: Any, code: int, financialyear: int | None = None) -> str:

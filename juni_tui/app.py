@@ -1,0 +1,245 @@
+"""The TUI: a thin App over the services. Tabs are modes (one screen each); keys 1–7 switch between them.
+
+The App owns what outlives a tab: the store subscription that streams changes to the visible screen, the
+Fortnox client (one ``httpx.AsyncClient`` for the app's lifetime), and the export worker, which keeps running
+while the user moves between tabs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+
+from juni_tui.models import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
+from juni_tui.screens.dialogs import Message, TextPrompt
+from juni_tui.screens.history import HistoryScreen
+from juni_tui.screens.prepare import PrepareScreen
+from juni_tui.screens.queue import QueueScreen
+from juni_tui.screens.ready import ReadyScreen
+from juni_tui.services import auth
+from juni_tui.services.exporter import ExportEvent, Exporter, sync_reference_data
+from juni_tui.services.fortnox import AuthError, FortnoxClient, FortnoxError
+from juni_tui.services.store import Changes, Store, StoreError
+from juni_tui.widgets.nav import TABS
+
+#: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
+FLUSH_SECONDS = 0.1
+
+
+class JuniApp(App):
+    TITLE = "juni-tui"
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "prepare": PrepareScreen,
+        "ready": ReadyScreen,
+        "queue": QueueScreen,
+        "history": HistoryScreen,
+    }
+    BINDINGS = [
+        *(Binding(tab.key, f"switch_tab('{tab.mode}')", tab.label, show=False) for tab in TABS),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        client_factory: Callable[[], FortnoxClient] | None = None,
+        sync_on_start: bool = True,
+        watch_inbox: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self._client_factory = client_factory or (lambda: auth.make_client(store.home, store.settings.fortnox))
+        self._client: FortnoxClient | None = None
+        self._sync_on_start = sync_on_start
+        self._watch_inbox = watch_inbox
+        self._pending: set[str] = set()
+        self._flush_timer: Timer | None = None
+        self._exported_in_run = 0
+        self._export_worker: Any = None
+        self.last_events: list[ExportEvent] = []
+        self.connection_error: str | None = None
+        settings = store.settings
+        if settings.company_name:
+            self.sub_title = settings.company_name
+
+    # --- start and stop ---
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.store.subscribe(self._on_store_change)
+        self.switch_mode("prepare")
+        if self._sync_on_start:
+            self.startup()
+
+    @work(group="startup", exit_on_error=False)
+    async def startup(self) -> None:
+        """Connect to Fortnox, fetch the chart of accounts, and resume an interrupted export."""
+        try:
+            await sync_reference_data(self.store, self.client())
+        except (FortnoxError, StoreError) as exc:
+            self.connection_error = str(exc)
+            self.notify(f"Fortnox: {exc}", severity="warning", timeout=10)
+        else:
+            self.connection_error = None
+            if self.store.settings.company_name:
+                self.sub_title = self.store.settings.company_name
+            self.refresh_screen()
+        if self.store.count(*IN_FLIGHT_STATUSES, Status.QUEUED):
+            self.notify("Resuming the export that was interrupted.")
+            self.start_export()
+
+    def client(self) -> FortnoxClient:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def reset_client(self) -> None:
+        """After the connection settings change: the next call builds a new client."""
+        old, self._client = self._client, None
+        if old is not None:
+            self.run_worker(old.aclose(), exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    # --- tabs ---
+
+    def action_switch_tab(self, mode: str) -> None:
+        self.switch_tab(mode)
+
+    def switch_tab(self, mode: str) -> None:
+        if mode not in self.MODES:
+            self.notify(f"The {mode} tab is not available.", severity="warning")
+            return
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def tab_counts(self) -> dict[str, int]:
+        counts = {
+            "prepare": self.store.count(Status.PREPARE),
+            "ready": self.store.count(Status.READY),
+            "queue": self.store.count(*QUEUE_STATUSES),
+            "history": self.store.count(Status.EXPORTED),
+        }
+        for mode, screen in self.MODES.items():
+            count = getattr(screen, "tab_count", None)
+            if callable(count):
+                counts[mode] = count(self.store)
+        return counts
+
+    # --- streaming store changes to the screen ---
+
+    def _on_store_change(self, changes: Changes) -> None:
+        self._pending |= changes.transactions or {"*"}
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_SECONDS, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        changed, self._pending = self._pending, set()
+        for screen in self.screen_stack:
+            apply = getattr(screen, "apply_changes", None)
+            if apply is not None:
+                apply(changed)
+
+    def refresh_screen(self) -> None:
+        self._on_store_change(Changes({"*": {"*"}}))
+
+    # --- export ---
+
+    def exporter(self) -> Exporter:
+        return Exporter(self.store, self.client(), on_event=self._export_event)
+
+    def export_running(self) -> bool:
+        return self._export_worker is not None and not self._export_worker.is_finished
+
+    def export_progress(self) -> tuple[int, int]:
+        pending = self.store.count(Status.QUEUED, *IN_FLIGHT_STATUSES)
+        return self._exported_in_run, self._exported_in_run + pending
+
+    def start_export(self) -> None:
+        """Start the export worker, unless it is already draining the queue (it picks up new items itself)."""
+        if not self.export_running():
+            self._exported_in_run = 0
+            self._export_worker = self.run_export()
+
+    @work(group="export", exclusive=True, exit_on_error=False, description="Exporting to Fortnox")
+    async def run_export(self) -> None:
+        try:
+            report = await self.exporter().run()
+        except AuthError as exc:
+            self.notify(f"Export paused: {exc}", severity="error", timeout=15)
+            return
+        except (FortnoxError, StoreError) as exc:
+            self.notify(f"Export stopped: {exc}", severity="error", timeout=15)
+            return
+        finally:
+            self.refresh_screen()
+        if report.failed:
+            self.notify(f"{len(report.failed)} failed to export: see tab 3", severity="error", timeout=10)
+        elif report.exported:
+            self.notify(f"Exported {len(report.exported)} to Fortnox (tab 4)")
+
+    def _export_event(self, event: ExportEvent) -> None:
+        self.last_events = (self.last_events + [event])[-50:]
+        if event.status == Status.EXPORTED:
+            self._exported_in_run += 1
+
+    # --- import ---
+
+    def action_import_file(self) -> None:
+        from juni_tui.services.importers import ImportFileError, import_file
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                result = import_file(self.store, Path(path).expanduser())
+            except ImportFileError as exc:
+                self.push_screen(Message("The file was not imported", str(exc)))
+                return
+            except (StoreError, OSError) as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.after_import(result.added)
+            skipped = f" ({len(result.already_present)} were already there)" if result.already_present else ""
+            self.notify(f"Imported {len(result.added)} transactions{skipped}")
+
+        self.push_screen(TextPrompt("Import transactions (CSV or JSON)", placeholder="path/to/transactions.csv",
+                                    hint="tab completes the path", paths=True), chosen)
+
+    def after_import(self, ids: Iterable[str]) -> None:
+        """New transactions: the same follow-up as the CLI (rules fill in values)."""
+
+    # --- help and the command palette ---
+
+    def action_help(self) -> None:
+        from juni_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for tab in TABS:
+            if tab.mode in self.MODES:
+                yield SystemCommand(f"Go to {tab.label}", f"Key {tab.key}", lambda m=tab.mode: self.switch_tab(m))
+        yield SystemCommand("Import transactions", "Read a CSV or JSON file of Juni transactions", self.action_import_file)
+        yield SystemCommand("Sync with Fortnox", "Fetch the chart of accounts, series and dimensions", self.startup)
+        seen = set()
+        for binding in getattr(screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description and binding.action not in seen:
+                seen.add(binding.action)
+                yield SystemCommand(
+                    binding.description, f"Key {binding.key_display or binding.key}",
+                    lambda action=binding.action, s=screen: self.call_later(s.run_action, action),
+                )

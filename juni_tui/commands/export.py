@@ -1,0 +1,127 @@
+"""``juni-tui export``: export every ready transaction and wait until the queue is drained.
+
+Writes ask first: without ``--yes`` the command asks on a terminal and refuses when it cannot ask (piped).
+Progress goes to stderr; the exit code is 0 only if everything was exported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from decimal import Decimal
+from typing import Any
+
+from juni_tui.commands._common import fail, friendly, open_store, print_json
+from juni_tui.models import IN_FLIGHT_STATUSES, Status
+from juni_tui.money import format_sek
+from juni_tui.services import auth, bookkeeping
+from juni_tui.services.exporter import ExportEvent, Exporter
+from juni_tui.services.fortnox import FortnoxError
+from juni_tui.services.store import Store
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("export", help="export every ready transaction to Fortnox")
+    parser.add_argument("--series", help="the voucher series (default: the last one used)")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--dry-run", action="store_true", help="build the vouchers, send nothing")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.set_defaults(func=run_export)
+
+
+def _progress(event: ExportEvent) -> None:
+    print(f"  {event.tx_id}: {event.text}", file=sys.stderr, flush=True)
+
+
+@friendly
+def run_export(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        series = args.series or store.settings.default_series
+        if not series:
+            return fail("which voucher series? Give --series (e.g. --series K); it is remembered for next time")
+        ready = store.ids(Status.READY)
+        if args.dry_run:
+            return dry_run(store, ready, series, as_json=args.json)
+        total = sum((store.transactions[i].amount for i in ready), Decimal("0.00"))
+        resuming = store.count(Status.QUEUED, *IN_FLIGHT_STATUSES)
+        if not ready and not resuming:
+            print("Nothing is ready to export.", file=sys.stderr)
+            if args.json:
+                print_json({"exported": [], "failed": [], "refused": {}})
+            return 0
+        if ready and not args.yes:
+            question = f"Export {len(ready)} transactions, total {format_sek(total)} SEK, to series {series}? [y/N] "
+            if not sys.stdin.isatty():
+                return fail("not asking on a pipe: add --yes to export without confirmation")
+            if input(question).strip().lower() not in {"y", "yes", "j", "ja"}:
+                print("Nothing exported.", file=sys.stderr)
+                return 1
+        return asyncio.run(_export(store, ready, series, as_json=args.json))
+
+
+def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -> int:
+    bodies: list[dict[str, Any]] = []
+    problems: dict[str, str] = {}
+    for tx_id in ids:
+        tx = store.transactions[tx_id]
+        try:
+            bodies.append(bookkeeping.build_voucher(tx, store.settings, series).to_fortnox())
+        except bookkeeping.BookkeepingError as exc:
+            problems[tx_id] = str(exc)
+    if as_json:
+        print_json(bodies)
+    else:
+        for body in bodies:
+            voucher = body["Voucher"]
+            print(f"{voucher['VoucherSeries']}  {voucher['TransactionDate']}  {voucher['Description']}")
+            for row in voucher["VoucherRows"]:
+                print(f"    {row['Account']}  {format_sek(row['Debit']):>13}  {format_sek(row['Credit']):>13}  "
+                      f"{row.get('Description', '')}")
+        print(f"{len(bodies)} vouchers would be sent to series {series} (dry run: nothing was sent).", file=sys.stderr)
+    for tx_id, problem in problems.items():
+        print(f"  cannot build {tx_id}: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+async def _export(store: Store, ready: list[str], series: str, *, as_json: bool) -> int:
+    try:
+        client = auth.make_client(store.home, store.settings.fortnox)
+    except FortnoxError as exc:
+        return fail(str(exc))
+    async with client:
+        exporter = Exporter(store, client, on_event=_progress)
+        try:
+            if store.count(Status.QUEUED, *IN_FLIGHT_STATUSES):
+                print("Finishing the export that was interrupted…", file=sys.stderr)
+                await exporter.run()
+            outcome = await exporter.queue(ready, series) if ready else None
+            if outcome is not None and outcome.refused:
+                print(f"{len(outcome.refused)} kept out of the queue:", file=sys.stderr)
+                for tx_id, reasons in outcome.refused.items():
+                    print(f"  {tx_id}: {'; '.join(reasons)}", file=sys.stderr)
+            if outcome is not None and outcome.done:
+                settings = store.settings
+                if settings.default_series != series:
+                    store.save_settings(settings.model_copy(update={"default_series": series}),
+                                        what=f"default series {series}")
+                print(f"Exporting {len(outcome.done)} to series {series}…", file=sys.stderr)
+            report = await exporter.run()
+        except FortnoxError as exc:
+            return fail(f"{exc}. {exc.meaning}".strip())
+    refused = outcome.refused if outcome else {}
+    failed = {tx_id: store.transactions[tx_id].export.error for tx_id in report.failed
+              if tx_id in store.transactions and store.transactions[tx_id].export}
+    for tx_id, error in failed.items():
+        print(f"  failed {tx_id}: {error.message if error else ''}. {error.meaning if error else ''}", file=sys.stderr)
+    print(f"Exported {len(report.exported)}; failed {len(failed)}; not queued {len(refused)}.", file=sys.stderr)
+    if as_json:
+        print_json({
+            "exported": [
+                {"id": tx_id, "voucher": {"series": e.series, "number": e.number, "year": e.year}}
+                for tx_id in report.exported if (e := store.history_index.get(tx_id)) is not None
+            ],
+            "failed": {tx_id: (error.message if error else "") for tx_id, error in failed.items()},
+            "refused": refused,
+        })
+    return 0 if not failed and not refused and report.ok else 1

@@ -1,0 +1,21 @@
+"""``juni-tui`` (or ``juni-tui tui``): open the TUI on the company's home folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from juni_tui.commands._common import friendly, open_store
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("tui", help="open the terminal UI (the default)")
+    parser.set_defaults(func=run_tui)
+
+
+@friendly
+def run_tui(args: argparse.Namespace) -> int:
+    from juni_tui.app import JuniApp
+
+    with open_store(args) as store:
+        JuniApp(store).run()
+    return 0

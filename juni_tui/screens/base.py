@@ -1,0 +1,245 @@
+"""What every transaction tab shares: the tab strip, a filter, the virtual table, the selection bar, the footer.
+
+Screens only show state and turn keys into service calls (GUIDE §1). They read the store directly (it is in
+memory) and change it only through ``services.workflow`` and the other services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from juni_tui.models import Status, Transaction
+from juni_tui.money import MoneyError, format_sek, to_money
+from juni_tui.services.store import Store
+from juni_tui.widgets.nav import NavTabs
+from juni_tui.widgets.table import Cell, Column, VirtualTable
+
+if TYPE_CHECKING:
+    from juni_tui.app import JuniApp
+
+
+class SelectionBar(Static):
+    DEFAULT_CSS = """
+    SelectionBar { height: 1; background: $boost; padding: 0 1; }
+    """
+
+
+class TransactionsScreen(Screen):
+    """A tab listing transactions with some statuses."""
+
+    MODE: ClassVar[str]
+    STATUSES: ClassVar[tuple[Status, ...]]
+    COLUMNS: ClassVar[Sequence[Column]]
+    EMPTY: ClassVar[str] = "Nothing here."
+    FILTER_HINT: ClassVar[str] = "Filter by merchant, amount or account"
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("enter", "details", "Details", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    TransactionsScreen #filter { display: none; height: 3; }
+    TransactionsScreen #filter.-shown { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self._filter_timer: Timer | None = None
+
+    @property
+    def juni(self) -> "JuniApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> Store:
+        return self.juni.store
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one(VirtualTable)
+
+    def compose(self) -> ComposeResult:
+        yield NavTabs(self.MODE)
+        yield Input(placeholder=self.FILTER_HINT + " (enter to keep, escape to clear)", id="filter")
+        yield from self.compose_top()
+        yield VirtualTable(self.COLUMNS, self.render_row, empty_text=self.EMPTY)
+        yield SelectionBar(id="selection")
+        yield Footer()
+
+    def compose_top(self) -> ComposeResult:
+        """Extra widgets between the filter and the table (the queue's progress bar)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+        self.query_one(NavTabs).update_counts()
+
+    # --- rows ---
+
+    def all_ids(self) -> list[str]:
+        return self.store.ids(*self.STATUSES)
+
+    def raw(self, row_id: str) -> dict[str, Any] | None:
+        return self.store.transactions.raw(row_id)
+
+    def row_ids(self) -> list[str]:
+        ids = self.all_ids()
+        if self.query_text:
+            ids = [i for i in ids if self.matches(i, self.query_text)]
+        return ids
+
+    def transaction(self, row_id: str) -> Transaction | None:
+        return self.store.transactions.get(row_id)
+
+    def render_row(self, row_id: str) -> Sequence[Cell]:
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        ids = self.row_ids()
+        table = self.table
+        if ids != table.row_ids:
+            table.set_rows(ids)
+        self.update_selection_bar()
+
+    def apply_changes(self, changed: set[str]) -> None:
+        """The store changed these transactions: move rows in or out, and redraw the ones that are shown."""
+        self.table.refresh_rows(changed)
+        self.reload()
+        self.query_one(NavTabs).update_counts()
+
+    # --- filtering ---
+
+    def matches(self, row_id: str, query: str) -> bool:
+        doc = self.raw(row_id)
+        if doc is None:
+            return False
+        return matches_query(self.store, doc, query)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.15, lambda: self._apply_filter(event.value))
+
+    def _apply_filter(self, value: str) -> None:
+        self.query_text = value.strip().lower()
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self._apply_filter(self.query_one("#filter", Input).value)
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.remove_class("-shown")
+            self._apply_filter("")
+            self.table.focus()
+
+    # --- selection ---
+
+    @on(VirtualTable.SelectionChanged)
+    def _selection_changed(self) -> None:
+        self.update_selection_bar()
+
+    def selection_sum(self, ids: Iterable[str]) -> Decimal:
+        total = Decimal("0.00")
+        for row_id in ids:
+            doc = self.raw(row_id)
+            if doc is not None:
+                total += Decimal(doc["amount"])
+        return total
+
+    def update_selection_bar(self) -> None:
+        table = self.table
+        selected = [i for i in table.row_ids if i in table.selected] if table.selected else []
+        shown = len(table.row_ids)
+        total = len(self.all_ids())
+        text = Text()
+        text.append(f"{len(selected)} selected", style="bold" if selected else "dim")
+        text.append(f" · {format_sek(self.selection_sum(selected))} SEK", style="bold" if selected else "dim")
+        text.append(f"    {shown} shown" + (f" of {total}" if shown != total else ""), style="dim")
+        if self.query_text:
+            text.append(f"    filter: {self.query_text}", style="italic")
+        extra = self.status_note()
+        if extra:
+            text.append("    ")
+            text.append_text(extra)
+        self.query_one("#selection", SelectionBar).update(text)
+
+    def status_note(self) -> Text | None:
+        return None
+
+    def targets(self) -> list[str]:
+        """The rows an action applies to: the selection, or the cursor row."""
+        return self.table.target_ids()
+
+    # --- details ---
+
+    def action_details(self) -> None:
+        row_id = self.table.cursor_id
+        if row_id is not None:
+            self.open_details(row_id)
+
+    @on(VirtualTable.Activated)
+    def _activated(self, event: VirtualTable.Activated) -> None:
+        self.open_details(event.row_id)
+
+    def open_details(self, row_id: str) -> None:
+        from juni_tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(row_id))
+
+
+def matches_query(store: Store, doc: dict[str, Any], query: str) -> bool:
+    """Does a transaction (its stored document) match what the user typed: merchant, amount or account."""
+    if query in str(doc.get("merchant", "")).lower():
+        return True
+    account = doc.get("account")
+    if account is not None:
+        if str(account).startswith(query):
+            return True
+        known = store.accounts.raw(account)
+        if known and query in str(known.get("description", "")).lower():
+            return True
+    try:
+        wanted = abs(to_money(query.replace(" ", "")))
+    except MoneyError:
+        return False
+    amount = abs(Decimal(doc["amount"]))
+    return amount == wanted or str(amount).startswith(str(wanted).rstrip("0").rstrip("."))
+
+
+def short_problems(problems: dict[str, list[str]], store: Store, limit: int = 12) -> str:
+    """Refusals, one line per transaction: ``Adobe 2026-10-05: missing account, missing receipt``."""
+    lines = []
+    for tx_id, reasons in list(problems.items())[:limit]:
+        tx = store.get_transaction(tx_id)
+        who = f"{tx.merchant} {tx.date}" if tx else tx_id
+        lines.append(f"• {who}: {'; '.join(reasons)}")
+    if len(problems) > limit:
+        lines.append(f"… and {len(problems) - limit} more")
+    return "\n".join(lines)

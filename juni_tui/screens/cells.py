@@ -1,0 +1,115 @@
+"""How transactions look in the tables: one function per column, shared by every tab."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+
+from juni_tui.models import HistoryEntry, Origin, Status, Transaction
+from juni_tui.money import format_sek
+from juni_tui.services.store import Store
+from juni_tui.widgets.table import Column
+
+OK = Text("✔", style="bold green")
+NOT_OK = Text("✘", style="bold red")
+MISSING = Text("missing", style="red")
+
+
+def amount(value: Decimal | None) -> Text:
+    if value is None:
+        return Text("")
+    return Text(format_sek(value), style="green" if value > 0 else "")
+
+
+def original(tx: Transaction) -> str:
+    if tx.original_amount is None or not tx.original_currency or tx.original_currency == "SEK":
+        return ""
+    return f"{format_sek(tx.original_amount)} {tx.original_currency}"
+
+
+def _provenance_style(tx: Transaction, field: str) -> str:
+    source = tx.sources.get(field)
+    if source is None:
+        return ""
+    return {Origin.RULE: "cyan", Origin.SUGGESTION: "magenta", Origin.IMPORT: ""}.get(source.origin, "")
+
+
+def account(store: Store, tx: Transaction) -> Text:
+    if tx.splits:
+        accounts = sorted({line.account for line in tx.splits if line.account})
+        return Text(f"split: {', '.join(map(str, accounts))}" if accounts else "split", style="italic")
+    if tx.account is None:
+        return MISSING
+    known = store.accounts.get(tx.account)
+    label = f"{tx.account} {known.description}" if known else str(tx.account)
+    return Text(label, style=_provenance_style(tx, "account"))
+
+
+def vat(tx: Transaction) -> Text:
+    if tx.splits:
+        codes = sorted({line.vat_code.value for line in tx.splits if line.vat_code})
+        return Text("/".join(codes) or "split", style="italic")
+    if tx.vat_code is None:
+        return MISSING
+    return Text(tx.vat_code.value, style=_provenance_style(tx, "vat_code"))
+
+
+def attachment(tx: Transaction) -> Text:
+    if tx.receipts:
+        n = len(tx.receipts)
+        return Text("receipt" if n == 1 else f"{n} receipts")
+    if tx.no_receipt_reason:
+        return Text("not needed", style="dim")
+    return Text("—", style="red")
+
+
+def checks(tx: Transaction) -> Text:
+    text = Text()
+    text.append_text(OK if tx.values_complete else NOT_OK)
+    text.append(" ")
+    text.append_text(OK if tx.attachment_complete else NOT_OK)
+    return text
+
+
+def queue_state(tx: Transaction) -> Text:
+    styles = {Status.QUEUED: "", Status.SENDING: "bold yellow", Status.ATTACHING: "yellow", Status.FAILED: "bold red"}
+    label = tx.status.label
+    if tx.status == Status.QUEUED and tx.export and tx.export.error:
+        label = "waiting (retry)"
+    return Text(label, style=styles.get(tx.status, ""))
+
+
+def queue_detail(tx: Transaction) -> str:
+    if tx.export is None:
+        return ""
+    if tx.export.error:
+        return tx.export.error.message
+    if tx.export.voucher_number is not None:
+        return f"voucher {tx.export.voucher_label}, receipts next"
+    return f"series {tx.export.series}"
+
+
+def voucher(entry: HistoryEntry) -> str:
+    return f"{entry.series} {entry.number}"
+
+
+def exported_at(entry: HistoryEntry) -> str:
+    return entry.exported_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+#: The columns Prepare and Ready share.
+TRANSACTION_COLUMNS = (
+    Column("date", "Date", 10),
+    Column("merchant", "Merchant", 0, min_width=14),
+    Column("amount", "Amount SEK", 13, align="right"),
+    Column("original", "Original", 14, align="right"),
+    Column("account", "Account", 0, min_width=12),
+    Column("vat", "VAT", 8),
+    Column("attachment", "Receipt", 10),
+)
+
+
+def transaction_row(store: Store, tx: Transaction) -> tuple:
+    return (tx.date.isoformat(), tx.merchant, amount(tx.amount), original(tx), account(store, tx), vat(tx),
+            attachment(tx))

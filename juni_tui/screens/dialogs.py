@@ -1,0 +1,239 @@
+"""Modal dialogs: pick an account, a VAT code, a series or a dimension; type a reason or a path; confirm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual_autocomplete import AutoComplete, DropdownItem
+from textual_autocomplete._path_autocomplete import PathAutoComplete
+
+from juni_tui.models import Account, VatCode
+from juni_tui.services.store import Store
+
+T = TypeVar("T")
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 76; max-width: 95%; height: auto; max-height: 90%;
+    border: thick $accent; background: $surface; padding: 1 2;
+}}
+{name} .title {{ text-style: bold; margin-bottom: 1; }}
+{name} .hint {{ color: $text-muted; margin-top: 1; }}
+{name} .error {{ color: $error; margin-top: 1; }}
+{name} OptionList {{ height: auto; max-height: 16; }}
+{name} Horizontal {{ height: auto; margin-top: 1; align-horizontal: right; }}
+{name} Button {{ margin-left: 2; }}
+"""
+
+
+class Dialog(ModalScreen[T], Generic[T]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# --- accounts -------------------------------------------------------------------------------------------------
+
+
+def parse_account(store: Store, text: str) -> tuple[Account | None, str]:
+    """The account a user typed: a number, "6540 IT-tjänster", or a unique part of a name."""
+    text = text.strip()
+    if not text:
+        return None, "Type an account number or a part of its name."
+    head = text.split()[0]
+    if head.isdigit():
+        account = store.accounts.get(int(head))
+        if account is None:
+            return None, f"Account {head} is not in the company's chart of accounts."
+    else:
+        hits = [a for a in store.accounts.values() if text.lower() in a.description.lower() and a.active]
+        if len(hits) != 1:
+            return None, (f"{len(hits)} active accounts match {text!r}; pick one from the list." if hits
+                          else f"No active account matches {text!r}.")
+        account = hits[0]
+    if not account.active:
+        return None, f"Account {account.number} {account.description} is inactive in Fortnox; choose an active one."
+    return account, ""
+
+
+class AccountPicker(Dialog[int]):
+    """Completion over the chart by number or by name; only active accounts are accepted."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AccountPicker")
+
+    def __init__(self, store: Store, title: str, current: int | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.title_text = title
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            box = Input(value=str(self.current or ""), placeholder="e.g. 6540 or 'it-tjänster'", id="account")
+            yield box
+            yield Static("", classes="error", id="error")
+            yield Static("Type a number or a name; ↓ to pick, enter to choose, escape to cancel.", classes="hint")
+        items = [DropdownItem(a.label) for a in sorted(self.store.accounts.values(), key=lambda a: a.number) if a.active]
+        # enter takes the highlighted account and submits it: one key, as in a form
+        yield AutoComplete(box, candidates=items, prevent_default_enter=False)
+
+    def on_mount(self) -> None:
+        if len(self.store.accounts) == 0:
+            self.query_one("#error", Static).update(
+                "The chart of accounts has not been fetched from Fortnox yet; any account number is accepted now "
+                "and checked before export."
+            )
+
+    @on(Input.Submitted, "#account")
+    def _submit(self, event: Input.Submitted) -> None:
+        if len(self.store.accounts) == 0 and event.value.strip().split()[:1] and event.value.split()[0].isdigit():
+            self.dismiss(int(event.value.split()[0]))
+            return
+        account, error = parse_account(self.store, event.value)
+        if account is None:
+            self.query_one("#error", Static).update(error)
+            return
+        self.dismiss(account.number)
+
+
+# --- choices --------------------------------------------------------------------------------------------------
+
+
+class ChoicePicker(Dialog[T], Generic[T]):
+    """Pick one of a few values from a list (VAT codes, voucher series, cost centers, projects)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChoicePicker")
+
+    def __init__(self, title: str, choices: Sequence[tuple[T, str]], current: T | None = None, hint: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+        self.current = current
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield OptionList(*[Option(label, id=str(i)) for i, (_, label) in enumerate(self.choices)])
+            if self.hint:
+                yield Static(self.hint, classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        for i, (value, _) in enumerate(self.choices):
+            if value == self.current:
+                options.highlighted = i
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id or 0)][0])
+
+
+def vat_picker(current: VatCode | None, suggestion: VatCode | None = None) -> ChoicePicker[VatCode]:
+    choices = [(code, f"{code.value:<20} {code.label}" + ("   ← suggested by the account" if code == suggestion else ""))
+               for code in VatCode]
+    return ChoicePicker("VAT code", choices, current or suggestion)
+
+
+# --- text -----------------------------------------------------------------------------------------------------
+
+
+class TextPrompt(Dialog[str]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "", hint: str = "", *,
+                 paths: bool = False, validate: Callable[[str], str] | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.hint = hint
+        self.paths = paths
+        self.validate = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            box = Input(value=self.value, placeholder=self.placeholder, id="text")
+            yield box
+            yield Static("", classes="error", id="error")
+            if self.hint:
+                yield Static(self.hint, classes="hint")
+        if self.paths:
+            yield PathAutoComplete(box, path=Path.cwd(), folder_prefix="▸ ", file_prefix="  ")
+
+    @on(Input.Submitted, "#text")
+    def _submit(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if self.validate is not None:
+            error = self.validate(value)
+            if error:
+                self.query_one("#error", Static).update(error)
+                return
+        self.dismiss(value)
+
+
+class Confirm(Dialog[bool]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="Confirm")
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("y", "yes", "Yes"), Binding("n", "cancel", "No")]
+
+    def __init__(self, title: str, body: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.yes_label = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield Static(self.body)
+            with Horizontal():
+                yield Button("Cancel (n)", id="no")
+                yield Button(f"{self.yes_label} (y)", id="yes", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class Message(Dialog[None]):
+    """A longer message (refusals with their reasons) that stays until dismissed."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="Message") + """
+    Message VerticalScroll { height: auto; max-height: 24; }
+    """
+    BINDINGS = [Binding("escape,enter,q", "cancel", "Close")]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            with VerticalScroll():
+                yield Static(self.body, markup=False)
+            yield Static("enter or escape to close", classes="hint")

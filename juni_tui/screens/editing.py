@@ -1,0 +1,115 @@
+"""Editing pre-accounting values, shared by the Prepare tab and the detail view.
+
+With a selection an edit applies to every selected row; without one, to the row under the cursor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from juni_tui.models import VatCode
+from juni_tui.screens.dialogs import AccountPicker, ChoicePicker, TextPrompt, vat_picker
+from juni_tui.services import workflow
+from juni_tui.services.store import Store, StoreError
+
+
+class PreAccountingActions:
+    """Mixin for a screen with ``store``, ``targets()`` and ``notify``: a/v/c/o/n edit the targets."""
+
+    store: Store
+    targets: Any  # () -> list[str], provided by the screen
+
+    def _edit(self, describe: str, **values: Any) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        try:
+            changed = workflow.set_values(self.store, ids, **values)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        n = len(changed)
+        self.notify(f"{describe} on {n} transaction{'s' if n != 1 else ''}" if n else "Nothing changed.")
+
+    def action_account(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        first = self.store.transactions.get(ids[0])
+        title = f"Account for {len(ids)} transactions" if len(ids) > 1 else f"Account for {first.merchant if first else ''}"
+
+        def chosen(number: int | None) -> None:
+            if number is None:
+                return
+            suggestion = workflow.suggested_vat_code(self.store, number)
+            self._edit(f"Account {number} set", account=number)
+            if suggestion is not None:
+                # The account implies a VAT code: fill it where it is missing, never over a choice already made.
+                missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
+                if missing:
+                    try:
+                        workflow.set_values(self.store, missing, vat_code=suggestion, source=workflow.MANUAL)
+                    except StoreError as exc:
+                        self.notify(str(exc), severity="error")
+                    else:
+                        self.notify(f"VAT code {suggestion.value} (from the account's VAT code) set where it was missing")
+
+        self.app.push_screen(AccountPicker(self.store, title, first.account if first and len(ids) == 1 else None), chosen)
+
+    def action_vat(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        first = self.store.transactions.get(ids[0])
+        suggestion = workflow.suggested_vat_code(self.store, first.account) if first and first.account else None
+
+        def chosen(code: VatCode | None) -> None:
+            if code is not None:
+                self._edit(f"VAT code {code.value} set", vat_code=code)
+
+        self.app.push_screen(vat_picker(first.vat_code if first else None, suggestion), chosen)
+
+    def _dimension(self, field: str, label: str) -> None:
+        table = self.store.cost_centers if field == "cost_center" else self.store.projects
+        key = "code" if field == "cost_center" else "number"
+        active = [item for item in table.values() if item.active]
+        if not active:
+            self.notify(f"No {label.lower()}s known yet: they come from Fortnox when juni-tui is connected.")
+            return
+        # "" stands for "none": a cancelled dialog gives None, which changes nothing.
+        choices = [("", "(none)")] + [(getattr(item, key), f"{getattr(item, key):<8} {item.description}") for item in active]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self._edit(f"{label} {value or 'cleared'}", **{field: value or None})
+
+        self.app.push_screen(ChoicePicker(label, choices), chosen)
+
+    def action_cost_center(self) -> None:
+        self._dimension("cost_center", "Cost center")
+
+    def action_project(self) -> None:
+        self._dimension("project", "Project")
+
+    def action_no_receipt(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+
+        def chosen(reason: str | None) -> None:
+            if reason is None:
+                return
+            try:
+                changed = workflow.set_no_receipt(self.store, ids, reason or None)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"'No receipt needed' {'set' if reason else 'cleared'} on {len(changed)} transactions")
+
+        first = self.store.transactions.get(ids[0])
+        self.app.push_screen(
+            TextPrompt("Why is no receipt needed?", value=(first.no_receipt_reason or "") if first else "",
+                       placeholder="e.g. bank fee", hint="It goes into the voucher's comments. Empty it to clear."),
+            chosen,
+        )
+

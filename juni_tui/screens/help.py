@@ -1,0 +1,64 @@
+"""``?``: the keys of the screen you are on, and the workflow in five lines."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from juni_tui.widgets.nav import TABS
+from juni_tui.widgets.table import VirtualTable
+
+WORKFLOW = """\
+1 Prepare & export: fill in account (a) and VAT code (v) and add receipts until both checkmarks are green,
+  then mark them ready (m). Select with space, shift+↑/↓, ctrl+a; escape clears.
+2 Ready to export: export (e) in a voucher series; u sends back to Prepare.
+3 Export queue: watch them go; failed ones say why; r retries, u sends back to Prepare.
+4 Export history: what Fortnox booked; enter shows the voucher as it was sent. Exported means final:
+  corrections are new vouchers in Fortnox.
+ctrl+p opens the command palette with every action."""
+
+
+def keys_table(screen: Screen) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("Key", no_wrap=True)
+    table.add_column("Does")
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    sources = [screen.BINDINGS, VirtualTable.BINDINGS if screen.query(VirtualTable) else [], screen.app.BINDINGS]
+    for bindings in sources:
+        for binding in bindings:
+            if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = binding.key_display or binding.key
+            rows.append((key.replace("question_mark", "?").replace("slash", "/"), binding.description))
+    for tab in TABS:
+        rows.append((tab.key, f"go to {tab.label}"))
+    for key, does in rows:
+        table.add_row(key, does)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 100; max-width: 95%; height: 90%; border: thick $accent;
+                                   background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self.for_screen = screen
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("How it works", style="bold underline"))
+            yield Static(WORKFLOW, markup=False)
+            yield Static(Text("\nKeys here", style="bold underline"))
+            yield Static(keys_table(self.for_screen))

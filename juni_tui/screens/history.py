@@ -1,0 +1,50 @@
+"""Tab 4, Export history: what Fortnox booked, newest first. Read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from juni_tui.models import Status
+from juni_tui.screens import cells
+from juni_tui.screens.base import TransactionsScreen
+from juni_tui.widgets.table import Cell, Column
+
+
+class HistoryScreen(TransactionsScreen):
+    MODE = "history"
+    STATUSES = (Status.EXPORTED,)
+    EMPTY = "Nothing exported yet."
+    COLUMNS = (
+        Column("exported", "Exported", 16),
+        Column("voucher", "Voucher", 9),
+        Column("year", "Year", 5),
+        Column("date", "Date", 10),
+        Column("merchant", "Merchant", 0, min_width=14),
+        Column("amount", "Amount SEK", 13, align="right"),
+        Column("account", "Account", 0, min_width=10),
+    )
+
+    def all_ids(self) -> list[str]:
+        ids = self.store.ids(Status.EXPORTED)
+        ids.reverse()  # newest first
+        return ids
+
+    def raw(self, row_id: str) -> dict[str, Any] | None:
+        return self.store.history_index.raw(row_id)
+
+    def render_row(self, row_id: str) -> Sequence[Cell]:
+        entry = self.store.history_index.get(row_id)
+        if entry is None:
+            return [""] * len(self.COLUMNS)
+        year = self.store.financial_years.get(entry.year)
+        account = self.store.accounts.get(entry.account) if entry.account else None
+        return (
+            cells.exported_at(entry),
+            cells.voucher(entry),
+            str(year.from_date.year) if year else f"#{entry.year}",
+            entry.date.isoformat(),
+            entry.merchant,
+            cells.amount(entry.amount),
+            f"{entry.account} {account.description}" if account else str(entry.account or ""),
+        )

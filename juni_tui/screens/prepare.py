@@ -1,0 +1,95 @@
+"""Tab 1, Prepare & export: every transaction not yet ready. Fill in what is missing, then mark them ready."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+
+from juni_tui.models import Status
+from juni_tui.screens import cells
+from juni_tui.screens.base import TransactionsScreen, short_problems
+from juni_tui.screens.dialogs import Message
+from juni_tui.screens.editing import PreAccountingActions
+from juni_tui.services import workflow
+from juni_tui.widgets.table import Cell, Column
+
+
+def incomplete(doc: dict[str, Any]) -> bool:
+    """From the stored document, without building the model: is anything missing for the two checkmarks?"""
+    if not doc.get("receipts") and not doc.get("no_receipt_reason"):
+        return True
+    if doc.get("splits"):
+        return any(line.get("account") is None or line.get("vat_code") is None for line in doc["splits"])
+    return doc.get("account") is None or doc.get("vat_code") is None
+
+
+class PrepareScreen(PreAccountingActions, TransactionsScreen):
+    MODE = "prepare"
+    STATUSES = (Status.PREPARE,)
+    EMPTY = "No transactions to prepare. Import some with I (or `juni-tui import FILE`)."
+    COLUMNS = (*cells.TRANSACTION_COLUMNS, Column("status", "Status", 6))
+    BINDINGS = [
+        *TransactionsScreen.BINDINGS,
+        Binding("a", "account", "Account"),
+        Binding("v", "vat", "VAT"),
+        Binding("m", "mark_ready", "Mark ready"),
+        Binding("i", "toggle_incomplete", "Incomplete only"),
+        Binding("n", "no_receipt", "No receipt needed"),
+        Binding("c", "cost_center", "Cost center", show=False),
+        Binding("o", "project", "Project", show=False),
+        Binding("p", "preview", "Preview rows", show=False),
+        Binding("I", "import_file", "Import", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.only_incomplete = False
+
+    def row_ids(self) -> list[str]:
+        ids = super().row_ids()
+        if self.only_incomplete:
+            raw = self.store.transactions.raw
+            ids = [i for i in ids if incomplete(raw(i) or {})]
+        return ids
+
+    def render_row(self, row_id: str) -> Sequence[Cell]:
+        tx = self.store.transactions.get(row_id)
+        if tx is None:
+            return [""] * len(self.COLUMNS)
+        return (*cells.transaction_row(self.store, tx), cells.checks(tx))
+
+    def status_note(self) -> Text | None:
+        if self.only_incomplete:
+            return Text("showing incomplete only (i)", style="yellow")
+        return None
+
+    # --- moving on ---
+
+    def action_mark_ready(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        outcome = workflow.mark_ready(self.store, ids)
+        self.table.select(set(self.table.selected) - set(outcome.done))
+        if outcome.done:
+            self.notify(f"{len(outcome.done)} marked ready to export (tab 2)")
+        if outcome.refused:
+            self.app.push_screen(Message(
+                f"{len(outcome.refused)} not marked ready: something is missing",
+                short_problems(outcome.refused, self.store),
+            ))
+
+    def action_toggle_incomplete(self) -> None:
+        self.only_incomplete = not self.only_incomplete
+        self.reload()
+
+    def action_preview(self) -> None:
+        from juni_tui.screens.detail import preview_vouchers
+
+        preview_vouchers(self, self.targets())
+
+    def action_import_file(self) -> None:
+        self.juni.action_import_file()

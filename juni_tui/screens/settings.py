@@ -1,0 +1,261 @@
+"""Tab 7, Settings: the Fortnox connection, the payment account, the default series, VAT accounts, the inbox."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import httpx
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
+
+from juni_tui.models import ReportingPair
+from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
+from juni_tui.services import auth
+from juni_tui.services.fortnox import DEFAULT_TIMEOUT, FortnoxError
+from juni_tui.services.store import Store
+from juni_tui.widgets.nav import NavTabs
+
+ACCOUNT_FIELDS = (
+    ("payment_account", "Payment account (the card's bank or clearing account)"),
+    ("input_vat_account", "Input VAT (ingående moms)"),
+    ("reverse_charge_input_account", "Reverse charge: calculated input VAT"),
+    ("reverse_charge_services_output_account", "Reverse charge: output VAT, services from abroad"),
+    ("reverse_charge_goods_output_account", "Reverse charge: output VAT, goods from the EU"),
+)
+PAIR_FIELDS = (
+    ("eu_services_account", "EU services (box 21)"),
+    ("non_eu_services_account", "Non-EU services (box 22)"),
+    ("eu_goods_account", "EU goods (box 20)"),
+    ("contra_account", "Contra account"),
+)
+
+
+class SettingsScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("f5", "sync", "Sync with Fortnox"),
+        Binding("f6", "connect", "Connect Fortnox"),
+    ]
+    DEFAULT_CSS = """
+    SettingsScreen VerticalScroll { padding: 0 2; }
+    SettingsScreen .section { text-style: bold underline; margin-top: 1; }
+    SettingsScreen Horizontal { height: auto; }
+    SettingsScreen .field { width: 52; padding-top: 1; }
+    SettingsScreen Input { width: 30; }
+    SettingsScreen Select { width: 40; }
+    SettingsScreen #connection { margin: 1 0; }
+    SettingsScreen #error { color: $error; }
+    SettingsScreen Button { margin-right: 2; }
+    """
+
+    @property
+    def store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        settings = self.store.settings
+        yield NavTabs("settings")
+        with VerticalScroll():
+            yield Label("Fortnox", classes="section")
+            yield Static(id="connection")
+            with Horizontal():
+                yield Button("Sync now (F5)", id="sync")
+                yield Button("Connect… (F6)", id="connect")
+            yield Label("Bookkeeping", classes="section")
+            for name, label in ACCOUNT_FIELDS:
+                with Horizontal():
+                    yield Label(label, classes="field")
+                    yield Input(str(getattr(settings, name)), id=name, restrict=r"[0-9]*", max_length=4)
+            with Horizontal():
+                yield Label("Default voucher series", classes="field")
+                series = sorted((s for s in self.store.voucher_series.values() if s.manual), key=lambda s: s.code)
+                yield Select([(f"{s.code} {s.description}", s.code) for s in series], id="default_series",
+                             value=settings.default_series if settings.default_series in {s.code for s in series}
+                             else Select.NULL, allow_blank=True)
+            yield Label("Reverse charge: reporting pair for the VAT return", classes="section")
+            with Horizontal():
+                yield Label("Add the reporting pair rows", classes="field")
+                yield Switch(settings.reporting_pair.enabled, id="pair_enabled")
+            for name, label in PAIR_FIELDS:
+                with Horizontal():
+                    yield Label(label, classes="field")
+                    yield Input(str(getattr(settings.reporting_pair, name)), id=f"pair_{name}", restrict=r"[0-9]*",
+                                max_length=4)
+            yield Label("Receipts", classes="section")
+            with Horizontal():
+                yield Label("Receipt inbox folder", classes="field")
+                yield Input(settings.inbox_dir or str(self.store.home.default_inbox), id="inbox_dir")
+            yield Static(id="error")
+            with Horizontal():
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_connection()
+
+    def on_screen_resume(self) -> None:
+        self.show_connection()
+        self.query_one(NavTabs).update_counts()
+
+    def apply_changes(self, changed: set[str]) -> None:
+        self.query_one(NavTabs).update_counts()
+        self.show_connection()
+
+    def show_connection(self) -> None:
+        settings = self.store.settings
+        fx = settings.fortnox
+        lines = []
+        try:
+            auth.resolve_connection(self.store.home, fx)
+        except FortnoxError as exc:
+            lines.append(f"Not connected. {exc}")
+        else:
+            mode = {"service": "service account", "oauth": "authorization (rotating refresh token)"}.get(
+                fx.mode or "", "service account from the environment")
+            lines.append(f"Connected to {fx.api_url} with a {mode}.")
+            if settings.company_name:
+                lines.append(f"Company: {settings.company_name}, org number {settings.org_number or '—'}")
+            lines.append(f"Chart of accounts: {len(self.store.accounts)} accounts; "
+                         f"{len(self.store.voucher_series)} voucher series; {len(self.store.cost_centers)} cost "
+                         f"centers; {len(self.store.projects)} projects.")
+        error = getattr(self.app, "connection_error", None)
+        if error:
+            lines.append(f"Last sync failed: {error}")
+        self.query_one("#connection", Static).update("\n".join(lines))
+
+    # --- saving ---
+
+    def _number(self, widget_id: str, label: str, errors: list[str]) -> int | None:
+        value = self.query_one(f"#{widget_id}", Input).value.strip()
+        if not value.isdigit() or len(value) != 4:
+            errors.append(f"{label}: a four-digit account number")
+            return None
+        number = int(value)
+        if len(self.store.accounts) and (number not in self.store.accounts or not self.store.accounts[number].active):
+            errors.append(f"{label}: account {number} is not an active account in Fortnox")
+        return number
+
+    def action_save(self) -> None:
+        errors: list[str] = []
+        update: dict[str, Any] = {}
+        for name, label in ACCOUNT_FIELDS:
+            update[name] = self._number(name, label, errors)
+        pair = {name: self._number(f"pair_{name}", label, errors) for name, label in PAIR_FIELDS}
+        series = self.query_one("#default_series", Select).value
+        update["default_series"] = None if series is Select.NULL else series
+        update["inbox_dir"] = self.query_one("#inbox_dir", Input).value.strip() or None
+        if errors:
+            self.query_one("#error", Static).update("Not saved:\n" + "\n".join(errors))
+            return
+        settings = self.store.settings
+        update["reporting_pair"] = ReportingPair(enabled=self.query_one("#pair_enabled", Switch).value, **pair)
+        new = settings.model_copy(update=update)
+        if new != settings:
+            changed = sorted(k for k in update if getattr(new, k) != getattr(settings, k))
+            self.store.save_settings(new, what="changed " + ", ".join(changed))
+        self.query_one("#error", Static).update("")
+        self.notify("Settings saved")
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    # --- Fortnox ---
+
+    @on(Button.Pressed, "#sync")
+    def action_sync(self) -> None:
+        self.app.reset_client()  # type: ignore[attr-defined]
+        self.app.startup()  # type: ignore[attr-defined]
+        self.notify("Syncing with Fortnox…")
+
+    @on(Button.Pressed, "#connect")
+    def action_connect(self) -> None:
+        def done(connected: bool | None) -> None:
+            if connected:
+                self.app.reset_client()  # type: ignore[attr-defined]
+                self.app.startup()  # type: ignore[attr-defined]
+                self.show_connection()
+
+        self.app.push_screen(ConnectDialog(self.store), done)
+
+
+class ConnectDialog(Dialog[bool]):
+    """The authorization-code flow inside the TUI: open the address, approve, and the code comes back by the
+    loopback redirect, or is pasted (SSH)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConnectDialog") + """
+    ConnectDialog Input { margin-bottom: 1; }
+    ConnectDialog #url { margin: 1 0; }
+    """
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.state = auth.new_state()
+
+    def compose(self) -> ComposeResult:
+        fx = self.store.settings.fortnox
+        with Vertical():
+            yield Label("Connect Fortnox", classes="title")
+            yield Input(fx.client_id or "", placeholder="client id", id="client_id")
+            yield Input("", placeholder="client secret (stored 0600, never shown)", password=True, id="secret")
+            yield Input(fx.redirect_uri, placeholder="redirect URI registered for the app", id="redirect")
+            yield Button("Show the address to open", id="start", variant="primary")
+            yield Static("", id="url")
+            yield Input("", placeholder="paste the address the browser ended on (or the code)", id="code")
+            yield Static("", classes="error", id="error")
+
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        client_id = self.query_one("#client_id", Input).value.strip()
+        redirect = self.query_one("#redirect", Input).value.strip()
+        if not client_id or not self.query_one("#secret", Input).value:
+            self.query_one("#error", Static).update("The client id and secret come from the Fortnox developer portal.")
+            return
+        url = auth.authorize_url(self.store.settings.fortnox.auth_url, client_id, redirect, self.state)
+        self.query_one("#url", Static).update(f"Open this address and approve juni-tui:\n{url}")
+        if auth.is_loopback(redirect):
+            self.listen(redirect)
+
+    @work(exclusive=True, group="redirect", exit_on_error=False)
+    async def listen(self, redirect: str) -> None:
+        try:
+            code = await auth.wait_for_redirect(redirect, self.state)
+        except (OSError, asyncio.TimeoutError):
+            return  # pasting still works
+        await self.finish(code)
+
+    @on(Input.Submitted, "#code")
+    async def _pasted(self, event: Input.Submitted) -> None:
+        try:
+            code = auth.code_from_pasted(event.value, self.state)
+        except FortnoxError as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        await self.finish(code)
+
+    async def finish(self, code: str) -> None:
+        fx = self.store.settings.fortnox.model_copy(update={
+            "client_id": self.query_one("#client_id", Input).value.strip(),
+            "redirect_uri": self.query_one("#redirect", Input).value.strip(),
+            "mode": "oauth",
+        })
+        secret = self.query_one("#secret", Input).value
+        conn = auth.Connection(fx.api_url, fx.auth_url, fx.client_id or "", secret, "oauth", None, fx.redirect_uri)
+        try:
+            async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
+                tokens = await auth.exchange_code(conn, http, self.store.home, code)
+        except FortnoxError as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        auth.save_client_secret(self.store.home, fx.client_id or "", secret)
+        self.store.save_settings(self.store.settings.model_copy(update={"fortnox": fx}), what="fortnox oauth")
+        expires = datetime.fromtimestamp(tokens.refresh_expires_at or 0).strftime("%Y-%m-%d")
+        self.notify(f"Connected to Fortnox; the authorization runs until {expires} unless renewed.")
+        self.dismiss(True)
