@@ -1,0 +1,59 @@
+"""``juni-tui import FILE``: add Juni card transactions from a CSV or JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from juni_tui.commands._common import friendly, open_store, print_json
+from juni_tui.services import rules
+from juni_tui.services.importers import COLUMNS, REQUIRED, ImportFileError, import_file
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import transactions from a CSV or JSON file",
+        description=(
+            "Import Juni card transactions from a CSV (comma or semicolon, UTF-8) or JSON file. "
+            f"Required columns: {', '.join(REQUIRED)}. Optional: {', '.join(COLUMNS[len(REQUIRED):])}. "
+            "A file with any problem is refused whole, with every bad line. Ids the home already has are skipped, "
+            "so importing a file twice adds nothing. Rules fill in missing values of the new transactions."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--dry-run", action="store_true", help="check the file and count; write nothing")
+    parser.add_argument("--json", action="store_true", help="print what was done as JSON")
+    parser.set_defaults(func=run_import)
+
+
+@friendly
+def run_import(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        try:
+            result = import_file(store, args.file, dry_run=args.dry_run)
+        except ImportFileError as exc:
+            if args.json:
+                print_json({"imported": False, "file": str(exc.path),
+                            "problems": [{"line": line, "problem": reason} for line, reason in exc.problems]})
+            print(f"juni-tui: {exc}", file=sys.stderr)
+            return 1
+        report = rules.apply_to_new(store, result.added) if result.added and not result.dry_run else None
+    if args.json:
+        print_json({
+            "imported": not result.dry_run,
+            "file": str(result.path),
+            "added": result.added,
+            "already_present": result.already_present,
+            "differing": result.differing,
+            "rules_filled": len(report.applied) if report else 0,
+        })
+        return 0
+    print(result.summary)
+    if result.differing:
+        shown = ", ".join(result.differing[:10]) + (" …" if len(result.differing) > 10 else "")
+        print(f"Note: {len(result.differing)} of the transactions already there differ in the file (date, amount or "
+              f"merchant): {shown}. The stored ones were kept; a re-import never changes a transaction.")
+    if report is not None and report.applied:
+        print(f"Rules: {report.summary}.")
+    return 0
