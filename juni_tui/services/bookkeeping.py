@@ -23,6 +23,7 @@ out (Fortnox refuses a row with neither debit nor credit).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -89,7 +90,13 @@ def reverse_charge_part(amount: Decimal, code: VatCode) -> Decimal:
 def _clean(text: str | None, limit: int) -> str | None:
     if not text:
         return None
-    return spec.sanitize_text(text, limit) or None
+    return _sanitized(text, limit) or None
+
+
+@functools.lru_cache(maxsize=8192)
+def _sanitized(text: str, limit: int) -> str:
+    # Row texts repeat (merchants, "Ingående moms 25 %"); sanitizing is per character, so remember the answers.
+    return spec.sanitize_text(text, limit)
 
 
 def _rate_label(code: VatCode) -> str:
@@ -121,7 +128,7 @@ def voucher_description(tx: Transaction) -> str:
     if what and what.casefold() != tx.merchant.strip().casefold():
         head += f" {what}"
     tail = f" ({export_tag(tx.id)})"
-    return spec.sanitize_text(head, spec.MAX_VOUCHER_DESCRIPTION - len(tail)) + tail
+    return _sanitized(head, spec.MAX_VOUCHER_DESCRIPTION - len(tail)) + tail
 
 
 def _is_fee(tx: Transaction, line: SplitLine) -> bool:

@@ -56,6 +56,10 @@ _CP437_REPLACEMENTS = {
 }
 
 
+#: The characters CP437 has, without the control characters (which would break a SIE line).
+_PRINTABLE_CP437 = frozenset(bytes(range(32, 256)).decode(ENCODING)) - {"\x7f"}
+
+
 class SieError(ValueError):
     """A SIE export that cannot be written, worded for the user."""
 
@@ -121,27 +125,19 @@ class SieExport:
 def _cp437(text: str) -> str:
     """``text`` with only characters code page 437 has: replace what has a plain equivalent, drop accents
     that CP437 lacks, and turn control characters and anything else into a space or ``?``."""
+    if _PRINTABLE_CP437.issuperset(text):  # the common case: plain text that CP437 has as it is
+        return text
     out: list[str] = []
     for ch in unicodedata.normalize("NFC", text):
-        if ch < " " or ch == "\x7f":
-            out.append(" ")
-            continue
-        try:
-            ch.encode(ENCODING)
-        except UnicodeEncodeError:
-            pass
-        else:
+        if ch in _PRINTABLE_CP437:
             out.append(ch)
-            continue
-        if ch in _CP437_REPLACEMENTS:
+        elif ch < " " or ch == "\x7f":
+            out.append(" ")
+        elif ch in _CP437_REPLACEMENTS:
             out.append(_CP437_REPLACEMENTS[ch])
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        try:
-            base.encode(ENCODING)
-        except UnicodeEncodeError:
-            base = ""
-        out.append(base or "?")
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            out.append(base if base and _PRINTABLE_CP437.issuperset(base) else "?")
     return "".join(out)
 
 
@@ -152,7 +148,7 @@ def quote(text: str) -> str:
 
 
 def _day(value: date) -> str:
-    return value.strftime("%Y%m%d")
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
 def _amount(value: Decimal) -> str:
@@ -238,7 +234,7 @@ def voucher_from_body(body: Mapping[str, Any], *, number: int | None, regdate: d
     voucher = body["Voucher"]
     rows = []
     for row in voucher["VoucherRows"]:
-        text = " – ".join(str(row[k]) for k in ("Description", "TransactionInformation") if row.get(k))
+        text = " - ".join(str(row[k]) for k in ("Description", "TransactionInformation") if row.get(k))
         rows.append(SieTrans(
             account=int(row["Account"]),
             amount=_decimal(row.get("Debit")) - _decimal(row.get("Credit")),
