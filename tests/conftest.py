@@ -23,3 +23,46 @@ def make_tx(tx_id: str = "tx1", **fields) -> Transaction:
     values = dict(id=tx_id, date=date(2026, 10, 5), merchant="Adobe", amount=Decimal("-1250.00"))
     values.update(fields)
     return Transaction(**values)
+
+
+# --- a Fortnox sandbox and a store connected to it -------------------------------------------------------------
+
+from collections.abc import Iterator  # noqa: E402
+
+from juni_tui.services.store import Store  # noqa: E402
+
+
+@pytest.fixture
+def sandbox_factory():
+    from juni_tui.services.sandbox import SandboxConfig, SandboxServer
+
+    servers = []
+
+    def start(**config):
+        server = SandboxServer(SandboxConfig(**config)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory):
+    return sandbox_factory()
+
+
+@pytest.fixture
+def store(home) -> Iterator[Store]:
+    with Store.open(home) as opened:
+        yield opened
+
+
+@pytest.fixture
+def connected(store, sandbox) -> Store:
+    """A store whose Fortnox settings point at the sandbox's demo company (service account)."""
+    from juni_tui.commands.demo import connect_to_sandbox
+
+    connect_to_sandbox(store, sandbox)
+    return store

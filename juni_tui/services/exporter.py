@@ -40,7 +40,7 @@ from juni_tui.models import (
     VoucherSeries,
     utcnow,
 )
-from juni_tui.services import bookkeeping, fortnox_spec, workflow
+from juni_tui.services import bookkeeping, fortnox_spec, receipts, workflow
 from juni_tui.services.fortnox import (
     AuthError,
     FortnoxClient,
@@ -326,6 +326,9 @@ class Exporter:
             return tx
         except FortnoxRejected as exc:
             return self._fail(tx, exc)
+        except receipts.ReceiptError as exc:
+            return self._fail(tx, FortnoxRejected(str(exc), meaning="The receipt could not be sent; nothing was "
+                                                  "uploaded. Fix the receipt, then retry."))
         except AuthError:
             raise
         except FortnoxError as exc:
@@ -413,9 +416,9 @@ class Exporter:
                 att = att.model_copy(update={"upload_started_at": utcnow()})
                 tx = workflow.record_attachment(self.store, tx, index, att, "upload-intent")
                 receipt = self.store.receipts[att.receipt_id]
-                data = (self.store.home.root / receipt.path).read_bytes()
+                _, data, content_type = receipts.upload_payload(self.store, receipt)
                 try:
-                    uploaded = await self.client.upload(att.file_name, data, receipt.content_type)
+                    uploaded = await self.client.upload(att.file_name, data, content_type)
                 except UnknownOutcome:
                     await asyncio.sleep(self.lookup_grace)
                     file_id = await self._find_upload(att.file_name)

@@ -358,16 +358,16 @@ class FortnoxClient:
         if self.on_request:
             self.on_request(method, path, status)
 
-    async def get(self, path: str, **params: Any) -> Any:
-        response = await self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
+    async def get(self, endpoint: str, /, **params: Any) -> Any:
+        response = await self.request("GET", endpoint, params={k: v for k, v in params.items() if v is not None})
         return loads(response.content)
 
-    async def get_all(self, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    async def get_all(self, endpoint: str, key: str, /, **params: Any) -> list[dict[str, Any]]:
         """Every item of a paginated list (500 a page, the most Fortnox allows)."""
         items: list[dict[str, Any]] = []
         page = 1
         while True:
-            data = await self.get(path, limit=spec.MAX_PAGE_LIMIT, page=page, **params)
+            data = await self.get(endpoint, limit=spec.MAX_PAGE_LIMIT, page=page, **params)
             items.extend(data.get(key) or [])
             meta = data.get("MetaInformation") or {}
             total_pages = int(meta.get("@TotalPages", 1) or 1)
@@ -375,8 +375,8 @@ class FortnoxClient:
                 return items
             page += 1
 
-    async def post(self, path: str, body: Any, **params: Any) -> Any:
-        response = await self.request("POST", path, params=params or None, body=body, write=True)
+    async def post(self, endpoint: str, body: Any, /, **params: Any) -> Any:
+        response = await self.request("POST", endpoint, params=params or None, body=body, write=True)
         return loads(response.content)
 
     # --- company and reference data ---
