@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.conftest import make_tx
 
 from juni_tui.models import (
     Account,
@@ -34,6 +33,7 @@ from juni_tui.services.bookkeeping import (
     vat_part,
 )
 from juni_tui.services.workflow import export_tag
+from tests.conftest import make_tx
 
 PLAIN = Settings()
 PAIR = Settings(reporting_pair=ReportingPair(enabled=True))
@@ -358,7 +358,8 @@ def test_cost_center_and_project_go_on_the_cost_row_only():
 @pytest.mark.parametrize(
     ("tx", "message"),
     [
-        (make_tx("no-account", vat_code=VatCode.VAT25), "transaction no-account (Adobe, 2026-10-05): it has no account"),
+        (make_tx("no-account", vat_code=VatCode.VAT25),
+         "transaction no-account (Adobe, 2026-10-05): it has no account"),
         (make_tx("no-vat", account=5410), "it has no VAT code"),
         (make_tx("nothing"), "it has no account and no VAT code"),
         (_split("bad-sum", "-100.00", SplitLine(amount=Decimal("-60.00"), account=5410, vat_code=VatCode.VAT25),
