@@ -1,0 +1,145 @@
+"""The headless CLI, the same flow as the TUI: import, list, mark ready, export to the sandbox, and the refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from juni_tui.cli import main
+from juni_tui.models import Status
+from juni_tui.services import auth
+from juni_tui.services.home import Home
+from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+from juni_tui.services.store import Store
+from tests.helpers import assert_exactly_once, seed_ready
+
+CSV = """id,date,merchant,amount,original_amount,original_currency,account,vat_code
+a1,2026-10-01,Adobe Systems,-1250.00,,,5420,25
+a2,2026-10-02,GitHub,-220.50,21.00,USD,6540,RC_NON_EU_SERVICES
+a3,2026-10-03,Espresso House,-104.00,,,,
+"""
+
+
+def service_env(sandbox) -> dict[str, str]:
+    return {auth.ENV_API_URL: sandbox.api_url, auth.ENV_AUTH_URL: sandbox.auth_url,
+            auth.ENV_CLIENT_ID: DEMO_CLIENT_ID, auth.ENV_CLIENT_SECRET: DEMO_CLIENT_SECRET,
+            auth.ENV_TENANT_ID: DEMO_TENANT_ID}
+
+
+def cli(home: Home, *args: str) -> int:
+    return main(["--home", str(home.root), *args])
+
+
+def test_the_whole_flow_headless(home, sandbox, tmp_path, capsys, monkeypatch):
+    for key, value in service_env(sandbox).items():
+        monkeypatch.setenv(key, value)
+    path = tmp_path / "juni.csv"
+    path.write_text(CSV)
+    assert cli(home, "import", str(path)) == 0
+    assert cli(home, "import", str(path)) == 0
+    assert "already" in capsys.readouterr().out  # a re-import adds nothing and says so
+
+    assert cli(home, "mark-ready", "--all") == 0
+    out = capsys.readouterr()
+    assert "Marked 0 ready" in out.out and "missing receipt" in out.err  # nothing has a receipt yet
+
+    with Store.open(home) as store:
+        from juni_tui.services import workflow
+
+        workflow.set_no_receipt(store, ["a1", "a2", "a3"], "digital subscription, receipt by e-mail")
+    assert cli(home, "mark-ready", "a1", "a2", "a3") == 1  # a3 has no account and no VAT code
+    assert "a3" in capsys.readouterr().err
+
+    assert cli(home, "list", "--status", "ready", "--json") == 0
+    items = json.loads(capsys.readouterr().out)
+    assert [(i["id"], i["status"], i["account"], i["vat_code"]) for i in items] == [
+        ("a1", "ready", 5420, "25"), ("a2", "ready", 6540, "RC_NON_EU_SERVICES")]
+
+    assert cli(home, "export", "--series", "K", "--dry-run", "--json") == 0
+    bodies = json.loads(capsys.readouterr().out)
+    assert [b["Voucher"]["VoucherSeries"] for b in bodies] == ["K", "K"]
+    assert httpx.get(f"{sandbox.admin_url}/state").json()["vouchers"] == []  # a dry run sends nothing
+
+    assert cli(home, "export", "--series", "K", "--yes") == 0
+    capsys.readouterr()
+    assert cli(home, "list", "--status", "exported", "--json") == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert {i["id"]: (i["voucher"]["series"], i["voucher"]["year"]) for i in exported} == {
+        "a1": ("K", 2), "a2": ("K", 2)}
+
+    # exported transactions are immutable from the CLI too
+    assert cli(home, "attach", "a1", str(path)) == 1
+    assert "exported to Fortnox" in capsys.readouterr().err
+
+
+def test_export_refuses_to_ask_on_a_pipe_without_yes(home, capsys, monkeypatch):
+    with Store.open(home) as store:
+        seed_ready(store, 1, receipts_every=0)
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))
+    assert cli(home, "export", "--series", "K") == 1
+    assert "--yes" in capsys.readouterr().err
+
+
+def test_a_bad_import_file_is_rejected_whole_with_every_bad_line(home, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("id,date,merchant,amount\nx1,2026-10-01,Adobe,-10.00\nx2,2026-13-01,SAS,-5\nx3,2026-10-02,,abc\n")
+    assert cli(home, "import", str(path)) == 1
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert "line 3" in text and "line 4" in text
+    with Store.open(home) as store:
+        assert len(store.transactions) == 0  # nothing from a bad file
+
+
+def test_a_second_instance_gets_a_clear_message(home, capsys):
+    with Store.open(home):
+        assert cli(home, "list") == 1
+    assert "Another juni-tui is already using" in capsys.readouterr().err
+
+
+def test_a_corrupt_data_file_is_reported_and_left_alone(home, capsys):
+    home.db.write_text('{"transactions": {"1": ')
+    assert cli(home, "list") == 1
+    assert "cannot be read" in capsys.readouterr().err
+    assert home.db.read_text() == '{"transactions": {"1": '
+
+
+def test_an_export_killed_with_sigkill_and_restarted_exports_everything_exactly_once(sandbox_factory, home):
+    sandbox = sandbox_factory(seed=11, rate_limit_requests=10_000)
+    httpx.put(f"{sandbox.admin_url}/faults", json={"latency_ms": 25}).raise_for_status()
+    with Store.open(home) as store:
+        ids = seed_ready(store, 24, receipts_every=3)
+    env = {**os.environ, **service_env(sandbox)}
+    command = [sys.executable, "-m", "juni_tui", "--home", str(home.root), "export", "--series", "K", "--yes"]
+    rng = random.Random(4)
+    kills = 0
+    mid_run = 0  # kills that came after some vouchers were booked and before all were
+    for attempt in range(40):
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            code = proc.wait(timeout=rng.uniform(0.8, 2.0) if kills < 6 else 60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            booked_now = len(httpx.get(f"{sandbox.admin_url}/state").json()["vouchers"])
+            mid_run += 0 < booked_now < len(ids)
+            continue
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        assert code == 0, stderr
+        break
+    else:
+        pytest.fail("the export never finished")
+    assert kills >= 3 and mid_run >= 2, f"the test must really kill the export mid-run ({kills}, {mid_run})"
+    with Store.open(home) as store:
+        assert_exactly_once(sandbox, store, ids)
+        assert store.count(Status.QUEUED, Status.SENDING, Status.ATTACHING, Status.FAILED) == 0
