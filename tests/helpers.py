@@ -74,3 +74,12 @@ def assert_exactly_once(sandbox, store: Store, ids: list[str]) -> None:
     assert len(state["files"]) == expected_files, "a receipt uploaded twice"
     names = Counter(f["Name"] for f in state["files"])
     assert all(n == 1 for n in names.values())
+
+
+def text_of(static) -> str:
+    """The plain text a Static shows (its Rich renderable rendered without styles)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))
+    console.print(static.content)
+    return console.export_text()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -151,6 +151,18 @@ def vat_picker(current: VatCode | None, suggestion: VatCode | None = None) -> Ch
 # --- text -----------------------------------------------------------------------------------------------------
 
 
+class PathCompletion(PathAutoComplete):
+    """Tab completes the path; enter submits what is typed (textual-autocomplete would complete on enter too).
+
+    Relies on ``_listen_to_messages`` of textual-autocomplete 4.0.6 (pinned); the TUI import test covers it."""
+
+    def _listen_to_messages(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.key == "enter":
+            self.action_hide()
+            return
+        super()._listen_to_messages(event)
+
+
 class TextPrompt(Dialog[str]):
     DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
 
@@ -173,7 +185,7 @@ class TextPrompt(Dialog[str]):
             if self.hint:
                 yield Static(self.hint, classes="hint")
         if self.paths:
-            yield PathAutoComplete(box, path=Path.cwd(), folder_prefix="▸ ", file_prefix="  ")
+            yield PathCompletion(box, path=Path.cwd(), folder_prefix="▸ ", file_prefix="  ")
 
     @on(Input.Submitted, "#text")
     def _submit(self, event: Input.Submitted) -> None:

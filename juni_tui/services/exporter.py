@@ -197,6 +197,15 @@ def _rows_signature(rows: Iterable[dict[str, Any]]) -> list[tuple[int, Decimal, 
     )
 
 
+def _exact_amounts(body: dict[str, Any]) -> dict[str, Any]:
+    voucher = dict(body["Voucher"])
+    voucher["VoucherRows"] = [
+        {**row, "Debit": _amount(row.get("Debit", 0) or 0), "Credit": _amount(row.get("Credit", 0) or 0)}
+        for row in voucher["VoucherRows"]
+    ]
+    return {"Voucher": voucher}
+
+
 def upload_name(tx: Transaction, receipt: Receipt) -> str:
     """The name a receipt gets in Fortnox's inbox: tied to the transaction, so it can be found again."""
     tag = workflow.export_tag(tx.id).replace(" ", "-")
@@ -347,6 +356,8 @@ class Exporter:
         body = tx.export.voucher_body
         if body is None:
             body = bookkeeping.build_voucher(tx, self.store.settings, tx.export.series).to_fortnox()
+        else:
+            body = _exact_amounts(body)  # stored bodies carry amounts as text; Fortnox gets numbers
         if tx.export.voucher_intent_at is not None:
             # A previous attempt may have booked it: settle that before sending anything.
             found = await self._find_voucher(tx, body, tx.export.financial_year_id or year)
