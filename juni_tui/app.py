@@ -23,6 +23,7 @@ from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
+from juni_tui.screens.settings import SettingsScreen
 from juni_tui.services import auth
 from juni_tui.services.exporter import ExportEvent, Exporter, sync_reference_data
 from juni_tui.services.fortnox import AuthError, FortnoxClient, FortnoxError
@@ -41,9 +42,10 @@ class JuniApp(App):
         "ready": ReadyScreen,
         "queue": QueueScreen,
         "history": HistoryScreen,
+        "settings": SettingsScreen,
     }
     BINDINGS = [
-        *(Binding(tab.key, f"switch_tab('{tab.mode}')", tab.label, show=False) for tab in TABS),
+        *(Binding(tab.key, f"switch_tab('{tab.mode}')", f"Go to {tab.label}", show=False) for tab in TABS),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit", show=False),
     ]

@@ -10,17 +10,17 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from juni_tui.widgets.nav import TABS
 from juni_tui.widgets.table import VirtualTable
 
-WORKFLOW = """\
-1 Prepare & export: fill in account (a) and VAT code (v) and add receipts until both checkmarks are green,
-  then mark them ready (m). Select with space, shift+↑/↓, ctrl+a; escape clears.
-2 Ready to export: export (e) in a voucher series; u sends back to Prepare.
-3 Export queue: watch them go; failed ones say why; r retries, u sends back to Prepare.
-4 Export history: what Fortnox booked; enter shows the voucher as it was sent. Exported means final:
-  corrections are new vouchers in Fortnox.
-ctrl+p opens the command palette with every action."""
+WORKFLOW = "\n".join([
+    "1 Prepare & export: fill in the account (a) and the VAT code (v) and add receipts until both checkmarks are "
+    "green, then mark them ready (m). Select with space, shift+↑/↓ and ctrl+a; escape clears.",
+    "2 Ready to export: export (e) in a voucher series; u sends back to Prepare.",
+    "3 Export queue: watch them go. A failed one says why; r retries, u sends it back to Prepare.",
+    "4 Export history: what Fortnox booked; enter shows the voucher as it was sent. Exported means final: "
+    "corrections are new vouchers in Fortnox.",
+    "ctrl+p opens the command palette with every action.",
+])
 
 
 def keys_table(screen: Screen) -> Table:
@@ -37,8 +37,6 @@ def keys_table(screen: Screen) -> Table:
             seen.add(binding.action)
             key = binding.key_display or binding.key
             rows.append((key.replace("question_mark", "?").replace("slash", "/"), binding.description))
-    for tab in TABS:
-        rows.append((tab.key, f"go to {tab.label}"))
     for key, does in rows:
         table.add_row(key, does)
     return table
