@@ -223,6 +223,11 @@ class JuniApp(App):
     def after_import(self, ids: Iterable[str]) -> None:
         """New transactions: the same follow-up as the CLI (rules fill in values)."""
 
+    def action_export_sie(self) -> None:
+        from juni_tui.screens.sie import SieDialog
+
+        self.push_screen(SieDialog(self.store), lambda summary: summary and self.notify(summary, timeout=10))
+
     # --- help and the command palette ---
 
     def action_help(self) -> None:
@@ -237,6 +242,7 @@ class JuniApp(App):
                 yield SystemCommand(f"Go to {tab.label}", f"Key {tab.key}", lambda m=tab.mode: self.switch_tab(m))
         yield SystemCommand("Import transactions", "Read a CSV or JSON file of Juni transactions", self.action_import_file)
         yield SystemCommand("Sync with Fortnox", "Fetch the chart of accounts, series and dimensions", self.startup)
+        yield SystemCommand("Export a SIE file", "SIE 4 of ready and exported transactions", self.action_export_sie)
         seen = set()
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description and binding.action not in seen:

@@ -157,6 +157,7 @@ class DetailScreen(PreAccountingActions, Screen):
         Binding("c", "cost_center", "Cost center"),
         Binding("o", "project", "Project"),
         Binding("n", "no_receipt", "No receipt needed"),
+        Binding("x", "split", "Split"),
     ]
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { padding: 1 2; }
@@ -195,10 +196,17 @@ class DetailScreen(PreAccountingActions, Screen):
             self.refresh_view()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"account", "vat", "cost_center", "project", "no_receipt"}:
+        if action in {"account", "vat", "cost_center", "project", "no_receipt", "split"}:
             tx = self.store.transactions.get(self.tx_id)
             return tx is not None and tx.status == Status.PREPARE
         return True
+
+    def action_split(self) -> None:
+        from juni_tui.screens.split import SplitEditor
+
+        tx = self.store.transactions.get(self.tx_id)
+        if tx is not None:
+            self.app.push_screen(SplitEditor(self.store, tx), lambda saved: saved and self.notify("Split saved"))
 
 
 class PreviewScreen(ModalScreen[None]):

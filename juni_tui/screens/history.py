@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from textual.binding import Binding
+
 from juni_tui.models import Status
 from juni_tui.screens import cells
 from juni_tui.screens.base import TransactionsScreen
@@ -24,6 +26,7 @@ class HistoryScreen(TransactionsScreen):
         Column("amount", "Amount SEK", 13, align="right"),
         Column("account", "Account", 0, min_width=10),
     )
+    BINDINGS = [*TransactionsScreen.BINDINGS, Binding("s", "app.export_sie", "SIE file")]
 
     def all_ids(self) -> list[str]:
         ids = self.store.ids(Status.EXPORTED)

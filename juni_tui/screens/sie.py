@@ -1,0 +1,71 @@
+"""Export a SIE 4 file of ready and exported transactions: for other accounting systems, and as a backup."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
+from juni_tui.services import sie
+from juni_tui.services.store import Store, StoreError
+
+
+def _month_start(today: date) -> date:
+    first = today.replace(day=1)
+    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
+
+
+class SieDialog(Dialog[str]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="SieDialog") + """
+    SieDialog Horizontal.field { height: 3; margin-top: 0; align-horizontal: left; }
+    SieDialog Horizontal.field Label { width: 12; padding-top: 1; }
+    SieDialog Input { width: 1fr; }
+    """
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        today = date.today()
+        start = _month_start(today)
+        with Vertical():
+            yield Label("Export a SIE 4 file", classes="title")
+            yield Static("Ready and exported transactions dated in the range, with the rows as sent to Fortnox.",
+                         classes="hint")
+            for field, label, value in (("from", "From", start.isoformat()), ("to", "To", today.isoformat()),
+                                        ("path", "File", str(Path.cwd() / f"juni-{start:%Y%m}-{today:%Y%m%d}.se"))):
+                with Horizontal(classes="field"):
+                    yield Label(label)
+                    yield Input(value, id=field)
+            yield Static("", classes="error", id="error")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Write the file", id="write", variant="primary")
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#write")
+    def _write(self) -> None:
+        error = self.query_one("#error", Static)
+        try:
+            start = date.fromisoformat(self.query_one("#from", Input).value.strip())
+            end = date.fromisoformat(self.query_one("#to", Input).value.strip())
+        except ValueError:
+            error.update("Dates are YYYY-MM-DD.")
+            return
+        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
+        try:
+            result = sie.export_sie(self.store, start, end, path)
+        except (StoreError, sie.SieError, OSError) as exc:
+            error.update(str(exc))
+            return
+        self.dismiss(result.summary)

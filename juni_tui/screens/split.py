@@ -1,0 +1,166 @@
+"""Split one transaction over several lines: a hotel bill with 12 % lodging and 25 % minibar, a dinner with food
+and wine. Each line has its own amount, account, VAT code, cost center and project; the lines must add up to
+the transaction. Opened from the detail view with ``x``.
+
+Amounts are typed as they read on the receipt (positive); the transaction's sign (purchase or refund) is applied.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static
+
+from juni_tui.models import SplitLine, Transaction, VatCode
+from juni_tui.money import MoneyError, format_sek, to_money
+from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
+from juni_tui.services import workflow
+from juni_tui.services.store import Store, StoreError
+
+VAT_CHOICES = [(f"{code.value}  {code.label}", code.value) for code in VatCode]
+
+
+class SplitLineRow(Horizontal):
+    DEFAULT_CSS = """
+    SplitLineRow { height: 3; }
+    SplitLineRow .amount { width: 14; }
+    SplitLineRow .account { width: 10; }
+    SplitLineRow Select { width: 26; }
+    SplitLineRow .dimension { width: 9; }
+    SplitLineRow .text { width: 1fr; }
+    """
+
+    def __init__(self, line: SplitLine | None, sign: int) -> None:
+        super().__init__()
+        self.line = line
+        self.sign = sign
+
+    def compose(self) -> ComposeResult:
+        line = self.line
+        yield Input(f"{abs(line.amount):.2f}".replace(".", ",") if line else "", placeholder="amount", classes="amount",
+                    restrict=r"[0-9 ,.]*")
+        yield Input(str(line.account) if line and line.account else "", placeholder="account", classes="account",
+                    restrict=r"[0-9]*", max_length=4)
+        yield Select(VAT_CHOICES, value=line.vat_code.value if line and line.vat_code else Select.NULL,
+                     prompt="VAT code")
+        yield Input(line.cost_center or "" if line else "", placeholder="cost ctr", classes="dimension")
+        yield Input(line.project or "" if line else "", placeholder="project", classes="dimension")
+        yield Input(line.text or "" if line else "", placeholder="text (e.g. minibar)", classes="text")
+
+    def read(self) -> tuple[SplitLine | None, str]:
+        inputs = list(self.query(Input))
+        amount_text, account_text, cc, project, text = (i.value.strip() for i in inputs)
+        if not amount_text:
+            return None, "a line has no amount"
+        try:
+            amount = to_money(amount_text) * self.sign
+        except MoneyError as exc:
+            return None, str(exc)
+        vat = self.query_one(Select).value
+        return SplitLine(
+            amount=amount,
+            account=int(account_text) if account_text else None,
+            vat_code=VatCode(vat) if vat is not Select.NULL else None,
+            cost_center=cc or None,
+            project=project or None,
+            text=text or None,
+        ), ""
+
+
+class SplitEditor(Dialog[bool]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="SplitEditor") + """
+    SplitEditor > Vertical { width: 120; }
+    SplitEditor VerticalScroll { height: auto; max-height: 20; }
+    SplitEditor #remaining { margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+n", "add_line", "Add line"),
+        Binding("ctrl+d", "remove_line", "Remove last line"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, store: Store, tx: Transaction) -> None:
+        super().__init__()
+        self.store = store
+        self.tx = tx
+        self.sign = 1 if tx.amount > 0 else -1
+
+    def compose(self) -> ComposeResult:
+        tx = self.tx
+        with Vertical():
+            yield Label(f"Split {tx.merchant} {tx.date}: {format_sek(tx.amount)} SEK", classes="title")
+            yield Static("Amount · account · VAT code · cost center · project · text. ctrl+n adds a line, ctrl+d "
+                         "removes the last, ctrl+s saves. Save with no lines to remove the split.", classes="hint")
+            with VerticalScroll(id="lines"):
+                lines = tx.splits or (
+                    SplitLine(amount=tx.amount, account=tx.account, vat_code=tx.vat_code, cost_center=tx.cost_center,
+                              project=tx.project),
+                    None,
+                )
+                for line in lines:
+                    yield SplitLineRow(line, self.sign)
+            yield Static(id="remaining")
+            yield Static("", classes="error", id="error")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.update_remaining()
+        self.query(Input).first().focus()
+
+    def rows(self) -> list[SplitLineRow]:
+        return list(self.query(SplitLineRow))
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def update_remaining(self) -> None:
+        total = Decimal("0.00")
+        for row in self.rows():
+            text = row.query(Input).first().value.strip()
+            try:
+                total += to_money(text) * self.sign if text else Decimal("0.00")
+            except MoneyError:
+                pass
+        left = self.tx.amount - total
+        self.query_one("#remaining", Static).update(
+            "The lines add up." if left == 0 else f"Left to place: {format_sek(abs(left))} SEK"
+        )
+
+    def action_add_line(self) -> None:
+        row = SplitLineRow(None, self.sign)
+        self.query_one("#lines", VerticalScroll).mount(row)
+        self.call_after_refresh(lambda: row.query(Input).first().focus())
+
+    def action_remove_line(self) -> None:
+        rows = self.rows()
+        if rows:
+            rows[-1].remove()
+            self.call_after_refresh(self.update_remaining)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        lines: list[SplitLine] = []
+        for n, row in enumerate(self.rows(), 1):
+            line, error = row.read()
+            if line is None:
+                if error == "a line has no amount" and not any(i.value.strip() for i in row.query(Input)):
+                    continue  # an empty line is ignored
+                self.query_one("#error", Static).update(f"Line {n}: {error}")
+                return
+            lines.append(line)
+        try:
+            workflow.set_splits(self.store, self.tx.id, lines)
+        except StoreError as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        self.dismiss(True)

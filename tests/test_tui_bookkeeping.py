@@ -1,0 +1,95 @@
+"""Splits, the voucher preview and SIE export, from the TUI."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from juni_tui.app import JuniApp
+from juni_tui.models import Transaction, VatCode
+from juni_tui.screens.detail import DetailScreen, PreviewScreen
+from juni_tui.screens.split import SplitEditor
+from tests.helpers import text_of
+
+
+def app_for(store) -> JuniApp:
+    return JuniApp(store, sync_on_start=False)
+
+
+async def test_a_hotel_bill_is_split_into_lodging_and_minibar_from_the_detail_view(store):
+    store.commit([Transaction(id="h1", date=date(2026, 10, 7), merchant="Scandic Malmen", amount=Decimal("-1500.00"),
+                              account=5831, vat_code=VatCode.VAT12)])
+    app = app_for(store)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("x")
+        assert isinstance(app.screen, SplitEditor)
+        rows = app.screen.rows()
+        first, second = (list(row.query("Input")) for row in rows)
+        first[0].value = "1 200,00"
+        second[0].value = "300"
+        second[1].value = "6071"
+        rows[1].query_one("Select").value = "25"
+        second[4].value = "minibar"
+        await pilot.pause()
+        assert "add up" in text_of(app.screen.query_one("#remaining"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+    tx = store.transactions["h1"]
+    assert [(line.amount, line.account, line.vat_code) for line in tx.splits] == [
+        (Decimal("-1200.00"), 5831, VatCode.VAT12), (Decimal("-300.00"), 6071, VatCode.VAT25)]
+
+
+async def test_a_split_that_does_not_add_up_is_refused_with_what_is_left(store):
+    store.commit([Transaction(id="h1", date=date(2026, 10, 7), merchant="Scandic", amount=Decimal("-1500.00"),
+                              account=5831, vat_code=VatCode.VAT12)])
+    app = app_for(store)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "x")
+        rows = app.screen.rows()
+        list(rows[0].query("Input"))[0].value = "1000"
+        list(rows[1].query("Input"))[0].value = "300"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SplitEditor)
+        assert "200.00 is left to place" in text_of(app.screen.query_one("#error"))
+    assert store.transactions["h1"].splits == ()
+
+
+async def test_p_previews_the_exact_rows_of_the_selection(store):
+    store.commit([
+        Transaction(id="a", date=date(2026, 10, 1), merchant="Adobe", amount=Decimal("-1250.00"), account=5420,
+                    vat_code=VatCode.VAT25),
+        Transaction(id="b", date=date(2026, 10, 2), merchant="GitHub", amount=Decimal("-220.00"), account=6540,
+                    vat_code=VatCode.RC_NON_EU_SERVICES),
+    ])
+    app = app_for(store)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+a", "p")
+        assert isinstance(app.screen, PreviewScreen)
+        text = text_of(app.screen.query_one("Static"))
+    assert "2640" in text and "1 000,00".replace(" ", "\u202f") in text
+    assert "2645" in text and "2614" in text and "55,00" in text  # reverse charge: 25 % of 220 both ways
+
+
+async def test_a_sie_file_is_written_from_the_history_tab(store, tmp_path):
+    from tests.helpers import seed_ready
+
+    seed_ready(store, 3, receipts_every=0)
+    app = app_for(store)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("4", "s")
+        await pilot.pause()
+        app.screen.query_one("#from").value = "2026-09-01"
+        app.screen.query_one("#to").value = "2026-12-31"
+        app.screen.query_one("#path").value = str(tmp_path / "books.se")
+        await pilot.click("#write")
+        await pilot.pause()
+    data = (tmp_path / "books.se").read_bytes().decode("cp437")
+    assert data.count("#VER") == 3 and "#SIETYP 4" in data
