@@ -31,7 +31,7 @@ import difflib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -205,7 +205,7 @@ def _csv_items(text: str, problems: _Problems) -> list[_Item]:
             if len(row) != len(header):
                 problems.add(start, f"has {len(row)} fields, but the header has {len(header)}")
                 continue
-            items.append(_Item(start, "", dict(zip(header, row))))
+            items.append(_Item(start, "", {name: cell for name, cell in zip(header, row) if cell.strip()}))
     except csv.Error as exc:
         problems.add(reader.line_num, f"the CSV cannot be read: {exc}")
     if header is None:
@@ -365,7 +365,7 @@ def parse_vat_code(value: Any) -> VatCode | None:
     return _VAT_ALIASES.get(text)
 
 
-def _account(value: Any, known: ReferenceLists | None, errors: list[str]) -> int | None:
+def _account(value: Any, lists: _FortnoxLists, errors: list[str]) -> int | None:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -374,24 +374,41 @@ def _account(value: Any, known: ReferenceLists | None, errors: list[str]) -> int
     if number is None or not 1000 <= number <= 9999:
         errors.append(f"account {value!r} is not a four-digit account number")
         return None
-    if known is not None and not _fits_fortnox(lambda: workflow.check_account(known, number), errors):
+    return number if lists.fits("account", number, errors) else None
+
+
+class _FortnoxLists:
+    """workflow's checks against Fortnox's lists (the same the editor makes), remembered per value: a file of
+    50 000 lines names a few dozen accounts."""
+
+    def __init__(self, known: ReferenceLists | None) -> None:
+        self.known = known
+        self._memo: dict[tuple[str, Any], str | None] = {}
+
+    def fits(self, name: str, value: Any, errors: list[str]) -> bool:
+        key = (name, value)
+        if key not in self._memo:
+            self._memo[key] = self._problem(name, value)
+        problem = self._memo[key]
+        if problem:
+            errors.append(problem)
+        return problem is None
+
+    def _problem(self, name: str, value: Any) -> str | None:
+        if self.known is None:
+            return None
+        try:
+            if name == "account":
+                workflow.check_account(self.known, value)
+            else:
+                workflow._check_dimension(self.known, name, value)
+        except workflow.WorkflowError as exc:  # reworded for a line of the problem list
+            text = str(exc).split(";")[0].rstrip(".")
+            return text[:1].lower() + text[1:]
         return None
-    return number
 
 
-def _fits_fortnox(check: Callable[[], None], errors: list[str]) -> bool:
-    """Run one of workflow's checks against Fortnox's lists (the same the editor uses); its refusal, reworded
-    for a line of the problem list, goes into ``errors``."""
-    try:
-        check()
-    except workflow.WorkflowError as exc:
-        text = str(exc).split(";")[0].rstrip(".")
-        errors.append(text[:1].lower() + text[1:])
-        return False
-    return True
-
-
-def _transaction(item: _Item, known: ReferenceLists | None, source: FieldSource) -> tuple[Transaction | None, list[str]]:
+def _transaction(item: _Item, lists: _FortnoxLists, source: FieldSource) -> tuple[Transaction | None, list[str]]:
     """The transaction an item describes, or every reason it cannot be one."""
     v = item.values
     errors: list[str] = []
@@ -423,15 +440,14 @@ def _transaction(item: _Item, known: ReferenceLists | None, source: FieldSource)
     if country is not None and not (len(country) == 2 and country.isalpha()):
         errors.append(f"merchant_country {country!r} is not a two-letter country code (SE, US …)")
     if not _blank(v.get("account")):
-        fields["account"] = _account(v["account"], known, errors)
+        fields["account"] = _account(v["account"], lists, errors)
     if not _blank(v.get("vat_code")):
         code = fields["vat_code"] = parse_vat_code(v["vat_code"])
         if code is None:
             errors.append(f"vat_code {v['vat_code']!r} is not a VAT code ({', '.join(c.value for c in VatCode)})")
     for name in ("cost_center", "project"):
         value = _text(name, v.get(name), errors)
-        if value is not None and (known is None or _fits_fortnox(
-                lambda name=name, value=value: workflow._check_dimension(known, name, value), errors)):
+        if value is not None and lists.fits(name, value, errors):
             fields[name] = value
     if errors:
         return None, errors
@@ -470,10 +486,11 @@ def read_transactions(path: Path | str, known: ReferenceLists | None = None) -> 
     text = _decode(raw, problems)
     items = reader(text, problems) if text is not None else []
     source = FieldSource(origin=Origin.IMPORT, label=f"import file {path.name}")
+    lists = _FortnoxLists(known)
     out: list[Transaction] = []
     first_line: dict[str, int] = {}
     for item in items:
-        tx, errors = _transaction(item, known, source)
+        tx, errors = _transaction(item, lists, source)
         tx_id = tx.id if tx is not None else _plain_id(item.values.get("id"))
         if tx_id is not None:
             if tx_id in first_line:

@@ -1,0 +1,77 @@
+"""How long importing takes: reading and checking a file, the one commit, a re-import, and the demo home.
+
+    .venv/bin/python benchmarks/importing.py [N] [--repeat 3]
+
+Prints medians over the repeats. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from juni_tui.services.demo import create_demo_home, reference_models  # noqa: E402
+from juni_tui.services.home import Home  # noqa: E402
+from juni_tui.services.importers import COLUMNS, import_file, read_transactions  # noqa: E402
+from juni_tui.services.store import Store  # noqa: E402
+
+MERCHANTS = ("GitHub, Inc.", "ESPRESSO HOUSE 112 STOCKHOLM", "SJ AB", "Clas Ohlson", "Telia Sverige AB")
+
+
+def write_file(path: Path, n: int) -> None:
+    start = date(2026, 1, 1)
+    lines = [";".join(COLUMNS)]
+    for i in range(n):
+        amount = Decimal(-(1000 + i * 37 % 250000)) / 100
+        row = {
+            "id": f"bench-{i:06d}", "date": (start + timedelta(days=i % 360)).isoformat(),
+            "merchant": MERCHANTS[i % len(MERCHANTS)], "amount": f"{amount:.2f}".replace(".", ","),
+            "card": "Visa *4821", "cardholder": "Anna Lind", "category": "Software", "merchant_country": "SE",
+            "account": "5420" if i % 3 else "", "vat_code": "25" if i % 3 else "",
+        }
+        lines.append(";".join(row.get(c, "") for c in COLUMNS))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def timed(func) -> float:
+    t0 = time.perf_counter()
+    func()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int, nargs="?", default=50_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    figures: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "transactions.csv"
+        write_file(path, args.n)
+        for run in range(args.repeat):
+            home = Home(Path(folder) / f"home{run}").ensure()
+            with Store.open(home) as store:
+                store.commit(reference_models())
+                figures.setdefault("read and check (chart known)", []).append(
+                    timed(lambda: read_transactions(path, store)))
+                figures.setdefault("import_file, new home", []).append(timed(lambda: import_file(store, path)))
+                figures.setdefault("import_file again (adds nothing)", []).append(
+                    timed(lambda: import_file(store, path)))
+            demo = Home(Path(folder) / f"demo{run}")
+            figures.setdefault("create_demo_home (~300 tx, ~160 PDFs)", []).append(
+                timed(lambda: create_demo_home(demo, today=date(2026, 11, 24))))
+    print(f"{args.n} transactions; median of {args.repeat}")
+    for name, values in figures.items():
+        print(f"  {name:42s} {statistics.median(values) * 1000:9.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
