@@ -143,7 +143,8 @@ MERCHANTS: tuple[Merchant, ...] = (
     _m("Atlassian Pty Ltd", category="Software", country="AU", account=5420, vat=RC_NON_EU, currency="USD",
        prices=["64.50"], cards=[SAAS], day=11, rule="Atlassian", receipt=0.8, descriptions=["Jira Software Standard"]),
     _m("Figma Inc", category="Software", country="US", account=5420, vat=RC_NON_EU, currency="USD",
-       prices=["45.00"], cards=[SAAS], day=14, rule="Figma", receipt=0.8, descriptions=["Figma Professional, 3 editors"]),
+       prices=["45.00"], cards=[SAAS], day=14, rule="Figma", receipt=0.8,
+       descriptions=["Figma Professional, 3 editors"]),
     _m("Google Workspace", category="Software", country="IE", account=6540, vat=RC_EU, currency="EUR",
        prices=["81.60"], cards=[SAAS], day=1, receipt=0.9, rule="Google Workspace", seller="Google Cloud EMEA Ltd",
        descriptions=["Business Standard, 6 users"], address="Gordon House, Barrow Street, Dublin 4"),
@@ -161,8 +162,8 @@ MERCHANTS: tuple[Merchant, ...] = (
        prices=["15.99"], cards=[ANNA], day=16, receipt=0.5, descriptions=["Zoom Pro"]),
     # Phone and internet.
     _m("TELIA SVERIGE AB", category="Telecom", country="SE", account=6212, vat=V25, prices=["1245.00"],
-       cards=[SARA], day=28, rule="Telia", receipt=0.9, descriptions=["Mobilabonnemang 5 st"], seller="Telia Sverige AB",
-       org_number="556430-0142"),
+       cards=[SARA], day=28, rule="Telia", receipt=0.9, descriptions=["Mobilabonnemang 5 st"],
+       seller="Telia Sverige AB", org_number="556430-0142"),
     _m("Tele2 Sverige AB", category="Telecom", country="SE", account=6230, vat=V25, prices=["599.00"],
        cards=[SARA], day=25, rule="Tele2", receipt=0.9, descriptions=["Företagsbredband 250/250"]),
     # Travel.
@@ -211,10 +212,12 @@ MERCHANTS: tuple[Merchant, ...] = (
        descriptions=["Middag med kund", "Kundmiddag", "Representation"]),
     # Office.
     _m("CLAS OHLSON 214 UMEA", "Clas Ohlson Drottninggatan", category="Office", country="SE", account=6110,
-       vat=V25, rule="Clas Ohlson", cards=[SARA], per_month=3.0, prices=["49.90", "129.90", "249.90", "399.00", "899.00"],
+       vat=V25, rule="Clas Ohlson", cards=[SARA], per_month=3.0,
+       prices=["49.90", "129.90", "249.90", "399.00", "899.00"],
        receipt=0.6, refundable=True, seller="Clas Ohlson AB"),
     _m("Kjell & Company 23", "KJELL & COMPANY UMEA", category="Equipment", country="SE", account=5410, vat=V25,
-       rule="Kjell & Company", cards=[SARA, JOHAN], per_month=3.0, prices=["99.90", "199.90", "349.90", "599.90", "899.90"], receipt=0.6,
+       rule="Kjell & Company", cards=[SARA, JOHAN], per_month=3.0,
+       prices=["99.90", "199.90", "349.90", "599.90", "899.90"], receipt=0.6,
        refundable=True, seller="Kjell & Company"),
     _m("Staples Sverige AB", category="Office", country="SE", account=6110, vat=V25, cards=[SARA],
        per_month=2.5, prices=["89", "179", "349", "512", "799"], receipt=0.7, rule="Staples",
@@ -421,7 +424,8 @@ def _fees(rng: random.Random, ids: _Ids, days: Sequence[date], purchases: Sequen
 
 def _refunds(rng: random.Random, ids: _Ids, end: date, purchases: Sequence[DemoTx]) -> list[DemoTx]:
     """A few returns and cancelled tickets: positive amounts that mirror an earlier purchase."""
-    candidates = sorted((p for p in purchases if p.merchant and p.merchant.refundable and p.tx.date <= end - timedelta(days=4)),
+    latest = end - timedelta(days=4)
+    candidates = sorted((p for p in purchases if p.merchant and p.merchant.refundable and p.tx.date <= latest),
                         key=lambda p: p.tx.id)
     out: list[DemoTx] = []
     for p in rng.sample(candidates, min(5, len(candidates))):

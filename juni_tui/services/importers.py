@@ -507,7 +507,10 @@ def read_transactions(path: Path | str, known: ReferenceLists | None = None) -> 
 
 
 def _plain_id(value: Any) -> str | None:
-    return str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() else None
+    """The id of a line that is bad otherwise, for spotting repeated ids all the same."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value).strip() or None
 
 
 def _differs(doc: Mapping[str, Any] | None, tx: Transaction) -> bool:
