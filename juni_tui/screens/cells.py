@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from rich.text import Text
 
-from juni_tui.models import HistoryEntry, Origin, Status, Transaction
+from juni_tui.models import HistoryEntry, Origin, Status, Transaction, VatCode
 from juni_tui.money import format_sek
 from juni_tui.services.store import Store
 from juni_tui.widgets.table import Column
@@ -46,13 +46,25 @@ def account(store: Store, tx: Transaction) -> Text:
     return Text(label, style=_provenance_style(tx, "account"))
 
 
+#: VAT codes as short as a table column allows (the detail view and the picker show the full names).
+VAT_SHORT = {
+    VatCode.VAT25: "25 %",
+    VatCode.VAT12: "12 %",
+    VatCode.VAT6: "6 %",
+    VatCode.NONE: "0 %",
+    VatCode.RC_EU_SERVICES: "RC EU serv",
+    VatCode.RC_NON_EU_SERVICES: "RC non-EU",
+    VatCode.RC_EU_GOODS: "RC EU goods",
+}
+
+
 def vat(tx: Transaction) -> Text:
     if tx.splits:
-        codes = sorted({line.vat_code.value for line in tx.splits if line.vat_code})
+        codes = sorted({VAT_SHORT[line.vat_code] for line in tx.splits if line.vat_code})
         return Text("/".join(codes) or "split", style="italic")
     if tx.vat_code is None:
         return MISSING
-    return Text(tx.vat_code.value, style=_provenance_style(tx, "vat_code"))
+    return Text(VAT_SHORT[tx.vat_code], style=_provenance_style(tx, "vat_code"))
 
 
 def attachment(tx: Transaction) -> Text:
@@ -105,7 +117,7 @@ TRANSACTION_COLUMNS = (
     Column("amount", "Amount SEK", 13, align="right"),
     Column("original", "Original", 14, align="right"),
     Column("account", "Account", 0, min_width=12),
-    Column("vat", "VAT", 8),
+    Column("vat", "VAT", 11),
     Column("attachment", "Receipt", 10),
 )
 

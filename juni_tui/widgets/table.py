@@ -47,6 +47,7 @@ class VirtualTable(ScrollView, can_focus=True):
     VirtualTable {
         height: 1fr;
         background: $surface;
+        overflow-x: hidden;
     }
     VirtualTable > .vtable--header { text-style: bold; background: $panel; color: $text; }
     VirtualTable > .vtable--cursor { background: $accent 45%; }
@@ -263,7 +264,8 @@ class VirtualTable(ScrollView, can_focus=True):
     # --- layout and rendering ---
 
     def on_resize(self, event: events.Resize) -> None:
-        self._layout_columns(event.size.width)
+        # the scrollbar takes columns too: lay out what is left
+        self._layout_columns(self.scrollable_content_region.width or event.size.width)
         self.virtual_size = Size(event.size.width, len(self.row_ids) + 1)
         self._cache.clear()
         self._scroll_to_cursor()
