@@ -777,8 +777,10 @@ class Rule(BaseModel):
     merchant: str | None = None
     category: str | None = None
     then: RuleActions
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    # Set by services.rules when saved. No default factory: the store leaves out values equal to the default,
+    # and a factory's default is "now" again when the rule is read back.
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -438,8 +439,11 @@ def test_each_rule_change_is_one_commit_with_an_audit_record(store):
 def test_rules_survive_a_restart(home):
     with Store.open(home) as store:
         rules.add(store, custom("Flights", cond("merchant", "regex", r"^sas\b"), cond("amount", max="500"), account=5800))
+        saved = rules.get_rule(store, "custom-flights")
+    time.sleep(1.01)  # a timestamp read back must be the one written, not "now"
     with Store.open(home) as store:
         rule = rules.get_rule(store, "custom-flights")
+        assert (rule.created_at, rule.updated_at) == (saved.created_at, saved.updated_at)
         assert rule.when.conditions[1].max == Decimal("500.00")
         fill(store, make_tx("a", merchant="SAS", amount=Decimal("-400.00")))
         assert store.transactions["a"].account == 5800
@@ -670,3 +674,127 @@ def test_explain_names_who_set_each_value(store):
         "account": "Merchant rule: Adobe", "vat_code": "set by hand", "project": "import file"}
     rules.delete(store, [rule.id])
     assert rules.explain(store, tx)["account"] == "Merchant rule: Adobe (rule since deleted)"
+
+
+# --- the set-based engine agrees with the plain reading of the rules ------------------------------------------
+
+
+def _reference(rule_list, txs):
+    """The rules applied one transaction at a time, exactly as the docs describe them: (tx, field) → rule id."""
+    import re
+
+    def norm(text):
+        return " ".join(text.casefold().split())
+
+    def value_of(tx, field):
+        if field == "currency":
+            return tx.original_currency or "SEK"
+        return getattr(tx, {"country": "merchant_country"}.get(field, field)) or ""
+
+    def test(c, tx):
+        if c.field == "amount":
+            amount = abs(tx.amount)
+            ok = (c.min is None or amount >= c.min) and (c.max is None or amount <= c.max)
+        else:
+            value = value_of(tx, c.field.value)
+            if c.op == "contains":
+                ok = c.value.casefold() in value.casefold()
+            elif c.op == "equals":
+                ok = norm(value) == norm(c.value)
+            else:
+                ok = re.search(c.value, value, re.IGNORECASE) is not None
+        return ok != c.negate
+
+    def combine(match, items, tx):
+        results = [combine(i.match, i.conditions, tx) if hasattr(i, "conditions") else test(i, tx) for i in items]
+        return all(results) if match == "all" else any(results)
+
+    enabled = [r for r in rule_list if r.enabled]
+    custom = sorted((r for r in enabled if r.kind == RuleKind.CUSTOM), key=lambda r: r.position)
+    out = {}
+    for tx in txs:
+        if tx.status != Status.PREPARE:
+            continue
+        open_fields = [f for f in ("account", "vat_code", "cost_center", "project", "no_receipt_reason")
+                       if getattr(tx, f) in (None, "") and not (tx.splits and f != "no_receipt_reason")
+                       and not (f == "no_receipt_reason" and tx.receipts)
+                       and not (f in tx.sources and tx.sources[f].origin == Origin.MANUAL)]
+        key = merchant_key(tx.merchant)
+        by_merchant = sorted((r for r in enabled if r.kind == RuleKind.MERCHANT
+                              and (key + " ").startswith(merchant_key(r.merchant) + " ")),
+                             key=lambda r: -len(merchant_key(r.merchant)))
+        by_category = [r for r in enabled if r.kind == RuleKind.CATEGORY and norm(r.category) == norm(tx.category or "")]
+        for rule in custom + by_merchant + by_category:
+            if rule.kind == RuleKind.CUSTOM and not combine(rule.when.match, rule.when.conditions, tx):
+                continue
+            for f in rule.fields:
+                if f in open_fields and (tx.id, f) not in out:
+                    out[(tx.id, f)] = rule.id
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_engine_agrees_with_a_plain_one_transaction_at_a_time_reading(store, seed):
+    import random
+
+    rng = random.Random(seed)
+    words = ["sas", "norwegian", "cafe", "espresso house", "adobe", "taxi", "hotel", "ica"]
+    merchants = [f"{w.upper()} {rng.randint(1, 9)} {rng.choice(['STOCKHOLM', 'OSLO', ''])}".strip() for w in words] * 2
+    merchants += ["Adobe Creative Cloud", "Espresso House", "SAS Lounge", "Café Åsa"]
+    txs = []
+    for i in range(250):
+        txs.append(make_tx(
+            f"t{i:03d}", merchant=rng.choice(merchants), amount=Decimal(rng.choice([-1, -1, -1, 1]) * rng.randint(1, 200000)) / 100,
+            original_currency=rng.choice([None, None, "NOK", "EUR", "SEK"]),
+            merchant_country=rng.choice([None, "SE", "NO", "DE"]),
+            category=rng.choice([None, "Travel", "Food & Drink", "software"]),
+            cardholder=rng.choice([None, "Anna Svensson", "Bo Berg"]), card=rng.choice([None, "Visa 1111", "Visa 2222"]),
+            description=rng.choice([None, "", "Team lunch", "flight OSL", "Hotel stay"]),
+            account=rng.choice([None, None, None, 6540]),
+            cost_center=rng.choice([None, None, "IT"]),
+            receipts=rng.choice([(), (), ("r",)]),
+            status=rng.choice([Status.PREPARE] * 5 + [Status.READY]),
+            no_receipt_reason="x" if rng.random() < 0.1 else None,
+        ))
+    store.commit(txs)
+    workflow.set_values(store, [t.id for t in txs[:20] if t.status == Status.PREPARE], vat_code=None, project="")
+
+    def random_condition():
+        field = rng.choice(["merchant", "description", "cardholder", "card", "category", "amount", "currency", "country"])
+        negate = rng.random() < 0.2
+        if field == "amount":
+            lo = rng.choice([None, 100, 500])
+            hi = rng.choice([None, 600, 1500]) if lo is not None else rng.choice([600, 1500])
+            return cond("amount", min=None if lo is None else str(lo), max=None if hi is None else str(hi), negate=negate)
+        if field == "currency":
+            return cond("currency", value=rng.choice(["SEK", "NOK", "EUR"]), negate=negate)
+        if field == "country":
+            return cond("country", value=rng.choice(["SE", "NO"]), negate=negate)
+        op = rng.choice(["contains", "equals", "regex"])
+        value = {"contains": rng.choice(["sa", "house", "o", "lunch", "1111", "travel", "åsa"]),
+                 "equals": rng.choice(["espresso house", "anna  svensson", "TRAVEL", "team lunch", "Visa 2222"]),
+                 "regex": rng.choice([r"^s", r"\d", r"house\b", r"(hotel|flight)", r"^$"])}[op]
+        return cond(field, op, value, negate=negate)
+
+    fields = ["account", "vat_code", "cost_center", "project", "no_receipt_reason"]
+    values = {"account": 5800, "vat_code": VatCode.VAT12, "cost_center": "SALES", "project": "P9", "no_receipt_reason": "fee"}
+    for n in range(rng.randint(5, 25)):
+        items = [random_condition() for _ in range(rng.randint(1, 3))]
+        if rng.random() < 0.4:
+            items.append({"match": rng.choice(["any", "all"]), "conditions": [random_condition() for _ in range(2)]})
+        then = {f: values[f] for f in rng.sample(fields, rng.randint(1, 3))}
+        rule = rules.add(store, custom(f"r{n}", *items, match=rng.choice(["all", "any"]), **then))
+        if rng.random() < 0.15:
+            rules.set_enabled(store, [rule.id], False)
+    for name in ["Adobe", "Espresso House", "SAS", "Adobe Creative"]:
+        if rng.random() < 0.7:
+            rules.add(store, merchant_rule(name, **rng.choice([{"account": 5420}, {"vat_code": VatCode.VAT25},
+                                                               {"account": 5410, "vat_code": VatCode.VAT6}])))
+    for category in ["Travel", "Food & Drink"]:
+        rules.add(store, category_rule(category, account=5831, vat_code=VatCode.VAT12))
+
+    rule_list = list(rules.rules_table(store).values())
+    expected = _reference(rule_list, store.transactions.values())
+    got = {(c.tx_id, c.field): c.rule_id for c in rules.preview_apply_to_existing(store)}
+    assert got == expected
+    assert len(expected) > 50  # the data exercises the rules

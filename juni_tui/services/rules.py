@@ -23,15 +23,18 @@ All writes are one ``store.commit`` with an audit record, whatever the number of
 from __future__ import annotations
 
 import bisect
+import gc
 import re
 import unicodedata
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from operator import methodcaller
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -118,11 +121,6 @@ def merchant_prefixes(key: str) -> list[str]:
     ``adobe``. A merchant rule (or the history) for ``adobe`` covers all of them; a longer one is more specific."""
     words = key.split()
     return [" ".join(words[:n]) for n in range(len(words), 0, -1)]
-
-
-def covers(rule_key: str, key: str) -> bool:
-    """Whether a merchant rule for ``rule_key`` covers a merchant with ``key`` (the same, or a word prefix)."""
-    return key == rule_key or key.startswith(rule_key + " ")
 
 
 def merchant_display(name: str, key: str | None = None) -> str:
@@ -249,7 +247,7 @@ def friendly_validation_error(exc: ValidationError) -> str:
         msg = f"id {err['input']!r} may use only letters, digits, '.', '_' and '-' (at most 64)"
     elif kind == "enum" and name == "vat_code":
         msg = f"VAT code {err['input']!r} is not one of {', '.join(v.value for v in VatCode)}"
-    return f"{'.'.join(where).replace('.condition', ', condition')}: {msg}" if where else msg
+    return f"{'.'.join(where)}: {msg}" if where else msg
 
 
 def parse_rule(data: Mapping[str, Any]) -> Rule:
@@ -273,68 +271,160 @@ _DOC_FIELDS = {
 }
 
 
-def _missing(get: Callable[[str], Any], manual: Iterable[str]) -> dict[str, Any]:
-    """The fields a rule may fill, with their current (empty) value.
-
-    Empty, not set by hand, not on split lines when the transaction is split, and no "no receipt needed" when a
-    receipt is attached.
-    """
-    manual = set(manual)
-    split = bool(get("splits"))
-    out: dict[str, Any] = {}
-    for name in FIELDS:
-        value = get(name)
-        if value not in (None, "") or name in manual or (split and name in LINE_FIELDS):
-            continue
-        if name == "no_receipt_reason" and get("receipts"):
-            continue
-        out[name] = value
-    return out
+def _fillable(name: str, value: Any, manual: bool, split: bool, receipts: bool) -> bool:
+    """Whether a rule may fill this field: it is empty, the user did not set it (to empty) by hand, it is not on
+    the split lines of a split transaction, and it is not "no receipt needed" when a receipt is attached."""
+    return (
+        value in (None, "")
+        and not manual
+        and not (split and name in LINE_FIELDS)
+        and not (receipts and name == "no_receipt_reason")
+    )
 
 
-def _missing_in_doc(doc: Mapping[str, Any]) -> dict[str, Any]:
+def _missing_in_doc(doc: Mapping[str, Any]) -> set[str]:
+    """The fields a rule may fill, for a stored document."""
     sources = doc.get("sources") or {}
-    return _missing(doc.get, (k for k, s in sources.items() if s.get("origin") == Origin.MANUAL.value))
+    split, receipts = bool(doc.get("splits")), bool(doc.get("receipts"))
+    return {
+        name for name in FIELDS
+        if _fillable(name, doc.get(name), (sources.get(name) or {}).get("origin") == Origin.MANUAL.value, split,
+                     receipts)
+    }
 
 
-def _missing_in(tx: Transaction) -> dict[str, Any]:
-    return _missing(lambda name: getattr(tx, name), (k for k, s in tx.sources.items() if s.origin == Origin.MANUAL))
+def _fillable_in(tx: Transaction, name: str) -> bool:
+    source = tx.sources.get(name)
+    return _fillable(name, getattr(tx, name), source is not None and source.origin == Origin.MANUAL,
+                     bool(tx.splits), bool(tx.receipts))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the engine runs.
+
+    The engine makes hundreds of thousands of small sets, lists and tuples and no reference cycles; with 50 000
+    transactions in memory each collection the allocations trigger would walk all of them (a third of the time).
+    Reference counting still frees everything; the collector runs again afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-class _Rows:
-    """The transactions the engine looks at, as stored documents, with columns built on first use."""
+class _Column:
+    """The distinct values of one field with their row numbers, three ways: as stored (for regexes), casefolded
+    (for contains) and normalized (for equals, which is then one dict lookup)."""
 
-    def __init__(self, docs: Sequence[Mapping[str, Any]], missing: Sequence[dict[str, Any]] | None = None) -> None:
+    __slots__ = ("raw", "folded", "normed")
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.raw: dict[str, list[int]] = {}
+        raw = self.raw
+        for i, value in enumerate(values):
+            rows = raw.get(value)
+            if rows is None:
+                raw[value] = [i]
+            else:
+                rows.append(i)
+        self.folded: dict[str, list[int]] = {}
+        self.normed: dict[str, list[int]] = {}
+        for value, rows in self.raw.items():
+            self.folded.setdefault(value.casefold(), []).extend(rows)
+            self.normed.setdefault(_norm(value), []).extend(rows)
+
+
+def _ore(value: Any) -> int:
+    """A stored amount (``"-1250.00"``) as whole öre, without its sign: what an amount condition compares."""
+    if isinstance(value, str) and len(value) > 3 and value[-3] == ".":
+        try:
+            return abs(int(value[:-3] + value[-2:]))
+        except ValueError:
+            pass
+    return abs(int(Decimal(str(value)).scaleb(2).to_integral_value()))
+
+
+def _needs(docs: Sequence[Mapping[str, Any]]) -> dict[str, set[int]]:
+    """Field → rows where it is empty and a rule may fill it: one pass per field, and ``_missing_in_doc`` for the few
+    documents with splits, receipts or recorded sources."""
+    needs = {name: {i for i, doc in enumerate(docs) if doc.get(name) in (None, "")} for name in FIELDS}
+    for i, doc in enumerate(docs):
+        if "splits" in doc or "receipts" in doc or "sources" in doc:
+            missing = _missing_in_doc(doc)
+            for name in FIELDS:
+                if name not in missing:
+                    needs[name].discard(i)
+    return needs
+
+
+class _Rows:
+    """The transactions the engine looks at, as stored documents, with columns and indexes built on first use.
+
+    A condition is evaluated once per distinct value of its field, in C where it can be (``filter`` over the
+    distinct values), and memoized; its result is a set of row numbers.
+    """
+
+    def __init__(self, docs: Sequence[Mapping[str, Any]], *, needs: bool = True) -> None:
         self.docs = docs
-        self.missing = missing if missing is not None else [_missing_in_doc(d) for d in docs]
+        #: field → the rows where a rule may fill it (see ``_fillable``); empty when only matching is asked for
+        self.needs: dict[str, set[int]] = _needs(docs) if needs else {name: set() for name in FIELDS}
         self.everything = frozenset(range(len(docs)))
-        self._text: dict[str, list[tuple[str, str, str, list[int]]]] = {}
-        self._amounts: tuple[list[Decimal], list[int]] | None = None
+        self._columns: dict[ConditionField, _Column] = {}
+        self._amounts: tuple[list[int], list[int]] | None = None
         self._memo: dict[tuple, frozenset[int]] = {}
+        self._indexes: dict[str, dict[str, list[int]]] = {}
 
     def __len__(self) -> int:
         return len(self.docs)
 
-    def groups(self, doc_field: str) -> list[tuple[str, str, str, list[int]]]:
-        """Distinct values of a field: (value, casefolded, normalized, row numbers). None counts as ""."""
-        groups = self._text.get(doc_field)
-        if groups is None:
-            by_value: dict[str, list[int]] = {}
-            for i, doc in enumerate(self.docs):
-                by_value.setdefault(doc.get(doc_field) or "", []).append(i)
-            groups = [(v, v.casefold(), _norm(v), rows) for v, rows in by_value.items()]
-            self._text[doc_field] = groups
-        return groups
+    def column(self, name: ConditionField) -> _Column:
+        column = self._columns.get(name)
+        if column is None:
+            doc_field = _DOC_FIELDS[name]
+            default = "SEK" if name == ConditionField.CURRENCY else ""
+            column = _Column([doc.get(doc_field) or default for doc in self.docs])
+            self._columns[name] = column
+        return column
 
-    def amounts(self) -> tuple[list[Decimal], list[int]]:
-        """Amounts as the user thinks of them (a purchase of 500 SEK is 500), sorted, with their rows."""
+    def _indexed(self, name: str, pairs: Callable[[], Iterable[tuple[str, list[int]]]]) -> dict[str, list[int]]:
+        index = self._indexes.get(name)
+        if index is None:
+            index = {}
+            for key, rows in pairs():
+                index.setdefault(key, []).extend(rows)
+            self._indexes[name] = index
+        return index
+
+    def merchants(self) -> dict[str, list[int]]:
+        """Merchant key → rows."""
+        return self._indexed(
+            "merchant", lambda: ((merchant_key(v), rows) for v, rows in self.column(ConditionField.MERCHANT).raw.items())
+        )
+
+    def merchant_prefixes(self) -> dict[str, list[int]]:
+        """Every word prefix of a merchant key → rows: what a merchant rule for that prefix covers."""
+        return self._indexed(
+            "prefix", lambda: ((p, rows) for key, rows in self.merchants().items() for p in merchant_prefixes(key))
+        )
+
+    def categories(self) -> dict[str, list[int]]:
+        """Category (normalized, as ``_category_key``) → rows."""
+        return self.column(ConditionField.CATEGORY).normed
+
+    def amounts(self) -> tuple[list[int], list[int]]:
+        """Amounts in öre as the user thinks of them (a purchase of 500 SEK is 500), sorted, with their rows."""
         if self._amounts is None:
-            pairs = sorted((abs(Decimal(str(doc["amount"]))), i) for i, doc in enumerate(self.docs))
-            self._amounts = ([a for a, _ in pairs], [i for _, i in pairs])
+            ore = [_ore(doc["amount"]) for doc in self.docs]
+            order = sorted(range(len(ore)), key=ore.__getitem__)
+            self._amounts = ([ore[i] for i in order], order)
         return self._amounts
 
     def condition(self, c: Condition) -> frozenset[int]:
@@ -346,32 +436,22 @@ class _Rows:
         return self.everything - hits if c.negate else hits
 
     def _evaluate(self, c: Condition) -> frozenset[int]:
-        out: set[int] = set()
         if c.field == ConditionField.AMOUNT:
             amounts, rows = self.amounts()
-            lo = 0 if c.min is None else bisect.bisect_left(amounts, c.min)
-            hi = len(amounts) if c.max is None else bisect.bisect_right(amounts, c.max)
+            lo = 0 if c.min is None else bisect.bisect_left(amounts, int(c.min.scaleb(2)))
+            hi = len(amounts) if c.max is None else bisect.bisect_right(amounts, int(c.max.scaleb(2)))
             return frozenset(rows[lo:hi])
-        if c.field == ConditionField.CURRENCY:
-            groups = [(v or "SEK", f, n, r) for v, f, n, r in self.groups("original_currency")]
-        else:
-            groups = self.groups(_DOC_FIELDS[c.field])
+        column = self.column(c.field)
         assert c.value is not None
+        if c.op == ConditionOp.EQUALS:
+            return frozenset(column.normed.get(_norm(c.value), ()))
         if c.op == ConditionOp.CONTAINS:
-            needle = c.value.casefold()
-            for _value, folded, _normed, rows in groups:
-                if needle in folded:
-                    out.update(rows)
-        elif c.op == ConditionOp.EQUALS:
-            needle = _norm(c.value)
-            for value, _folded, normed, rows in groups:
-                if normed == needle or (c.field == ConditionField.CURRENCY and _norm(value) == needle):
-                    out.update(rows)
+            values, keys = column.folded, filter(methodcaller("__contains__", c.value.casefold()), column.folded)
         else:
-            pattern = _regex(c.value)
-            for value, _folded, _normed, rows in groups:
-                if pattern.search(value):
-                    out.update(rows)
+            values, keys = column.raw, filter(_regex(c.value).search, column.raw)
+        out: set[int] = set()
+        for key in keys:
+            out.update(values[key])
         return frozenset(out)
 
     def _combine(self, match: str, items: Iterable[Condition | ConditionGroup]) -> frozenset[int]:
@@ -415,17 +495,16 @@ class _RuleSet:
             elif rule.kind == RuleKind.CATEGORY:
                 self.category.setdefault(_category_key(rule.category or ""), rule)
 
-    def fill(self, rows: _Rows) -> dict[int, dict[str, Rule]]:
-        """Row number → field → the rule that fills it (the first match in priority order)."""
-        needs: dict[str, set[int]] = {name: set() for name in FIELDS}
-        for i, missing in enumerate(rows.missing):
-            for name in missing:
-                needs[name].add(i)
-        chosen: dict[int, dict[str, Rule]] = {}
+    def fill(self, rows: _Rows) -> dict[str, list[Rule | None]]:
+        """Field → per row, the rule that fills it (the first match in priority order), or None."""
+        n = len(rows)
+        needs = {name: set(wanted) for name, wanted in rows.needs.items()}
+        chosen: dict[str, list[Rule | None]] = {name: [None] * n for name in FIELDS}
 
-        def assign(rule: Rule, name: str, hits: Iterable[int]) -> None:
+        def take(rule: Rule, name: str, hits: Iterable[int]) -> None:
+            column = chosen[name]
             for i in hits:
-                chosen.setdefault(i, {})[name] = rule
+                column[i] = rule
 
         for rule in self.custom:
             wanted = [name for name in rule.fields if needs[name]]
@@ -437,44 +516,41 @@ class _RuleSet:
                 hits = needs[name] & matched
                 if hits:
                     needs[name] -= hits
-                    assign(rule, name, hits)
+                    take(rule, name, hits)
             if not any(needs.values()):
                 return chosen
-        for table, doc_field, key_of in (
-            (self.merchant, "merchant", merchant_key),
-            (self.category, "category", _category_key),
-        ):
-            if not table or not any(needs[name] for name in ("account", "vat_code")):
+        stages = (
+            (self.merchant, rows.merchants, merchant_prefixes),  # the most specific merchant rule first
+            (self.category, rows.categories, lambda key: (key,)),
+        )
+        for table, index, keys_of in stages:
+            if not table or not (needs["account"] or needs["vat_code"]):
                 continue
-            for value, _folded, _normed, group in rows.groups(doc_field):
-                for rule in self._candidates(table, key_of, value) if value else ():
+            for key, group in index().items():
+                for rule in [table[k] for k in keys_of(key) if k in table]:
                     for name in rule.fields:
                         need = needs[name]
                         hits = [i for i in group if i in need]
-                        need.difference_update(hits)
-                        assign(rule, name, hits)
+                        if hits:
+                            need.difference_update(hits)
+                            take(rule, name, hits)
         return chosen
-
-    def _candidates(self, table: dict[str, Rule], key_of: Callable[[str], str], value: str) -> list[Rule]:
-        """The rules for this merchant (the most specific first) or category."""
-        keys = [key_of(value)] if table is self.category else merchant_prefixes(key_of(value))
-        return [table[k] for k in keys if k in table]
 
     def changes(self, rows: _Rows) -> list["RuleChange"]:
         chosen = self.fill(rows)
+        labels: dict[int, str] = {}
         out: list[RuleChange] = []
-        for i in sorted(chosen):
-            doc, missing = rows.docs[i], rows.missing[i]
-            by_field = chosen[i]
-            for name in FIELDS:
-                rule = by_field.get(name)
+        make = RuleChange._make
+        columns = [(name, chosen[name]) for name in FIELDS if any(chosen[name])]
+        for i, doc in enumerate(rows.docs):
+            for name, column in columns:
+                rule = column[i]
                 if rule is not None:
-                    out.append(
-                        RuleChange(
-                            tx_id=doc["id"], merchant=doc.get("merchant", ""), field=name, old=missing[name],
-                            new=getattr(rule.then, name), rule_id=rule.id, label=rule.label,
-                        )
-                    )
+                    label = labels.get(id(rule))
+                    if label is None:
+                        label = labels[id(rule)] = rule.label
+                    out.append(make((doc["id"], doc.get("merchant", ""), name, doc.get(name),
+                                     getattr(rule.then, name), rule.id, label)))
         return out
 
 
@@ -483,18 +559,9 @@ def _matches(rule: Rule, rows: _Rows) -> frozenset[int]:
     if rule.kind == RuleKind.CUSTOM:
         assert rule.when is not None
         return rows.when(rule.when)
-    out: set[int] = set()
     if rule.kind == RuleKind.MERCHANT:
-        wanted = merchant_key(rule.merchant or "")
-        for value, _folded, _normed, group in rows.groups("merchant"):
-            if value and covers(wanted, merchant_key(value)):
-                out.update(group)
-    else:
-        wanted = _category_key(rule.category or "")
-        for value, _folded, _normed, group in rows.groups("category"):
-            if value and _category_key(value) == wanted:
-                out.update(group)
-    return frozenset(out)
+        return frozenset(rows.merchant_prefixes().get(merchant_key(rule.merchant or ""), ()))
+    return frozenset(rows.categories().get(_category_key(rule.category or ""), ()))
 
 
 # --- per-store cache: compiled rules and the merchant history -------------------------------------------------
@@ -529,13 +596,19 @@ class MerchantHistory:
             self._add(new, +1)
 
     def load(self, docs: Iterable[Mapping[str, Any]]) -> None:
+        seen: Counter[tuple[str, Any, Any]] = Counter()  # count first, normalize once per distinct text
         for doc in docs:
-            self._add(doc, +1)
+            if doc.get("account") is not None:
+                seen[(doc.get("merchant") or "", doc["account"], doc.get("vat_code"))] += 1
+        for (merchant, account, vat), n in seen.items():
+            key = merchant_key(merchant)
+            self.pairs.setdefault(key, Counter())[(int(account), VatCode(vat) if vat else None)] += n
+            self.names.setdefault(key, merchant_display(merchant, key))
 
     def lookup(self, merchant: str) -> tuple[str, Counter[tuple[int, VatCode | None]]] | None:
         """The history of the merchant (its key, and how often each pair was used), by the longest word prefix
         of its name that has any: ``APPLE.COM/BILL`` finds the exports of ``Apple``."""
-        for prefix in merchant_prefixes(merchant_key(merchant)):
+        for prefix in merchant_prefixes(merchant_key(merchant)):  # a merchant key is its own key
             counts = +self.pairs.get(prefix, Counter())
             if counts:
                 return prefix, counts
@@ -577,7 +650,8 @@ def merchant_history(store: Store) -> MerchantHistory:
     if cache.history is None:
         history = MerchantHistory()
         index = store.history_index
-        history.load(doc for key in list(index.keys()) if (doc := index.raw(key)) is not None)
+        with _gc_paused():
+            history.load(doc for key in list(index.keys()) if (doc := index.raw(key)) is not None)
         index.on_change.append(history.on_change)
         cache.history = history
     return cache.history
@@ -586,8 +660,7 @@ def merchant_history(store: Store) -> MerchantHistory:
 # --- changes and applying them --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RuleChange:
+class RuleChange(NamedTuple):
     """One value a rule (or an accepted suggestion) fills in: transaction, field, old → new, and who."""
 
     tx_id: str
@@ -660,6 +733,7 @@ def _commit_changes(
     for change in changes:
         by_tx.setdefault(change.tx_id, []).append(change)
     problems: dict[tuple[str, Any], str | None] = {}
+    sources_of: dict[tuple[str | None, str], FieldSource] = {}  # one FieldSource per rule, shared
     updated: list[Transaction] = []
     now = utcnow()
     for tx_id, items in by_tx.items():
@@ -670,11 +744,10 @@ def _commit_changes(
             )
             report.skipped.extend((c, where) for c in items)
             continue
-        missing = _missing_in(tx)
         update: dict[str, Any] = {}
         sources = dict(tx.sources)
         for change in items:
-            if change.field not in missing or change.field in update:
+            if change.field in update or not _fillable_in(tx, change.field):
                 report.skipped.append((change, f"{FIELD_LABELS[change.field]} already has a value"))
                 continue
             key = (change.field, change.new)
@@ -684,7 +757,11 @@ def _commit_changes(
                 report.skipped.append((change, problems[key] or ""))
                 continue
             update[change.field] = change.new
-            sources[change.field] = FieldSource(origin=origin, rule_id=change.rule_id, label=change.label)
+            source = sources_of.get((change.rule_id, change.label))
+            if source is None:
+                source = sources_of[(change.rule_id, change.label)] = FieldSource(
+                    origin=origin, rule_id=change.rule_id, label=change.label)
+            sources[change.field] = source
             report.applied.append(change)
         if update:
             updated.append(tx.model_copy(update={**update, "sources": sources, "updated_at": now}))
@@ -701,6 +778,7 @@ def _commit_changes(
     return report
 
 
+@_gc_paused()
 def apply_to_new(store: Store, ids: Iterable[str]) -> ApplyReport:
     """After import, or when transactions are created: fill their missing values from the enabled rules.
 
@@ -710,6 +788,7 @@ def apply_to_new(store: Store, ids: Iterable[str]) -> ApplyReport:
     return _commit_changes(store, _rule_set(store).changes(rows), Origin.RULE, "rules-apply")
 
 
+@_gc_paused()
 def preview_apply_to_existing(store: Store, rules: Iterable[Rule] | None = None) -> list[RuleChange]:
     """Every value the rules would fill on Prepare transactions now, changing nothing.
 
@@ -720,6 +799,7 @@ def preview_apply_to_existing(store: Store, rules: Iterable[Rule] | None = None)
     return _rule_set(store, rules).changes(rows)
 
 
+@_gc_paused()
 def apply_changes(store: Store, changes: Iterable[RuleChange]) -> ApplyReport:
     """Apply a previewed list of rule changes (one commit). A change that no longer fits is left out, with why."""
     return _commit_changes(store, changes, Origin.RULE, "rules-apply-existing")
@@ -748,15 +828,17 @@ _LIVE = frozenset({Status.PREPARE, Status.READY})
 
 
 def _live_rows(store: Store) -> _Rows:
-    return _Rows(_docs_of(store, store.ids(Status.PREPARE, Status.READY), _LIVE), missing=[])
+    return _Rows(_docs_of(store, store.ids(Status.PREPARE, Status.READY), _LIVE), needs=False)
 
 
+@_gc_paused()
 def matching_ids(store: Store, rule: Rule) -> RuleMatches:
     """The Prepare and Ready transactions the rule's conditions match (whether or not it has values to fill)."""
     rows = _live_rows(store)
     return _split_by_status(rows, _matches(rule, rows))
 
 
+@_gc_paused()
 def match_counts(store: Store, rules: Iterable[Rule] | None = None) -> dict[str, int]:
     """Rule id → how many Prepare and Ready transactions it matches now, for the Rules list (one pass)."""
     rows = _live_rows(store)
@@ -990,14 +1072,12 @@ class Suggestion:
 
 
 def _suggestion_for(
-    history: MerchantHistory, doc: Mapping[str, Any], missing: Iterable[str], known: Mapping[str, Any]
+    history: MerchantHistory, found: tuple[str, Counter] | None, doc: Mapping[str, Any], wanted: list[str],
+    known: Mapping[str, Any],
 ) -> Suggestion | None:
-    """``known``: the values the transaction has, or that the rules will give it."""
-    wanted = [name for name in ("account", "vat_code") if name in missing]
-    if not wanted:
-        return None
-    found = history.lookup(doc.get("merchant") or "")
-    if found is None:
+    """``found``: the merchant's history (``MerchantHistory.lookup``); ``wanted``: account and/or vat_code;
+    ``known``: the values the transaction has, or that the rules will give it."""
+    if found is None or not wanted:
         return None
     key, counts = found
     name = history.names.get(key) or key.title()
@@ -1024,6 +1104,7 @@ def _suggestion_for(
     return Suggestion(tx_id=doc["id"], merchant=name, values=values, count=count, total=total, evidence=evidence)
 
 
+@_gc_paused()
 def suggestions(store: Store, ids: Iterable[str] | None = None) -> dict[str, Suggestion]:
     """Transaction id → suggestion, for Prepare transactions (default: all) whose account or VAT code no rule fills.
 
@@ -1039,15 +1120,21 @@ def _suggest_rows(store: Store, rows: _Rows) -> dict[str, Suggestion]:
         return {}
     filled = _rule_set(store).fill(rows)
     out: dict[str, Suggestion] = {}
-    for i, doc in enumerate(rows.docs):
-        by_rules = filled.get(i, {})
-        left = [name for name in rows.missing[i] if name not in by_rules]
-        known = {name: doc.get(name) for name in ("account", "vat_code")}
-        known.update({name: getattr(rule.then, name) for name, rule in by_rules.items()})
-        suggestion = _suggestion_for(history, doc, left, known)
-        if suggestion is not None:
-            out[doc["id"]] = suggestion
-    return out
+    for key, group in rows.merchants().items():
+        found: Any = ...  # looked up once per merchant, and only if a row needs it
+        for i in group:
+            doc = rows.docs[i]
+            wanted = [n for n in ("account", "vat_code") if i in rows.needs[n] and filled[n][i] is None]
+            if not wanted:
+                continue
+            if found is ...:
+                found = history.lookup(key)
+            known = {n: doc.get(n) if filled[n][i] is None else getattr(filled[n][i].then, n)
+                     for n in ("account", "vat_code")}
+            suggestion = _suggestion_for(history, found, doc, wanted, known)
+            if suggestion is not None:
+                out[doc["id"]] = suggestion
+    return {doc["id"]: out[doc["id"]] for doc in rows.docs if doc["id"] in out}
 
 
 def suggest(store: Store, tx: Transaction) -> Suggestion | None:
@@ -1058,6 +1145,7 @@ def suggest(store: Store, tx: Transaction) -> Suggestion | None:
     return _suggest_rows(store, _Rows([doc])).get(tx.id)
 
 
+@_gc_paused()
 def accept_suggestions(store: Store, ids: Iterable[str]) -> ApplyReport:
     """The user accepts the suggestions for these transactions: fill them, origin SUGGESTION, one commit."""
     found = suggestions(store, ids)
