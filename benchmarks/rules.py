@@ -125,7 +125,8 @@ def rule_mix(rng: random.Random, names: list[str]) -> list[Rule]:
         ])
         out.append(Rule(id=f"c{i}", kind=RuleKind.CUSTOM, name=f"Custom {i}", position=i + 1,
                         when={"match": "all", "conditions": conditions}, then=RuleActions(**then)))
-    for i, name in enumerate(rng.sample(names, 120)):
+    unique = list({rules.merchant_key(n.rsplit(" ", 1)[0]): n for n in names}.values())  # one rule per merchant
+    for i, name in enumerate(rng.sample(unique, 120)):
         then = rng.choice([{"account": 5420}, {"vat_code": rng.choice(vats)},
                            {"account": rng.choice([5410, 5460, 6540]), "vat_code": rng.choice(vats)}])
         out.append(Rule(id=f"m{i}", kind=RuleKind.MERCHANT, merchant=name.rsplit(" ", 1)[0],

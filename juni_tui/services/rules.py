@@ -891,9 +891,10 @@ def check_rule_conflicts(rule: Rule, others: Iterable[Rule]) -> None:
         if other.id == rule.id or other.kind != rule.kind:
             continue
         if rule.kind == RuleKind.MERCHANT and merchant_key(other.merchant or "") == merchant_key(rule.merchant or ""):
+            also = "" if _norm(other.merchant or "") == _norm(rule.merchant or "") else (
+                f', and it covers "{rule.merchant}" too')
             raise RuleError(
-                f'There is already a merchant rule for "{other.merchant}" ({other.id}), and it covers '
-                f'"{rule.merchant}" too. Change that rule instead.'
+                f'There is already a merchant rule for "{other.merchant}" ({other.id}){also}. Change that rule instead.'
             )
         if rule.kind == RuleKind.CATEGORY and _category_key(other.category or "") == _category_key(rule.category or ""):
             raise RuleError(

@@ -353,14 +353,14 @@ def _name(kind: str, entry: Any) -> str:
 
 def _check_unique(source: str, parsed: list[ParsedRule]) -> None:
     seen: dict[str, ParsedRule] = {}
-    for item in parsed:
+    for n, item in enumerate(parsed):
         first = seen.get(item.rule.id)
         if first is not None:
             hint = "" if first.line is None else f" (also at line {first.line})"
             raise RuleFileError(source, item.line, f"two rules have the id {item.rule.id!r}{hint}; ids must be unique")
         seen[item.rule.id] = item
         try:
-            rules_service.check_rule_conflicts(item.rule, (p.rule for p in parsed[: parsed.index(item)]))
+            rules_service.check_rule_conflicts(item.rule, (p.rule for p in parsed[:n]))
         except RuleError as exc:
             raise RuleFileError(source, item.line, str(exc).rstrip(".")) from None
 
