@@ -7,6 +7,8 @@ while the user moves between tabs.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
+from juni_tui.screens.receipts import InboxWatcher, ReceiptsScreen
 from juni_tui.screens.settings import SettingsScreen
 from juni_tui.services import auth
 from juni_tui.services.exporter import ExportEvent, Exporter, sync_reference_data
@@ -42,6 +45,7 @@ class JuniApp(App):
         "ready": ReadyScreen,
         "queue": QueueScreen,
         "history": HistoryScreen,
+        "receipts": ReceiptsScreen,
         "settings": SettingsScreen,
     }
     BINDINGS = [
@@ -64,6 +68,7 @@ class JuniApp(App):
         self._client: FortnoxClient | None = None
         self._sync_on_start = sync_on_start
         self._watch_inbox = watch_inbox
+        self.inbox = InboxWatcher(self)  # receipts: scans the inbox on start and when it changes
         self._pending: set[str] = set()
         self._flush_timer: Timer | None = None
         self._exported_in_run = 0
@@ -77,10 +82,15 @@ class JuniApp(App):
     # --- start and stop ---
 
     def on_mount(self) -> None:
+        # Tens of thousands of loaded documents never become garbage: keep the collector from walking them on
+        # every full collection (those pauses showed up as 50 ms key presses during an export).
+        gc.freeze()
         self._unsubscribe = self.store.subscribe(self._on_store_change)
         self.switch_mode("prepare")
         if self._sync_on_start:
             self.startup()
+        if self._watch_inbox:
+            self.inbox.start()
 
     @work(group="startup", exit_on_error=False)
     async def startup(self) -> None:
@@ -200,28 +210,31 @@ class JuniApp(App):
     # --- import ---
 
     def action_import_file(self) -> None:
-        from juni_tui.services.importers import ImportFileError, import_file
-
         def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                result = import_file(self.store, Path(path).expanduser())
-            except ImportFileError as exc:
-                self.push_screen(Message("The file was not imported", str(exc)))
-                return
-            except (StoreError, OSError) as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.after_import(result.added)
-            skipped = f" ({len(result.already_present)} were already there)" if result.already_present else ""
-            self.notify(f"Imported {len(result.added)} transactions{skipped}")
+            if path:
+                self.import_path(Path(path).expanduser())
 
         self.push_screen(TextPrompt("Import transactions (CSV or JSON)", placeholder="path/to/transactions.csv",
                                     hint="tab completes the path", paths=True), chosen)
 
-    def after_import(self, ids: Iterable[str]) -> None:
-        """New transactions: the same follow-up as the CLI (rules fill in values)."""
+    @work(exclusive=True, group="import", exit_on_error=False, description="Importing")
+    async def import_path(self, path: Path) -> None:
+        """Read and check the file in a thread (a year's file takes seconds); add it here, on the store's thread."""
+        from juni_tui.services import intake
+        from juni_tui.services.importers import ImportFileError, ReferenceSnapshot, add_transactions, read_transactions
+
+        self.notify(f"Reading {path.name}…")
+        try:
+            txs = await asyncio.to_thread(read_transactions, path, ReferenceSnapshot.of(self.store))
+            result = add_transactions(self.store, path, txs)
+            report = intake.after_import(self.store, result.added)
+        except ImportFileError as exc:
+            self.push_screen(Message("The file was not imported", str(exc)))
+            return
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(" ".join([result.summary, *report.lines]), timeout=8)
 
     def action_export_sie(self) -> None:
         from juni_tui.screens.sie import SieDialog
@@ -242,6 +255,8 @@ class JuniApp(App):
                 yield SystemCommand(f"Go to {tab.label}", f"Key {tab.key}", lambda m=tab.mode: self.switch_tab(m))
         yield SystemCommand("Import transactions", "Read a CSV or JSON file of Juni transactions", self.action_import_file)
         yield SystemCommand("Sync with Fortnox", "Fetch the chart of accounts, series and dimensions", self.startup)
+        yield SystemCommand("Match receipts", "Read the receipt inbox and match receipts to transactions",
+                            lambda: self.inbox.scan(announce=True))
         yield SystemCommand("Export a SIE file", "SIE 4 of ready and exported transactions", self.action_export_sie)
         seen = set()
         for binding in getattr(screen, "BINDINGS", []):

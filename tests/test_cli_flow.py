@@ -20,7 +20,7 @@ from juni_tui.services import auth
 from juni_tui.services.home import Home
 from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
 from juni_tui.services.store import Store
-from tests.helpers import assert_exactly_once, seed_ready
+from tests.helpers import assert_exactly_once, booked, seed_ready
 
 CSV = """id,date,merchant,amount,original_amount,original_currency,account,vat_code
 a1,2026-10-01,Adobe Systems,-1250.00,,,5420,25
@@ -115,31 +115,34 @@ def test_a_corrupt_data_file_is_reported_and_left_alone(home, capsys):
 
 def test_an_export_killed_with_sigkill_and_restarted_exports_everything_exactly_once(sandbox_factory, home):
     sandbox = sandbox_factory(seed=11, rate_limit_requests=10_000)
-    httpx.put(f"{sandbox.admin_url}/faults", json={"latency_ms": 25}).raise_for_status()
+    httpx.put(f"{sandbox.admin_url}/faults", json={"latency_ms": 60}).raise_for_status()  # a full run takes seconds
     with Store.open(home) as store:
         ids = seed_ready(store, 24, receipts_every=3)
     env = {**os.environ, **service_env(sandbox)}
     command = [sys.executable, "-m", "juni_tui", "--home", str(home.root), "export", "--series", "K", "--yes"]
     rng = random.Random(4)
-    kills = 0
+    wait = 1.0  # grows while kills come before anything is booked (a busy machine starts Python slowly)
     mid_run = 0  # kills that came after some vouchers were booked and before all were
-    for attempt in range(40):
+    for _ in range(40):
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            code = proc.wait(timeout=rng.uniform(0.8, 2.0) if kills < 6 else 60)
+            code = proc.wait(timeout=wait + rng.uniform(0, 0.5) if mid_run < 3 else 120)
         except subprocess.TimeoutExpired:
+            before = len(booked(sandbox)["vouchers"])
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            kills += 1
-            booked_now = len(httpx.get(f"{sandbox.admin_url}/state").json()["vouchers"])
-            mid_run += 0 < booked_now < len(ids)
+            booked_now = len(booked(sandbox)["vouchers"])
+            if 0 < booked_now < len(ids):
+                mid_run += 1
+            elif booked_now == 0 or booked_now == before == 0:
+                wait += 0.5
             continue
         stderr = proc.stderr.read().decode() if proc.stderr else ""
         assert code == 0, stderr
         break
     else:
         pytest.fail("the export never finished")
-    assert kills >= 3 and mid_run >= 2, f"the test must really kill the export mid-run ({kills}, {mid_run})"
+    assert mid_run >= 1, "the test must really kill the export mid-run"
     with Store.open(home) as store:
         assert_exactly_once(sandbox, store, ids)
         assert store.count(Status.QUEUED, Status.SENDING, Status.ATTACHING, Status.FAILED) == 0

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -191,3 +192,20 @@ def test_files_are_private_to_the_user(home):
         store.commit([make_tx("a")], audit={"action": "x"})
     assert home.journal.stat().st_mode & 0o077 == 0
     assert home.audit.stat().st_mode & 0o077 == 0
+
+
+def test_timestamps_survive_a_restart_even_when_written_in_the_second_they_were_set(home):
+    from juni_tui.models import ExportError
+
+    tx = make_tx("a")
+    failed = tx.model_copy(update={"status": Status.FAILED, "export": ExportState(
+        series="K", tag="juni a", error=ExportError(message="nej"))})
+    with Store.open(home) as store:
+        store.commit([failed])
+    while datetime.now(timezone.utc).replace(microsecond=0) == tx.created_at:
+        time.sleep(0.05)  # reopen in a later second: a lost timestamp would come back as "now"
+    with Store.open(home) as store:
+        again = store.transactions["a"]
+    assert again.created_at == tx.created_at
+    assert again.export.queued_at == failed.export.queued_at
+    assert again.export.error.at == failed.export.error.at

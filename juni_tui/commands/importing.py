@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from juni_tui.commands._common import friendly, open_store, print_json
-from juni_tui.services import rules
+from juni_tui.services import intake
 from juni_tui.services.importers import COLUMNS, REQUIRED, ImportFileError, import_file
 
 
@@ -38,7 +38,7 @@ def run_import(args: argparse.Namespace) -> int:
                             "problems": [{"line": line, "problem": reason} for line, reason in exc.problems]})
             print(f"juni-tui: {exc}", file=sys.stderr)
             return 1
-        report = rules.apply_to_new(store, result.added) if result.added and not result.dry_run else None
+        report = intake.after_import(store, result.added) if result.added and not result.dry_run else None
     if args.json:
         print_json({
             "imported": not result.dry_run,
@@ -46,7 +46,7 @@ def run_import(args: argparse.Namespace) -> int:
             "added": result.added,
             "already_present": result.already_present,
             "differing": result.differing,
-            "rules_filled": len(report.applied) if report else 0,
+            "rules_filled": len(report.rules.applied) if report else 0,
         })
         return 0
     print(result.summary)
@@ -54,6 +54,6 @@ def run_import(args: argparse.Namespace) -> int:
         shown = ", ".join(result.differing[:10]) + (" …" if len(result.differing) > 10 else "")
         print(f"Note: {len(result.differing)} of the transactions already there differ in the file (date, amount or "
               f"merchant): {shown}. The stored ones were kept; a re-import never changes a transaction.")
-    if report is not None and report.applied:
-        print(f"Rules: {report.summary}.")
+    for line in report.lines if report is not None else []:
+        print(line)
     return 0

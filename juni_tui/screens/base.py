@@ -177,7 +177,7 @@ class TransactionsScreen(Screen):
         table = self.table
         selected = [i for i in table.row_ids if i in table.selected] if table.selected else []
         shown = len(table.row_ids)
-        total = len(self.all_ids())
+        total = self.store.count(*self.STATUSES)
         text = Text()
         text.append(f"{len(selected)} selected", style="bold" if selected else "dim")
         text.append(f" · {format_sek(self.selection_sum(selected))} SEK", style="bold" if selected else "dim")

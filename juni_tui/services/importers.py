@@ -525,8 +525,25 @@ def import_file(store: Store, path: Path | str, *, dry_run: bool = False) -> Imp
 
     One commit with an audit record (``action: import``). ``dry_run`` checks and counts, and writes nothing.
     """
-    path = Path(path)
-    txs = read_transactions(path, store)
+    return add_transactions(store, Path(path), read_transactions(path, store), dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class ReferenceSnapshot:
+    """A copy of the Fortnox lists, so that a file can be read and checked off the store's thread (the TUI)."""
+
+    accounts: dict[int, Any]
+    cost_centers: dict[str, Any]
+    projects: dict[str, Any]
+
+    @classmethod
+    def of(cls, store: Store) -> "ReferenceSnapshot":
+        return cls({a.number: a for a in store.accounts.values()}, {c.code: c for c in store.cost_centers.values()},
+                   {p.number: p for p in store.projects.values()})
+
+
+def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_run: bool = False) -> ImportResult:
+    """The second half of an import: skip what the home has (idempotent on id), add the rest in one commit."""
     result = ImportResult(path=path, dry_run=dry_run)
     new: list[Transaction] = []
     for tx in txs:

@@ -80,8 +80,39 @@ def _dumps(obj: Any) -> bytes:
 
 
 def _doc(item: BaseModel) -> Doc:
-    """The stored form of a model: JSON types only, defaults left out (half the size, twice as fast to load)."""
-    return item.model_dump(mode="json", exclude_defaults=True)
+    """The stored form of a model: JSON types only, defaults left out (half the size, twice as fast to load).
+
+    A field with a ``default_factory`` (a timestamp: "now") is always kept: pydantic counts it as a default when
+    it equals a fresh call of the factory, and leaving it out would turn it into the load time on reading."""
+    doc = item.model_dump(mode="json", exclude_defaults=True)
+    _keep_factory_fields(item, doc)
+    return doc
+
+
+def _factory_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    names = _FACTORY_FIELDS.get(model)
+    if names is None:
+        names = _FACTORY_FIELDS[model] = tuple(
+            name for name, info in model.model_fields.items() if info.default_factory is not None
+        )
+    return names
+
+
+_FACTORY_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _keep_factory_fields(item: BaseModel, doc: Doc) -> None:
+    missing = [name for name in _factory_fields(type(item)) if name not in doc]
+    if missing:
+        doc.update(item.model_dump(mode="json", include=set(missing)))
+    for name, value in doc.items():  # nested models (an export's error, its attachments) have them too
+        child = getattr(item, name, None)
+        if isinstance(child, BaseModel) and isinstance(value, dict):
+            _keep_factory_fields(child, value)
+        elif isinstance(child, tuple | list) and isinstance(value, list):
+            for sub, sub_doc in zip(child, value):
+                if isinstance(sub, BaseModel) and isinstance(sub_doc, dict):
+                    _keep_factory_fields(sub, sub_doc)
 
 
 # --- Errors ---------------------------------------------------------------------------------------------------
@@ -456,6 +487,10 @@ class StatusIndex:
             bisect.insort(self._lists[new_status], new_key)
 
     def _on_active(self, old: Doc | None, new: Doc | None) -> None:
+        if old is not None and new is not None and old.get("status") == new.get("status") and _active_key(
+            old
+        ) == _active_key(new):
+            return  # an edit that moves nothing (most of them)
         self._move(
             Status(old.get("status", Status.PREPARE)) if old else None,
             _active_key(old) if old else None,

@@ -110,7 +110,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.empty_text = empty_text
         self.cursor = 0
         self.row_ids: list[str] = []
-        self._index: dict[str, int] = {}
+        self._index_cache: dict[str, int] | None = {}
         self.selected: set[str] = set()
         self.anchor: str | None = None
         self._widths: list[int] = [c.width for c in self.columns]
@@ -124,26 +124,50 @@ class VirtualTable(ScrollView, can_focus=True):
         the rows that are."""
         current = self.cursor_id
         self.row_ids = list(row_ids)
-        self._index = {row_id: i for i, row_id in enumerate(self.row_ids)}
-        dropped = self.selected - self._index.keys()
-        if dropped:
-            self.selected -= dropped
-            self.post_message(self.SelectionChanged(self))
-        if self.anchor not in self._index:
+        self._index_cache = None  # built when first needed: a streaming history must not pay O(rows) per update
+        if self.selected:
+            kept = self.selected & set(self.row_ids)
+            if kept != self.selected:
+                self.selected = kept
+                self.post_message(self.SelectionChanged(self))
+        if self.anchor is not None and self.anchor not in self._index:
             self.anchor = None
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self.row_ids) + 1)
-        if current is not None and current in self._index:
-            self.set_cursor(self._index[current], notify=False)
+        position = self._position(current)
+        if position is not None:
+            self.set_cursor(position, notify=False)
         else:
             self.set_cursor(min(self.cursor, max(0, len(self.row_ids) - 1)))
         self.refresh()
 
+    @property
+    def _index(self) -> dict[str, int]:
+        if self._index_cache is None:
+            self._index_cache = {row_id: i for i, row_id in enumerate(self.row_ids)}
+        return self._index_cache
+
+    def _position(self, row_id: str | None) -> int | None:
+        """Where a row is now; cheap near the top or the cursor, where a streaming row usually is."""
+        if row_id is None:
+            return None
+        if self._index_cache is not None:
+            return self._index_cache.get(row_id)
+        try:
+            return self.row_ids.index(row_id)
+        except ValueError:
+            return None
+
     def refresh_rows(self, row_ids: Iterable[str]) -> None:
         """Re-render these rows (their data changed) if they are on screen."""
-        for row_id in row_ids:
+        top = int(self.scroll_offset.y)
+        visible = self.row_ids[top : top + self.size.height]
+        wanted = set(row_ids)
+        for row_id in wanted:
             self._cache.pop(row_id, None)
-        self.refresh()
+        for offset, row_id in enumerate(visible):
+            if row_id in wanted:
+                self.refresh_line(top + offset + 1)
 
     def invalidate(self) -> None:
         self._cache.clear()
@@ -170,19 +194,25 @@ class VirtualTable(ScrollView, can_focus=True):
             index = max(0, min(index, len(self.row_ids) - 1))
         old = self.cursor
         self.cursor = index
-        self._scroll_to_cursor()
-        if old != index:
+        if self._scroll_to_cursor():
             self.refresh()
+        elif old != index:
+            self.refresh_line(old + 1)  # only the two rows that changed look
+            self.refresh_line(index + 1)
         if notify:
             self.post_message(self.CursorMoved(self, self.cursor_id))
 
-    def _scroll_to_cursor(self) -> None:
+    def _scroll_to_cursor(self) -> bool:
+        """Scroll so the cursor row shows; True if it scrolled."""
         visible = max(1, self.size.height - 1)
         top = int(self.scroll_offset.y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + visible:
             self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
+        else:
+            return False
+        return True
 
     def action_cursor(self, delta: int) -> None:
         self.set_cursor(self.cursor + delta)
