@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from juni_tui.services.home import Home, resolve_home
+from juni_tui.services.fortnox import FortnoxError
 from juni_tui.services.store import Store, StoreError
 
 
@@ -37,6 +38,8 @@ def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
             return func(args)
         except StoreError as exc:
             return fail(str(exc))
+        except FortnoxError as exc:
+            return fail(f"{exc}. {exc.meaning}" if exc.meaning else str(exc))
         except FileNotFoundError as exc:
             return fail(f"{exc.filename}: no such file")
 

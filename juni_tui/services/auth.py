@@ -216,6 +216,7 @@ class RefreshingTokens:
         self._clock = clock
         self._tokens: TokenSet | None = None
         self._lock = asyncio.Lock()
+        self._refused: set[str] = set()  # access tokens Fortnox turned down, whatever their expiry says
 
     def _read(self) -> TokenSet | None:
         data = read_secret(self.home.tokens)
@@ -240,7 +241,7 @@ class RefreshingTokens:
             # Another process may have refreshed while we waited: its refresh token is the only valid one now.
             current = self._read()
             now = self._clock()
-            if current is not None and current.fresh(now):
+            if current is not None and current.fresh(now) and current.access_token not in self._refused:
                 self._tokens = current
                 return
             if current is None or not current.refresh_token:
@@ -256,6 +257,7 @@ class RefreshingTokens:
 
     async def invalidate(self, token: str) -> None:
         async with self._lock:
+            self._refused.add(token)
             if self._tokens and self._tokens.access_token == token:
                 self._tokens.access_expires_at = 0
 
