@@ -24,6 +24,7 @@ from juni_tui.money import format_sek
 from juni_tui.screens import cells
 from juni_tui.screens.dialogs import Message
 from juni_tui.screens.editing import PreAccountingActions
+from juni_tui.screens.receipts import ReceiptActions, receipt_lines
 from juni_tui.services import bookkeeping
 from juni_tui.services.store import Store
 
@@ -113,13 +114,7 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
         facts.add_row(f"Split {n}", f"{format_sek(line.amount)}  {line.account or '—'}  "
                                      f"{line.vat_code.value if line.vat_code else '—'}  {line.cost_center or ''} "
                                      f"{line.project or ''} {line.text or ''}")
-    receipts = []
-    for receipt_id in tx.receipts:
-        receipt = store.receipts.get(receipt_id)
-        receipts.append(f"{receipt.filename} ({receipt.content_type}, {receipt.size // 1024} kB, "
-                        f"{receipt.match.value})" if receipt else receipt_id[:12])
-    facts.add_row("Receipts", "\n".join(receipts) or (f"not needed: {tx.no_receipt_reason}" if tx.no_receipt_reason
-                                                      else Text("none", style="red")))
+    facts.add_row("Receipts", receipt_lines(store, tx))  # each file and how it was matched; suggestions
     facts.add_row("Checks", cells.checks(tx))
     problems = tx.problems() if tx.status == Status.PREPARE else []
     parts: list[Any] = [facts]
@@ -149,7 +144,7 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
     return Group(*parts)
 
 
-class DetailScreen(PreAccountingActions, Screen):
+class DetailScreen(ReceiptActions, PreAccountingActions, Screen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("a", "account", "Account"),
@@ -158,6 +153,10 @@ class DetailScreen(PreAccountingActions, Screen):
         Binding("o", "project", "Project"),
         Binding("n", "no_receipt", "No receipt needed"),
         Binding("x", "split", "Split"),
+        Binding("t", "attach_file", "Attach receipt"),  # receipts (screens/receipts.py: ReceiptActions)
+        Binding("y", "accept_suggestion", "Accept receipt"),
+        Binding("d", "detach_receipt", "Detach receipt"),
+        Binding("O", "open_receipt", "Open receipt"),
     ]
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { padding: 1 2; }
@@ -192,11 +191,12 @@ class DetailScreen(PreAccountingActions, Screen):
         body.update(transaction_view(self.store, tx))
 
     def apply_changes(self, changed: set[str]) -> None:
-        if self.tx_id in changed:
+        if self.tx_id in changed or "*" in changed:  # "*": e.g. a receipt suggested for it
             self.refresh_view()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"account", "vat", "cost_center", "project", "no_receipt", "split"}:
+        if action in {"account", "vat", "cost_center", "project", "no_receipt", "split",
+                      "attach_file", "accept_suggestion", "detach_receipt"}:
             tx = self.store.transactions.get(self.tx_id)
             return tx is not None and tx.status == Status.PREPARE
         return True

@@ -13,6 +13,7 @@ from juni_tui.screens import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.dialogs import Message
 from juni_tui.screens.editing import PreAccountingActions
+from juni_tui.screens.receipts import ReceiptActions
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell, Column
 
@@ -26,7 +27,7 @@ def incomplete(doc: dict[str, Any]) -> bool:
     return doc.get("account") is None or doc.get("vat_code") is None
 
 
-class PrepareScreen(PreAccountingActions, TransactionsScreen):
+class PrepareScreen(ReceiptActions, PreAccountingActions, TransactionsScreen):
     MODE = "prepare"
     STATUSES = (Status.PREPARE,)
     EMPTY = "No transactions to prepare. Import some with I (or `juni-tui import FILE`)."
@@ -38,6 +39,8 @@ class PrepareScreen(PreAccountingActions, TransactionsScreen):
         Binding("m", "mark_ready", "Mark ready"),
         Binding("i", "toggle_incomplete", "Incomplete only"),
         Binding("n", "no_receipt", "No receipt needed"),
+        Binding("t", "attach_file", "Attach receipt"),  # receipts: a file, to the cursor row
+        Binding("y", "accept_suggestion", "Accept receipt"),  # receipts: the row's suggested receipt
         Binding("c", "cost_center", "Cost center", show=False),
         Binding("o", "project", "Project", show=False),
         Binding("p", "preview", "Preview rows", show=False),
@@ -59,7 +62,7 @@ class PrepareScreen(PreAccountingActions, TransactionsScreen):
         tx = self.store.transactions.get(row_id)
         if tx is None:
             return [""] * len(self.COLUMNS)
-        return (*cells.transaction_row(self.store, tx), cells.checks(tx))
+        return (*self.with_suggestion(tx, cells.transaction_row(self.store, tx)), cells.checks(tx))
 
     def status_note(self) -> Text | None:
         if self.only_incomplete:
