@@ -82,8 +82,8 @@ class JuniApp(App):
     # --- start and stop ---
 
     def on_mount(self) -> None:
-        # Tens of thousands of loaded documents never become garbage: keep the collector from walking them on
-        # every full collection (those pauses showed up as 50 ms key presses during an export).
+        # Tens of thousands of loaded documents live as long as the app: move them out of the collector's way,
+        # so its full collections do not walk them again and again.
         gc.freeze()
         self._unsubscribe = self.store.subscribe(self._on_store_change)
         self.switch_mode("prepare")
