@@ -4,6 +4,7 @@ refusals), attach by path from Prepare, detach and open from the detail view."""
 from __future__ import annotations
 
 import sys
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -141,6 +142,26 @@ async def test_receipts_dropped_in_the_inbox_turn_the_attachment_checkmarks_gree
         assert "+1 more" in suggested  # two candidate transactions
         attached = row_line(view, view.row_ids[files.index("espresso.pdf")])
         assert "2026-10-05 ESPRESSO HOUSE 123 -104,00 SEK" in attached.replace("\u202f", " ")  # its transaction
+
+
+async def test_the_inbox_is_read_in_a_thread_and_recorded_on_the_app_thread(store, monkeypatch):
+    """PDF parsing must not freeze the UI; the store refuses writes from any thread but its own."""
+    threads = []
+    read = receipts.InboxScan.read
+
+    def recording_read(self, progress=None):
+        threads.append(threading.get_ident())
+        return read(self, progress)
+
+    monkeypatch.setattr(receipts.InboxScan, "read", recording_read)
+    store.commit([tx("espresso", "Espresso House", "-104.00")])
+    drop(store, "espresso.pdf", pdf("Espresso House", "104.00"))
+    app = app_for(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        assert threads and threads[0] != threading.get_ident()
+        assert len(store.transactions["espresso"].receipts) == 1
+        assert [n.message for n in app._notifications] == ["1 receipt: 1 attached automatically"]
 
 
 async def test_confirming_a_suggestion_in_the_receipts_tab_picks_one_of_the_candidates(store):
@@ -358,22 +379,33 @@ async def test_the_preview_shows_the_pdf_text_and_o_says_why_there_is_no_viewer(
         assert "no graphical display" in app.screen.body and str(store.home.root / receipt.path) in app.screen.body
 
 
-async def test_o_opens_the_receipt_with_the_system_viewer(store, monkeypatch, tmp_path):
+async def test_o_in_tab_6_and_O_in_the_detail_view_open_the_receipt_with_the_system_viewer(store, monkeypatch,
+                                                                                           tmp_path):
     opened = tmp_path / "opened.txt"
-    script = "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text(sys.argv[2])"
+    script = "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + chr(10))"
     monkeypatch.setattr(receipts, "viewer_command", lambda path: [sys.executable, "-c", script, str(opened), str(path)])
-    receipt = receipts.add_receipt(store, pdf("Clas Ohlson", "777.00"), "clas.pdf").receipt
+    store.commit([tx("clas", "Clas Ohlson", "-777.00")])
+    source = tmp_path / "clas.pdf"
+    source.write_bytes(pdf("Clas Ohlson", "777.00"))
+    receipt = receipts.attach_file(store, "clas", source)
+    stored = str(store.home.root / receipt.path)
+
+    async def viewer_opened(times: int) -> None:
+        for _ in range(200):
+            if opened.exists() and len(opened.read_text().splitlines()) == times:
+                return
+            await pilot.pause(0.02)
+
     app = app_for(store, watch=False)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("6")
+        await pilot.press("enter", "O")  # the detail view of the transaction
+        await viewer_opened(1)
+        await pilot.press("escape", "6")
         await settle(app, pilot)
         await pilot.press("o")
-        for _ in range(100):
-            if opened.exists() and opened.read_text():
-                break
-            await pilot.pause(0.03)
-    assert opened.read_text() == str(store.home.root / receipt.path)
+        await viewer_opened(2)
+    assert opened.read_text().splitlines() == [stored, stored]
 
 
 @pytest.mark.parametrize("key", ["y", "x"])

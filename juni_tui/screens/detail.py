@@ -153,10 +153,10 @@ class DetailScreen(ReceiptActions, PreAccountingActions, Screen):
         Binding("o", "project", "Project"),
         Binding("n", "no_receipt", "No receipt needed"),
         Binding("x", "split", "Split"),
-        Binding("t", "attach_file", "Attach receipt"),  # receipts (screens/receipts.py: ReceiptActions)
-        Binding("y", "accept_suggestion", "Accept receipt"),
-        Binding("d", "detach_receipt", "Detach receipt"),
+        Binding("d", "detach_receipt", "Detach receipt"),  # receipts (screens/receipts.py: ReceiptActions)
         Binding("O", "open_receipt", "Open receipt"),
+        Binding("t", "attach_file", "Attach receipt"),
+        Binding("y", "accept_suggestion", "Accept receipt"),
     ]
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { padding: 1 2; }

@@ -225,22 +225,26 @@ class InboxWatcher:
                     self.app.notify(f"The receipt inbox could not be read: {exc.error}. Nothing was recorded; "
                                     "it is tried again when the folder changes (or press M in tab 6).",
                                     severity="error", timeout=15)
-                    self._signature = None
                     return
                 finally:
                     self.progress = None
             try:
                 report = receipts.finish_scan(self.store, scan)
             except (StoreError, OSError) as exc:
-                self.app.notify(f"The receipt inbox was read but not recorded: {exc}", severity="error", timeout=15)
-                self._signature = None
+                self.app.notify(f"The receipt inbox was read but not recorded: {exc}. It is tried again when the "
+                                "folder changes (or press M in tab 6).", severity="error", timeout=15)
                 return
+            except Exception as exc:  # a bug: say so rather than let a background worker swallow it
+                self.app.notify(f"The receipt inbox could not be matched ({type(exc).__name__}: {exc}). This is a "
+                                "bug in juni-tui; the receipts already added are safe.", severity="error", timeout=20)
+                raise
             self.last_report = report
             said = scan_message(report, announce=announce)
             if said:
                 self.app.notify(said[0], severity=said[1], timeout=8)  # type: ignore[arg-type]
         finally:
-            if self._again:
+            self._worker = None
+            if self._again:  # M was pressed (or the folder changed) while this scan ran
                 self._again = False
                 self.app.call_later(self.scan)
 
@@ -249,7 +253,7 @@ class InboxWatcher:
 
 
 def _read(receipt: Receipt) -> tuple[Text, str, str]:
-    amount = Text(money_text(receipt.amount, receipt.currency or "SEK")) if receipt.amount is not None else Text(
+    amount = Text(money_text(receipt.amount, receipt.currency)) if receipt.amount is not None else Text(
         "—", style="dim")
     return amount, receipt.receipt_date.isoformat() if receipt.receipt_date else "—", receipt.merchant or "—"
 
@@ -289,12 +293,12 @@ class ReceiptsScreen(TransactionsScreen):
     def tab_count(store: Store) -> int:
         """What needs the user: suggested and unmatched receipts, and refused inbox files. From the receipts' own
         records (kept in step by ``services.receipts``), without reading every transaction."""
-        raw = store.receipts.raw
         waiting = 0
         for key in store.receipts.keys():
-            doc = raw(key) or {}
+            doc = store.receipts.raw(key) or {}
             waiting += not doc.get("transaction_id") and doc.get("match", "unmatched") in ("suggested", "unmatched")
-        return waiting + len(receipts.inbox_refusals(store))
+        inbox = store.table(receipts.INBOX_TABLE, InboxFile, "path")
+        return waiting + sum(1 for key in inbox.keys() if (inbox.raw(key) or {}).get("refused"))
 
     @property
     def watcher(self) -> InboxWatcher | None:
@@ -686,7 +690,7 @@ def receipt_lines(store: Store, tx: Transaction) -> Text:
         for receipt_id in suggested_by_transaction(store).get(tx.id, ()):
             receipt = store.receipts.get(receipt_id)
             if receipt is not None:
-                read = ", ".join(x for x in (money_text(receipt.amount, receipt.currency or "SEK")
+                read = ", ".join(x for x in (money_text(receipt.amount, receipt.currency)
                                              if receipt.amount is not None else "", receipt.merchant or "") if x)
                 text.append(f"\nsuggested: {receipt.filename}" + (f" ({read})" if read else ""), style="yellow")
                 text.append("  y accepts", style="dim")
@@ -770,8 +774,8 @@ class ReceiptActions:
             for receipt_id in suggested[tx_id]:
                 receipt = self.store.receipts.get(receipt_id)
                 if receipt is not None:
-                    choices.append((receipt_id, f"{receipt.filename}  " + " ".join(_read(receipt)[1:]) + "  " +
-                                    _read(receipt)[0].plain))
+                    amount, day, merchant = _read(receipt)
+                    choices.append((receipt_id, f"{receipt.filename}  {amount.plain}  {day}  {merchant}"))
             self.app.push_screen(
                 ChoicePicker(f"Which receipt is the one for {tx_summary(self.store, tx_id)}?", choices),
                 lambda receipt_id: receipt_id and self._accept([(tx_id, receipt_id)]),
