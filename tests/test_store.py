@@ -209,3 +209,34 @@ def test_timestamps_survive_a_restart_even_when_written_in_the_second_they_were_
     assert again.created_at == tx.created_at
     assert again.export.queued_at == failed.export.queued_at
     assert again.export.error.at == failed.export.error.at
+
+
+def test_a_batch_of_commits_is_one_durable_write_and_reads_see_it_at_once(home):
+    seen = []
+    with Store.open(home) as store:
+        store.subscribe(seen.append)
+        with store.batch():
+            store.commit([make_tx("a")], audit={"action": "one"})
+            assert store.transactions["a"].merchant == "Adobe"  # visible inside the batch
+            store.commit([make_tx("a", merchant="Changed"), make_tx("b")], audit={"action": "two"})
+            assert seen == []  # listeners hear once, at the end
+        lines = [line for line in home.journal.read_text().splitlines() if line]
+        assert len(lines) == 1
+        assert seen[0].transactions == {"a", "b"}
+        assert [r["action"] for r in store.audit_log()] == ["one", "two"]
+    with Store.open(home) as store:
+        assert store.transactions["a"].merchant == "Changed"
+
+
+def test_a_failed_batch_undoes_everything_and_writes_nothing(home):
+    with Store.open(home) as store:
+        store.commit([make_tx("a")])
+        with pytest.raises(RuntimeError):
+            with store.batch():
+                store.commit([make_tx("a", merchant="Changed"), make_tx("b")])
+                store.commit(deletes=[("transactions", "a")])
+                raise RuntimeError("something went wrong half-way")
+        assert store.transactions["a"].merchant == "Adobe" and "b" not in store.transactions
+        assert store.ids(Status.PREPARE) == ["a"]
+    with Store.open(home) as store:
+        assert sorted(store.transactions.keys()) == ["a"]

@@ -589,7 +589,8 @@ def create_demo_home(home: Home, *, today: date | None = None, seed: int = 7) ->
         store.commit([*reference_models(), demo_settings(store.settings)],
                      audit={"action": "demo-setup", "company": company.COMPANY["CompanyName"]})
         existing = {r.name for r in rules.list_rules(store)}
-        added_rules = [rules.add(store, rule) for rule in demo_rules() if rule.name not in existing]
+        with store.batch():
+            added_rules = [rules.add(store, rule) for rule in demo_rules() if rule.name not in existing]
         csv_path = home.root / DEMO_FILE
         write_csv((d.tx for d in demo), csv_path)
         result = import_file(store, csv_path)
@@ -610,7 +611,7 @@ def create_demo_home(home: Home, *, today: date | None = None, seed: int = 7) ->
 
 def _attach_receipts(store: Store, demo: Sequence[DemoTx], rng: random.Random) -> int:
     count = 0
-    with tempfile.TemporaryDirectory(prefix="juni-demo-") as folder:
+    with tempfile.TemporaryDirectory(prefix="juni-demo-") as folder, store.batch():
         for d in demo:
             if d.receipt != "attach":
                 continue

@@ -14,9 +14,9 @@ Matching
     is dropped silently: each one ends up a receipt, or a refusal with a reason that stays visible
     (``inbox_refusals``) until the file is removed or replaced.
 Writes
-    Transactions change only through ``workflow`` (attach/detach enforce its rules). To make a whole scan or
-    matching run one durable write, the workflow calls run against a ``_Batch``: it looks like the store, lets
-    workflow read and check as usual, collects what workflow would commit, and commits everything at the end.
+    Transactions change only through ``workflow`` (attach/detach enforce its rules). A whole scan or matching run
+    is one durable write: it runs inside ``store.batch()``, where each commit is visible at once and all of them
+    are written together at the end (or undone together if anything fails).
 Threads
     The TUI scans in a worker: ``begin_scan`` (store thread, cheap: stats only), ``InboxScan.read`` (any thread:
     reading, hashing, converting, PDF text; it touches no store), ``finish_scan`` (store thread: one commit).
@@ -62,7 +62,7 @@ from juni_tui.services.receipt_match import (
     needs_receipt,
 )
 from juni_tui.services.receipt_text import ReceiptFacts, pdf_info, pdf_text, read_facts
-from juni_tui.services.store import Changes, ImmutableError, Store, StoreError, Table
+from juni_tui.services.store import ImmutableError, Store, StoreError, Table
 
 #: How much of a PDF's text is kept in the store (for matching again and a quick look); the preview reads it all.
 MAX_STORED_TEXT = 4000
@@ -85,72 +85,6 @@ ATTACHED_STATES = frozenset({MatchState.AUTO, MatchState.CONFIRMED, MatchState.M
 
 class ReceiptError(StoreError):
     """A receipt request refused, worded for the user."""
-
-
-# --- One commit for many changes ------------------------------------------------------------------------------
-
-
-class _PendingTransactions:
-    """``store.transactions`` as workflow sees it inside a batch: the batch's own changes first."""
-
-    def __init__(self, table: Table[Transaction], pending: dict[str, Transaction]) -> None:
-        self._table = table
-        self._pending = pending
-
-    def get(self, key: object) -> Transaction | None:
-        return self._pending.get(str(key)) or self._table.get(key)
-
-    def __contains__(self, key: object) -> bool:
-        return str(key) in self._pending or key in self._table
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._table, name)
-
-
-class _Batch:
-    """Stands in for the store while many changes are prepared; ``flush`` makes them one durable commit."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.txs: dict[str, Transaction] = {}
-        self.receipts: dict[str, Receipt] = {}
-        self.inbox: dict[str, InboxFile] = {}
-        self.deletes: list[tuple[str, str]] = []
-        self.steps: list[dict[str, Any]] = []
-        self.transactions = _PendingTransactions(store.transactions, self.txs)
-
-    def __getattr__(self, name: str) -> Any:  # everything workflow reads: history, accounts, settings…
-        return getattr(self.store, name)
-
-    def commit(self, puts: Iterable[BaseModel] = (), deletes: Iterable[tuple[str, object]] = (), *,
-               audit: dict[str, Any] | None = None) -> Changes:
-        for item in puts:
-            self.put(item)
-        self.deletes.extend((name, str(key)) for name, key in deletes)
-        if audit:
-            self.steps.append(audit)
-        return Changes()
-
-    def put(self, item: BaseModel) -> None:
-        if isinstance(item, Transaction):
-            self.txs[item.id] = item
-        elif isinstance(item, Receipt):
-            self.receipts[item.id] = item
-        elif isinstance(item, InboxFile):
-            self.inbox[item.path] = item
-        else:  # pragma: no cover - a programming error
-            raise TypeError(f"a receipt batch cannot hold {type(item).__name__}")
-
-    def receipt(self, receipt_id: str) -> Receipt | None:
-        return self.receipts.get(receipt_id) or self.store.receipts.get(receipt_id)
-
-    def flush(self, audit: dict[str, Any]) -> Changes | None:
-        puts: list[BaseModel] = [*self.txs.values(), *self.receipts.values(), *self.inbox.values()]
-        if not puts and not self.deletes:
-            return None
-        if self.steps:
-            audit = {**audit, "steps": self.steps}
-        return self.store.commit(puts, self.deletes, audit=audit)
 
 
 # --- What the inbox held --------------------------------------------------------------------------------------
@@ -279,15 +213,15 @@ def _prepare(home: Home, data: bytes, name: str, origin: str, known: Mapping[str
     return _Prepared(name, source_hash, receipt=receipt)
 
 
-def _record(batch: _Batch, prepared: _Prepared, known: dict[str, str]) -> AddResult:
-    """Put a prepared file in the batch: a new receipt, or the receipt it duplicates (store thread)."""
+def _record(store: Store, prepared: _Prepared, known: dict[str, str]) -> AddResult:
+    """Record a prepared file: a new receipt, or the receipt it duplicates (store thread)."""
     if prepared.refused:
         return AddResult(prepared.name, "refused", prepared.refused)
     existing_id = known.get(prepared.source_hash) or (prepared.receipt and known.get(prepared.receipt.id))
-    existing = batch.receipt(existing_id) if existing_id else None
+    existing = store.receipts.get(existing_id) if existing_id else None
     if existing is None and prepared.receipt is not None:
         receipt = prepared.receipt
-        batch.put(receipt)
+        store.commit([receipt])
         for key in receipt.source_hashes:
             known[key] = receipt.id
         note = f" ({receipt.conversion})" if receipt.conversion else ""
@@ -296,7 +230,7 @@ def _record(batch: _Batch, prepared: _Prepared, known: dict[str, str]) -> AddRes
         raise ReceiptError(f"{prepared.name} is recorded as a receipt that no longer exists; add it again by path.")
     if prepared.source_hash not in existing.source_hashes:
         existing = existing.model_copy(update={"source_hashes": existing.source_hashes + (prepared.source_hash,)})
-        batch.put(existing)
+        store.commit([existing])
     known[prepared.source_hash] = existing.id
     where = f"attached to {existing.transaction_id}" if existing.attached else existing.match.value
     return AddResult(
@@ -340,10 +274,11 @@ def add_receipt(store: Store, path_or_bytes: Path | str | bytes, filename: str |
     data, name = _source(path_or_bytes, filename)
     known = _known_hashes(store)
     prepared = _prepare(store.home, data, name, origin, known)
-    batch = _Batch(store)
-    result = _record(batch, prepared, known)
-    if result.ok:
-        batch.flush({"action": "receipt-add", "receipt": result.receipt.id if result.receipt else None, "file": name})
+    with store.batch():
+        result = _record(store, prepared, known)
+        if result.ok:
+            store.audit({"action": "receipt-add", "receipt": result.receipt.id if result.receipt else None,
+                         "file": name})
     return result
 
 
@@ -457,13 +392,12 @@ def _check_attachable(store: Store, tx_id: str) -> Transaction:
         raise ReceiptError(f"There is no transaction {tx_id}.")
     if tx.status == Status.EXPORTED and tx.export is not None:
         raise ImmutableError(tx.id, f"{tx.merchant}, {tx.date}", tx.export.voucher_label, "given another receipt")
-    workflow.attach(_Batch(store), tx_id, "-")  # checks the rules; the batch is never flushed
-    return tx
+    return workflow.editable(store, tx_id)
 
 
-def _attach(batch: _Batch, receipt: Receipt, tx_id: str, state: MatchState, note: str, *,
+def _attach(store: Store, receipt: Receipt, tx_id: str, state: MatchState, note: str, *,
             withdraw: bool = True) -> Receipt:
-    workflow.attach(batch, tx_id, receipt.id, action=f"receipt-{state.value}")
+    workflow.attach(store, tx_id, receipt.id, action=f"receipt-{state.value}")
     new = receipt.model_copy(
         update={
             "transaction_id": tx_id,
@@ -473,28 +407,25 @@ def _attach(batch: _Batch, receipt: Receipt, tx_id: str, state: MatchState, note
             "rejected": tuple(r for r in receipt.rejected if r != tx_id),
         }
     )
-    batch.put(new)
+    store.commit([new])
     if withdraw:
-        _withdraw(batch, {tx_id}, keep=new.id)
+        _withdraw(store, {tx_id}, keep=new.id)
     return new
 
 
-def _withdraw(batch: _Batch, tx_ids: set[str], *, keep: str | None = None) -> None:
+def _withdraw(store: Store, tx_ids: set[str], *, keep: str | None = None) -> None:
     """Transactions that just got a receipt are no longer suggestions for any other receipt."""
-    store = batch.store
     for key in list(store.receipts.keys()):
         if key == keep:
             continue
-        pending = batch.receipts.get(key)
-        candidates = pending.candidates if pending else (store.receipts.raw(key) or {}).get("candidates", ())
-        if not tx_ids.intersection(candidates):
+        if not tx_ids.intersection((store.receipts.raw(key) or {}).get("candidates", ())):
             continue
-        receipt = pending or store.receipts[key]
+        receipt = store.receipts[key]
         left = tuple(c for c in receipt.candidates if c not in tx_ids)
         update: dict[str, Any] = {"candidates": left}
         if not left and receipt.match == MatchState.SUGGESTED:
             update.update(match=MatchState.UNMATCHED, match_note="the transactions suggested for it got other receipts")
-        batch.put(receipt.model_copy(update=update))
+        store.commit([receipt.model_copy(update=update)])
 
 
 def _attached_elsewhere(receipt: Receipt, tx_id: str) -> None:
@@ -523,20 +454,17 @@ def _attach_stored(store: Store, receipt_id: str, tx_id: str, *, confirming: boo
     suggested = tx_id in receipt.candidates
     state = MatchState.CONFIRMED if confirming and suggested else MatchState.MANUAL
     note = "suggestion confirmed" if state == MatchState.CONFIRMED else "attached by hand"
-    batch = _Batch(store)
-    new = _attach(batch, receipt, tx_id, state, note)
-    batch.flush({"action": f"receipt-{state.value}", "receipt": receipt.id, "ids": [tx_id]})
-    return new
+    with store.batch():
+        return _attach(store, receipt, tx_id, state, note)
 
 
 def reject(store: Store, receipt_id: str, tx_id: str) -> Receipt:
     """"Not this transaction": the pair is remembered and never suggested or auto-matched again. A receipt
     attached to that transaction is detached (while the transaction is in Prepare)."""
     receipt = get_receipt(store, receipt_id)
-    batch = _Batch(store)
     rejected = receipt.rejected if tx_id in receipt.rejected else receipt.rejected + (tx_id,)
     if receipt.transaction_id == tx_id:
-        workflow.detach(batch, tx_id, receipt.id)
+        workflow.editable(store, tx_id)
         update: dict[str, Any] = {"transaction_id": None, "match": MatchState.UNMATCHED, "candidates": (),
                                   "match_note": f"rejected for {tx_id}; attach it by hand"}
     else:
@@ -546,8 +474,10 @@ def reject(store: Store, receipt_id: str, tx_id: str) -> Receipt:
             update["match"] = MatchState.SUGGESTED if left else MatchState.UNMATCHED
             update["match_note"] = receipt.match_note if left else f"rejected for {tx_id}; attach it by hand"
     new = receipt.model_copy(update={**update, "rejected": rejected})
-    batch.put(new)
-    batch.flush({"action": "receipt-reject", "receipt": receipt.id, "ids": [tx_id]})
+    with store.batch():
+        if receipt.transaction_id == tx_id:
+            workflow.detach(store, tx_id, receipt.id)
+        store.commit([new], audit={"action": "receipt-reject", "receipt": receipt.id, "ids": [tx_id]})
     return new
 
 
@@ -558,15 +488,14 @@ def detach(store: Store, receipt_id: str, tx_id: str | None = None) -> Receipt:
     tx_id = tx_id or receipt.transaction_id
     if tx_id is None or receipt.transaction_id != tx_id:
         raise ReceiptError(f"{receipt.filename} is not attached to {tx_id or 'any transaction'}.")
-    batch = _Batch(store)
-    workflow.detach(batch, tx_id, receipt.id)
     new = receipt.model_copy(
         update={"transaction_id": None, "match": MatchState.UNMATCHED, "candidates": (),
                 "match_note": f"detached from {tx_id} by hand",
                 "rejected": receipt.rejected if tx_id in receipt.rejected else receipt.rejected + (tx_id,)}
     )
-    batch.put(new)
-    batch.flush({"action": "receipt-detach", "receipt": receipt.id, "ids": [tx_id]})
+    with store.batch():
+        workflow.detach(store, tx_id, receipt.id)
+        store.commit([new])
     return new
 
 
@@ -582,16 +511,18 @@ def attach_file(store: Store, tx_id: str, path: Path | str, *,
     data, name = _source(path, None)
     known = _known_hashes(store)
     prepared = _prepare(store.home, data, name, origin, known)
-    batch = _Batch(store)
-    result = _record(batch, prepared, known)
-    if result.receipt is None:
-        raise ReceiptError(result.message)
-    receipt = _effective(store, result.receipt, _attachments(store))
-    if receipt.transaction_id == tx_id:
-        return receipt
-    _attached_elsewhere(receipt, tx_id)
-    new = _attach(batch, receipt, tx_id, MatchState.MANUAL, "attached by hand")
-    batch.flush({"action": "receipt-attach-file", "receipt": new.id, "ids": [tx_id], "file": name})
+    if prepared.receipt is None and prepared.refused:
+        raise ReceiptError(prepared.refused)
+    with store.batch():
+        result = _record(store, prepared, known)
+        if result.receipt is None:
+            raise ReceiptError(result.message)
+        receipt = _effective(store, result.receipt, _attachments(store))
+        if receipt.transaction_id == tx_id:
+            return receipt
+        _attached_elsewhere(receipt, tx_id)
+        new = _attach(store, receipt, tx_id, MatchState.MANUAL, "attached by hand")
+        store.audit({"action": "receipt-attach-file", "receipt": new.id, "ids": [tx_id], "file": name})
     return new
 
 
@@ -642,21 +573,20 @@ def facts_of(receipt: Receipt) -> ReceiptFacts:
                         merchant=receipt.merchant)
 
 
-def _open_index(batch: _Batch, receipts: list[Receipt], window: tuple[int, int]) -> MatchIndex:
+def _open_index(store: Store, receipts: list[Receipt], window: tuple[int, int]) -> MatchIndex:
     """The transactions waiting for a receipt whose amount one of ``receipts`` could match."""
-    store = batch.store
     amounts = AmountFilter(r.amount for r in receipts if not r.attached)
-    docs = (store.transactions.raw(tx_id) for tx_id in store.ids(Status.PREPARE, Status.READY) if tx_id not in batch.txs)
+    docs = (store.transactions.raw(tx_id) for tx_id in store.ids(Status.PREPARE, Status.READY))
     return MatchIndex(
         (OpenTx.from_doc(doc) for doc in docs if doc is not None and needs_receipt(doc) and amounts.wants(doc)),
         window=window,
     )
 
 
-def _match(batch: _Batch, receipts: Iterable[Receipt], window: tuple[int, int]) -> MatchReport:
-    """Sort receipts into tiers and attach the AUTO ones, all inside ``batch``."""
+def _match(store: Store, receipts: Iterable[Receipt], window: tuple[int, int]) -> MatchReport:
+    """Sort receipts into tiers and attach the AUTO ones (inside the caller's ``store.batch()``)."""
     receipts = list(receipts)
-    index = _open_index(batch, receipts, window)
+    index = _open_index(store, receipts, window)
     report = MatchReport()
     taken: set[str] = set()
     decided: list[Receipt] = []
@@ -668,7 +598,7 @@ def _match(batch: _Batch, receipts: Iterable[Receipt], window: tuple[int, int]) 
         if decision.state == MatchState.AUTO:
             tx_id = decision.candidates[0]
             try:
-                new = _attach(batch, receipt, tx_id, MatchState.AUTO, decision.note, withdraw=False)
+                new = _attach(store, receipt, tx_id, MatchState.AUTO, decision.note, withdraw=False)
                 index.take(tx_id)
                 taken.add(tx_id)
             except StoreError as exc:  # e.g. the transaction left Prepare: the user decides
@@ -684,13 +614,12 @@ def _match(batch: _Batch, receipts: Iterable[Receipt], window: tuple[int, int]) 
             new = new.model_copy(update={"candidates": left} if left else {
                 "candidates": (), "match": MatchState.UNMATCHED,
                 "match_note": "its candidates got other receipts in this run"})
-        original = batch.receipt(new.id)
-        if original != new:
-            batch.put(new)
+        if store.receipts.get(new.id) != new:
+            store.commit([new])
         report.outcomes.append(MatchOutcome(new.id, new.filename, new.match, new.transaction_id, new.candidates,
                                             new.match_note))
     if taken:
-        _withdraw(batch, taken, keep=None)
+        _withdraw(store, taken, keep=None)
     return report
 
 
@@ -705,12 +634,12 @@ def match_receipts(store: Store, receipt_ids: Iterable[str] | None = None, *,
         if receipt is None:
             raise ReceiptError(f"There is no receipt {receipt_id[:12]}.")
         receipts.append(_effective(store, receipt, attachments))
-    batch = _Batch(store)
-    for receipt in receipts:  # a stale transaction_id is corrected in the same commit
-        if receipt != store.receipts.get(receipt.id):
-            batch.put(receipt)
-    report = _match(batch, receipts, window)
-    batch.flush({"action": "receipts-match", **report.counts})
+    with store.batch():
+        stale = [r for r in receipts if r != store.receipts.get(r.id)]
+        if stale:  # a stale transaction_id is corrected in the same commit
+            store.commit(stale)
+        report = _match(store, receipts, window)
+        store.audit({"action": "receipts-match", **report.counts})
     return report
 
 
@@ -851,26 +780,27 @@ def finish_scan(store: Store, scan: InboxScan, *, match: bool = True,
     if scan.todo:
         scan.read()
     table = _inbox_table(store)
-    batch = _Batch(store)
     known = _known_hashes(store)
     report = ScanReport(inbox=scan.root, files=list(scan.files))
-    for path, st, prepared in scan.prepared:
-        result = _record(batch, prepared, known)
-        receipt_id = result.receipt.id if result.receipt else None
-        report.files.append(FileOutcome(prepared.name, result.outcome, result.message, receipt_id))
-        batch.put(InboxFile(path=str(path), size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=prepared.source_hash,
-                            receipt_id=receipt_id, refused=prepared.refused))
-    for key in list(table.keys()):
-        if key not in scan.seen and key not in batch.inbox:
-            batch.deletes.append((INBOX_TABLE, key))
-    report.files.sort(key=lambda f: f.name)
-    if match:
-        attachments = _attachments(store)
-        receipts = [batch.receipt(k) for k in {*store.receipts.keys(), *batch.receipts}]
-        report.match = _match(batch, [_effective(store, r, attachments) for r in receipts if r is not None], window)
-    added = [f.receipt_id for f in report.files if f.outcome == "added"]
-    batch.flush({"action": "receipts-scan", "inbox": str(scan.root), "added": added,
-                 "refused": [f.name for f in report.refused], **report.match.counts})
+    with store.batch():
+        seen_now: set[str] = set()
+        for path, st, prepared in scan.prepared:
+            result = _record(store, prepared, known)
+            receipt_id = result.receipt.id if result.receipt else None
+            report.files.append(FileOutcome(prepared.name, result.outcome, result.message, receipt_id))
+            store.commit([InboxFile(path=str(path), size=st.st_size, mtime_ns=st.st_mtime_ns,
+                                    sha256=prepared.source_hash, receipt_id=receipt_id, refused=prepared.refused)])
+            seen_now.add(str(path))
+        gone = [(INBOX_TABLE, key) for key in list(table.keys()) if key not in scan.seen and key not in seen_now]
+        if gone:
+            store.commit(deletes=gone)
+        report.files.sort(key=lambda f: f.name)
+        if match:
+            attachments = _attachments(store)
+            report.match = _match(store, [_effective(store, r, attachments) for r in store.receipts.values()], window)
+        added = [f.receipt_id for f in report.files if f.outcome == "added"]
+        store.audit({"action": "receipts-scan", "inbox": str(scan.root), "added": added,
+                     "refused": [f.name for f in report.refused], **report.match.counts})
     return report
 
 

@@ -38,6 +38,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -535,6 +536,37 @@ class Changes:
         return any(self.keys.values())
 
 
+class _Batch:
+    """Commits gathered by ``Store.batch``: their journal operations, audit records and changes, and how to undo
+    them in memory if the batch fails."""
+
+    def __init__(self) -> None:
+        self.ops: list[list[Any]] = []
+        self.audits: list[dict[str, Any]] = []
+        self.changes = Changes()
+        self._undo: list[Callable[[], None]] = []
+
+    def add(self, store: "Store", ops: list[list[Any]], applies: list[Callable[[], str]], changes: Changes,
+            audit: dict[str, Any] | None) -> Changes:
+        for op in ops:
+            table = store._tables[op[1]]
+            key = str(op[3]) if op[0] == "del" else table.doc_key(op[3])
+            old_doc, old_model = table._docs.get(key), table._models.get(key)
+            self._undo.append(lambda t=table, k=key, d=old_doc, m=old_model: t._delete(k) if d is None else t._put(d, m))
+        for apply in applies:
+            apply()
+        self.ops.extend(ops)
+        if audit:
+            self.audits.append(audit)
+        for name, keys in changes.keys.items():
+            self.changes.keys.setdefault(name, set()).update(keys)
+        return changes
+
+    def undo(self) -> None:
+        for step in reversed(self._undo):
+            step()
+
+
 def os_user() -> str:
     try:
         return getpass.getuser()
@@ -555,6 +587,7 @@ class Store:
         self._lock: filelock.BaseFileLock | None = None
         self._owner_thread = threading.get_ident()
         self._listeners: list[Callable[[Changes], None]] = []
+        self._batch: _Batch | None = None
         self._closed = False
         self._acquire_lock()
         try:
@@ -723,6 +756,8 @@ class Store:
             if isinstance(item, Transaction):
                 self._guard(item, "changed")
                 if item.status == Status.EXPORTED:
+                    if self._batch is not None:
+                        raise StoreError("exports are committed one by one, never in a batch")
                     doc = _doc(item)
                     ops.append(["put", HISTORY, "id", doc])
                     applies.append(lambda doc=doc: (self.history._put(doc), doc["id"])[1])
@@ -740,6 +775,8 @@ class Store:
                 self._guard(Transaction.model_construct(id=str(key)), "deleted")
             stage_delete(table, str(key))
 
+        if self._batch is not None:
+            return self._batch.add(self, ops, applies, changes, audit)
         if ops:
             self._journal.append({"seq": self._seq + 1, "at": _now(), "ops": ops})
             self._seq += 1
@@ -748,11 +785,41 @@ class Store:
         if audit:
             self._audit(audit)
         if ops:
-            for listener in list(self._listeners):
-                listener(changes)
-            if self._journal.size > self.checkpoint_bytes:
-                self.checkpoint()
+            self._notify(changes)
         return changes
+
+    def _notify(self, changes: Changes) -> None:
+        for listener in list(self._listeners):
+            listener(changes)
+        if self._journal.size > self.checkpoint_bytes:
+            self.checkpoint()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group commits into one: inside, each ``commit`` is visible at once (later reads see it) but nothing is
+        written; at the end they become one durable journal entry. If the block raises, every change is undone
+        and nothing is written. Nested batches join the outer one.
+
+        For services that make many small changes through ``workflow`` (a matching run, the demo's receipts).
+        """
+        if self._batch is not None:
+            yield
+            return
+        self._batch = _Batch()
+        try:
+            yield
+        except BaseException:
+            batch, self._batch = self._batch, None
+            batch.undo()
+            raise
+        batch, self._batch = self._batch, None
+        if batch.ops:
+            self._journal.append({"seq": self._seq + 1, "at": _now(), "ops": batch.ops})
+            self._seq += 1
+        for record in batch.audits:
+            self._audit(record)
+        if batch.ops:
+            self._notify(batch.changes)
 
     def _audit(self, record: dict[str, Any]) -> None:
         line = _dumps({"at": _now(), "user": os_user(), **record}) + b"\n"
@@ -766,8 +833,11 @@ class Store:
             os.close(fd)
 
     def audit(self, record: dict[str, Any]) -> None:
-        """Record an event that changes no data (e.g. an export run started)."""
-        self._audit(record)
+        """Record an event that changes no data (e.g. an export run started). Inside a batch, at its end."""
+        if self._batch is not None:
+            self._batch.audits.append(record)
+        else:
+            self._audit(record)
 
     def audit_log(self) -> list[Doc]:
         """The processing history, oldest first."""

@@ -99,6 +99,13 @@ def _require_editable(txs: Sequence[Transaction]) -> None:
         raise WorkflowError(_not_editable(locked[0]) + more)
 
 
+def editable(store: Store, tx_id: str) -> Transaction:
+    """The transaction, if it may be changed now (it is in Prepare); otherwise the refusal, in words."""
+    (tx,) = _load(store, [tx_id])
+    _require_editable([tx])
+    return tx
+
+
 def _touch(tx: Transaction, **update: Any) -> Transaction:
     update["updated_at"] = utcnow()
     return tx.model_copy(update=update)
