@@ -105,6 +105,9 @@ class JuniApp(App):
             if self.store.settings.company_name:
                 self.sub_title = self.store.settings.company_name
             self.refresh_screen()
+            warning = auth.connection_warning(self.client())
+            if warning:
+                self.notify(warning, severity="warning", timeout=20)
         if self.store.count(*IN_FLIGHT_STATUSES, Status.QUEUED):
             self.notify("Resuming the export that was interrupted.")
             self.start_export()

@@ -17,7 +17,9 @@ def to_money(value: object) -> Decimal:
 
     Floats are refused: they cannot carry an öre amount exactly.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool):
+        raise MoneyError(f"amount {value!r} is not a number")
+    if isinstance(value, float):
         raise MoneyError(f"amount {value!r} must be given as text or Decimal, not a float")
     if isinstance(value, Decimal):
         amount = value

@@ -109,6 +109,9 @@ async def _export(store: Store, ready: list[str], series: str, *, as_json: bool)
             report = await exporter.run()
         except FortnoxError as exc:
             return fail(f"{exc}. {exc.meaning}".strip())
+        warning = auth.connection_warning(client)
+        if warning:
+            print(f"Warning: {warning}", file=sys.stderr)
     refused = outcome.refused if outcome else {}
     failed = {tx_id: store.transactions[tx_id].export.error for tx_id in report.failed
               if tx_id in store.transactions and store.transactions[tx_id].export}

@@ -273,6 +273,12 @@ class RefreshingTokens:
         return None
 
 
+def connection_warning(client: FortnoxClient) -> str | None:
+    """A warning the user should see now (the authorization runs out soon), if any."""
+    tokens = client.tokens
+    return tokens.expiry_warning() if isinstance(tokens, RefreshingTokens) else None
+
+
 def token_provider(conn: Connection, http: httpx.AsyncClient, home: Home) -> ServiceAccountTokens | RefreshingTokens:
     if conn.mode == "service":
         return ServiceAccountTokens(conn, http)

@@ -453,7 +453,7 @@ def set_waiting(store: Store, tx: Transaction, error: ExportError | None) -> Tra
     assert tx.export is not None
     status = Status.ATTACHING if _has_voucher(tx) else Status.QUEUED
     new = _touch(tx, status=status, export=tx.export.model_copy(update={"error": error}))
-    store.commit([new])
+    store.commit([new], audit={"action": "waiting", "ids": [tx.id], "error": error.message if error else None})
     return new
 
 
