@@ -265,7 +265,7 @@ class ReceiptsScreen(TransactionsScreen):
     FILTER_HINT = "Filter by file, merchant, amount, date or state"
     COLUMNS = (
         Column("state", "State", 9),
-        Column("file", "File", 24),
+        Column("file", "File", 30),
         Column("amount", "Read amount", 16, align="right"),
         Column("date", "Read date", 10),
         Column("merchant", "Read merchant", 18),
