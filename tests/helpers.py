@@ -32,7 +32,7 @@ def seed_ready(store: Store, n: int, *, receipts_every: int = 2, start: date = d
             pdf = render_receipt_pdf(ReceiptSpec(tx.merchant, tx.date, -tx.amount, vat_rate=Decimal("0.25"),
                                                  reference=tx.id))
             added = receipts.add_receipt(store, pdf, f"kvitto-{tx.id}.pdf", origin="manual")
-            workflow.attach(store, tx.id, added.receipt.id)
+            receipts.attach_existing(store, added.receipt.id, tx.id)
     outcome = workflow.mark_ready(store, [tx.id for tx in txs])
     assert not outcome.refused, outcome.refused
     return [tx.id for tx in txs]

@@ -169,3 +169,27 @@ async def test_a_failed_item_says_what_fortnox_said_and_what_it_means(connected,
         await pilot.press("escape", "u")
         await settle(app, pilot)
         assert connected.transactions[ids[0]].status == Status.PREPARE
+
+
+async def test_a_tab_shows_changes_made_while_it_was_hidden(connected):
+    from juni_tui.services import workflow
+
+    ids = seed_ready(connected, 2, receipts_every=0)
+    app = make_app(connected)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        workflow.back_to_prepare(connected, [ids[0]])
+        workflow.set_values(connected, [ids[0]], account=6540)  # changed while tab 2 is hidden
+        workflow.mark_ready(connected, [ids[0]])
+        await pilot.pause(0.2)
+        await pilot.press("2")
+        await pilot.pause()
+        cells = app.screen.render_row(ids[0])
+        assert "6540" in str(cells[4])
+        table = app.screen.query_one(VirtualTable)
+        strip = table.render_line(1 + table.row_ids.index(ids[0]))
+        assert "6540" in strip.text  # and what is drawn is the new value, not a cached row

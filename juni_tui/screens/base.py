@@ -87,6 +87,8 @@ class TransactionsScreen(Screen):
         self.table.focus()
 
     def on_screen_resume(self) -> None:
+        # A tab that was not shown missed the changes made meanwhile (each tab is its own mode): redraw all.
+        self.table.invalidate()
         self.reload()
         self.query_one(NavTabs).update_counts()
 
@@ -119,7 +121,10 @@ class TransactionsScreen(Screen):
 
     def apply_changes(self, changed: set[str]) -> None:
         """The store changed these transactions: move rows in or out, and redraw the ones that are shown."""
-        self.table.refresh_rows(changed)
+        if "*" in changed:  # a change not tied to rows (settings, the chart of accounts): redraw everything
+            self.table.invalidate()
+        else:
+            self.table.refresh_rows(changed)
         self.reload()
         self.query_one(NavTabs).update_counts()
 

@@ -19,6 +19,8 @@ WORKFLOW = "\n".join([
     "3 Export queue: watch them go. A failed one says why; r retries, u sends it back to Prepare.",
     "4 Export history: what Fortnox booked; enter shows the voucher as it was sent. Exported means final: "
     "corrections are new vouchers in Fortnox.",
+    "5 Rules fill in account and VAT code before you have to; 6 Receipts holds the receipt inbox: suggestions to "
+    "confirm or reject and receipts to attach by hand; 7 Settings has the Fortnox connection and the accounts.",
     "ctrl+p opens the command palette with every action.",
 ])
 
