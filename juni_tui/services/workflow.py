@@ -11,7 +11,8 @@ Each function commits once, however many transactions it touches, and leaves a l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ from juni_tui.models import (
     VatCode,
     utcnow,
 )
+from juni_tui.services.fortnox_spec import invalid_characters
 from juni_tui.services.store import ImmutableError, Store, StoreError
 
 MANUAL = FieldSource(origin=Origin.MANUAL, label="set by hand")
@@ -280,47 +282,53 @@ def set_no_receipt(store: Store, ids: Iterable[str], reason: str | None, *, sour
 # --- moving between tabs --------------------------------------------------------------------------------------
 
 
+Decision = Transaction | list[str] | None  # the changed transaction, the reasons it is refused, or "nothing to do"
+
+
+def _bulk(store: Store, ids: Iterable[str], decide: Callable[[Transaction], Decision], action: str,
+          **audit: Any) -> Outcome:
+    """Apply ``decide`` to each transaction and commit the changed ones at once, with one audit record."""
+    outcome = Outcome()
+    changed: list[Transaction] = []
+    for tx in _load(store, ids):
+        decision = decide(tx)
+        if isinstance(decision, Transaction):
+            changed.append(decision)
+        elif decision:
+            outcome.refused[tx.id] = decision
+    if changed:
+        store.commit(changed, audit={"action": action, **audit, "ids": [tx.id for tx in changed]})
+    outcome.done = [tx.id for tx in changed]
+    return outcome
+
+
 def mark_ready(store: Store, ids: Iterable[str]) -> Outcome:
     """Prepare → Ready. Incomplete transactions are refused, each with what it lacks."""
-    outcome = Outcome()
-    ready: list[Transaction] = []
-    for tx in _load(store, ids):
+
+    def decide(tx: Transaction) -> Decision:
         if tx.status == Status.READY:
-            continue
+            return None
         if tx.status != Status.PREPARE:
-            outcome.refused[tx.id] = [_not_editable(tx)]
-            continue
-        problems = tx.problems()
-        if problems:
-            outcome.refused[tx.id] = problems
-            continue
-        ready.append(_touch(tx, status=Status.READY))
-    if ready:
-        store.commit(ready, audit={"action": "mark-ready", "ids": [tx.id for tx in ready]})
-    outcome.done = [tx.id for tx in ready]
-    return outcome
+            return [_not_editable(tx)]
+        return tx.problems() or _touch(tx, status=Status.READY)
+
+    return _bulk(store, ids, decide, "mark-ready")
 
 
 def back_to_prepare(store: Store, ids: Iterable[str]) -> Outcome:
     """Ready, or a failed queue item → Prepare, to be changed. Items being sent cannot be pulled back."""
-    outcome = Outcome()
-    moved: list[Transaction] = []
-    for tx in _load(store, ids):
-        if tx.status in (Status.READY, Status.FAILED, Status.QUEUED) and not _has_voucher(tx):
-            moved.append(_touch(tx, status=Status.PREPARE, export=None))
-        elif tx.status == Status.PREPARE:
-            continue
-        elif _has_voucher(tx):
-            outcome.refused[tx.id] = [
-                f"Fortnox already booked it as voucher {tx.export.voucher_label}; only its receipt is still to be "
-                "connected. Retry (r) instead."
-            ]
-        else:
-            outcome.refused[tx.id] = [f"it is being sent to Fortnox right now ({tx.status.label})"]
-    if moved:
-        store.commit(moved, audit={"action": "back-to-prepare", "ids": [tx.id for tx in moved]})
-    outcome.done = [tx.id for tx in moved]
-    return outcome
+
+    def decide(tx: Transaction) -> Decision:
+        if tx.status == Status.PREPARE:
+            return None
+        if _has_voucher(tx):
+            return [f"Fortnox already booked it as voucher {tx.export.voucher_label}; only its receipt is still to "
+                    "be connected. Retry (r) instead."]
+        if tx.status in (Status.READY, Status.FAILED, Status.QUEUED):
+            return _touch(tx, status=Status.PREPARE, export=None)
+        return [f"it is being sent to Fortnox right now ({tx.status.label})"]
+
+    return _bulk(store, ids, decide, "back-to-prepare")
 
 
 def _has_voucher(tx: Transaction) -> bool:
@@ -329,49 +337,34 @@ def _has_voucher(tx: Transaction) -> bool:
 
 def export_tag(tx_id: str) -> str:
     """The tag that ties a voucher in Fortnox to its transaction. Only characters Fortnox accepts."""
-    from juni_tui.services.fortnox_spec import invalid_characters
-
     if len(tx_id) <= 40 and not invalid_characters(tx_id) and " " not in tx_id:
         return f"juni {tx_id}"
-    import hashlib
-
     return "juni " + hashlib.sha256(tx_id.encode("utf-8")).hexdigest()[:16]
 
 
 def queue(store: Store, ids: Iterable[str], series: str) -> Outcome:
     """Ready → Export queue, in the chosen voucher series. Checks against Fortnox happen before this."""
-    outcome = Outcome()
-    queued: list[Transaction] = []
     now = utcnow()
-    for tx in _load(store, ids):
+
+    def decide(tx: Transaction) -> Decision:
         if tx.status != Status.READY:
-            outcome.refused[tx.id] = [f"it is not ready to export (it is {tx.status.label})"]
-            continue
-        problems = tx.problems()
-        if problems:
-            outcome.refused[tx.id] = problems
-            continue
-        queued.append(_touch(tx, status=Status.QUEUED, export=ExportState(series=series, tag=export_tag(tx.id), queued_at=now)))
-    if queued:
-        store.commit(queued, audit={"action": "queue", "series": series, "ids": [tx.id for tx in queued]})
-    outcome.done = [tx.id for tx in queued]
-    return outcome
+            return [f"it is not ready to export (it is {tx.status.label})"]
+        return tx.problems() or _touch(
+            tx, status=Status.QUEUED, export=ExportState(series=series, tag=export_tag(tx.id), queued_at=now))
+
+    return _bulk(store, ids, decide, "queue", series=series)
 
 
 def retry(store: Store, ids: Iterable[str]) -> Outcome:
     """A failed queue item goes back to waiting. What Fortnox already has is kept and not sent again."""
-    outcome = Outcome()
-    again: list[Transaction] = []
-    for tx in _load(store, ids):
+
+    def decide(tx: Transaction) -> Decision:
         if tx.status != Status.FAILED or tx.export is None:
-            outcome.refused[tx.id] = [f"only failed items can be retried (it is {tx.status.label})"]
-            continue
+            return [f"only failed items can be retried (it is {tx.status.label})"]
         status = Status.ATTACHING if _has_voucher(tx) else Status.QUEUED
-        again.append(_touch(tx, status=status, export=tx.export.model_copy(update={"error": None})))
-    if again:
-        store.commit(again, audit={"action": "retry", "ids": [tx.id for tx in again]})
-    outcome.done = [tx.id for tx in again]
-    return outcome
+        return _touch(tx, status=status, export=tx.export.model_copy(update={"error": None}))
+
+    return _bulk(store, ids, decide, "retry")
 
 
 # --- the exporter's steps (services.exporter calls these; each is one durable write) --------------------------
