@@ -26,6 +26,7 @@ from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import InboxWatcher, ReceiptsScreen
+from juni_tui.screens.rules import RulesScreen
 from juni_tui.screens.settings import SettingsScreen
 from juni_tui.services import auth
 from juni_tui.services.exporter import ExportEvent, Exporter, sync_reference_data
@@ -45,6 +46,7 @@ class JuniApp(App):
         "ready": ReadyScreen,
         "queue": QueueScreen,
         "history": HistoryScreen,
+        "rules": RulesScreen,
         "receipts": ReceiptsScreen,
         "settings": SettingsScreen,
     }

@@ -25,7 +25,8 @@ from juni_tui.screens import cells
 from juni_tui.screens.dialogs import Message
 from juni_tui.screens.editing import PreAccountingActions
 from juni_tui.screens.receipts import ReceiptActions, receipt_lines
-from juni_tui.services import bookkeeping
+from juni_tui.screens.rules import describe_suggestion
+from juni_tui.services import bookkeeping, rules
 from juni_tui.services.store import Store
 
 
@@ -89,9 +90,11 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column()
 
+    explained = rules.explain(store, tx)  # rules: who set each value, a deleted rule said so
+
     def source(field: str) -> Text:
-        src = tx.sources.get(field)
-        return Text(f"  ({src.describe()})", style="dim") if src else Text("")
+        said = explained.get(field)
+        return Text(f"  ({said})", style="dim") if said else Text("")
 
     facts.add_row("Status", tx.status.label)
     facts.add_row("Date", tx.date.isoformat())
@@ -110,6 +113,9 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
         facts.add_row("Cost center", Text(tx.cost_center) + source("cost_center"))
     if tx.project:
         facts.add_row("Project", Text(tx.project) + source("project"))
+    suggestion = rules.suggest(store, tx) if tx.status == Status.PREPARE and not tx.splits else None
+    if suggestion is not None:  # rules: a suggestion from earlier exports, not applied until accepted
+        facts.add_row("Suggested", describe_suggestion(store, suggestion))
     for n, line in enumerate(tx.splits, 1):
         facts.add_row(f"Split {n}", f"{format_sek(line.amount)}  {line.account or '—'}  "
                                      f"{line.vat_code.value if line.vat_code else '—'}  {line.cost_center or ''} "

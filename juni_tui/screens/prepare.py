@@ -14,6 +14,7 @@ from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.dialogs import Message
 from juni_tui.screens.editing import PreAccountingActions
 from juni_tui.screens.receipts import ReceiptActions
+from juni_tui.screens.rules import RuleKeys
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell, Column
 
@@ -27,7 +28,7 @@ def incomplete(doc: dict[str, Any]) -> bool:
     return doc.get("account") is None or doc.get("vat_code") is None
 
 
-class PrepareScreen(ReceiptActions, PreAccountingActions, TransactionsScreen):
+class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, TransactionsScreen):
     MODE = "prepare"
     STATUSES = (Status.PREPARE,)
     EMPTY = "No transactions to prepare. Import some with I (or `juni-tui import FILE`)."
@@ -41,6 +42,8 @@ class PrepareScreen(ReceiptActions, PreAccountingActions, TransactionsScreen):
         Binding("n", "no_receipt", "No receipt needed"),
         Binding("t", "attach_file", "Attach receipt"),  # receipts: a file, to the cursor row
         Binding("y", "accept_suggestion", "Accept receipt"),  # receipts: the row's suggested receipt
+        Binding("s", "accept_rule_suggestion", "Accept suggestion"),  # rules: account/VAT from earlier exports
+        Binding("R", "rule_from_row", "Make rule"),  # rules: a merchant rule from the row (screens/rules.py)
         Binding("c", "cost_center", "Cost center", show=False),
         Binding("o", "project", "Project", show=False),
         Binding("p", "preview", "Preview rows", show=False),
@@ -62,12 +65,14 @@ class PrepareScreen(ReceiptActions, PreAccountingActions, TransactionsScreen):
         tx = self.store.transactions.get(row_id)
         if tx is None:
             return [""] * len(self.COLUMNS)
-        return (*self.with_suggestion(tx, cells.transaction_row(self.store, tx)), cells.checks(tx))
+        row = self.with_rule_suggestion(tx, cells.transaction_row(self.store, tx))  # rules: ~suggested values
+        return (*self.with_suggestion(tx, row), cells.checks(tx))
 
     def status_note(self) -> Text | None:
+        note = Text()
         if self.only_incomplete:
-            return Text("showing incomplete only (i)", style="yellow")
-        return None
+            note.append("showing incomplete only (i)    ", style="yellow")
+        return note + self.suggestion_note()  # rules: the cursor row's suggestion and its evidence
 
     # --- moving on ---
 
