@@ -18,6 +18,7 @@ from juni_tui.models import (
     VatCode,
 )
 from juni_tui.screens.detail import DetailScreen
+from juni_tui.screens.help import HelpScreen
 from juni_tui.screens.dialogs import AccountPicker, ChoicePicker, Confirm
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.rules import ApplyPreview, MatchesScreen, RuleEditor, RulesScreen
@@ -464,3 +465,32 @@ async def test_a_new_rule_replaces_the_suggestion_it_makes_unneeded(store):
         # the rule fills the account (once applied), so only the VAT code of account 5410 could be suggested: none
         assert cell(app, "a1", "account").plain == "missing"
         assert cell(app, "a1", "vat").plain == "missing"
+
+
+async def test_a_previews_every_enabled_rule_over_prepare_and_applies_on_yes(store):
+    store.commit([make_tx("a1"), make_tx("c1", merchant="Scandic", category="Hotels"),
+                  make_tx("off", merchant="SJ")])
+    rules.add(store, Rule(kind=RuleKind.MERCHANT, merchant="Adobe", then=RuleActions(account=5420)))
+    rules.add(store, Rule(kind=RuleKind.CATEGORY, category="hotels",
+                          then=RuleActions(account=5831, vat_code=VatCode.VAT12)))
+    switched_off = rules.add(store, Rule(kind=RuleKind.MERCHANT, merchant="SJ", then=RuleActions(account=5800)))
+    rules.set_enabled(store, [switched_off.id], False)
+    app = app_for(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = text_of(list(app.screen.query("Static"))[-1])
+        assert "Move up" in keys and "On/off" in keys and "Apply all" in keys
+        await pilot.press("escape")
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ApplyPreview)
+        assert {(c.tx_id, c.field) for c in app.screen.changes} == {
+            ("a1", "account"), ("c1", "account"), ("c1", "vat_code")}
+        await pilot.press("y")
+        await settle(app, pilot)
+    assert [store.transactions[i].account for i in ("a1", "c1", "off")] == [5420, 5831, None]
+    assert store.transactions["c1"].sources["vat_code"].label == "Category rule: hotels"
