@@ -193,3 +193,15 @@ async def test_a_tab_shows_changes_made_while_it_was_hidden(connected):
         table = app.screen.query_one(VirtualTable)
         strip = table.render_line(1 + table.row_ids.index(ids[0]))
         assert "6540" in strip.text  # and what is drawn is the new value, not a cached row
+
+
+async def test_missing_values_are_drawn_in_red(store):
+    from tests.conftest import make_tx
+
+    store.commit([make_tx("a"), make_tx("b")])
+    app = JuniApp(store, sync_on_start=False)
+    async with app.run_test(size=(150, 30)) as pilot:
+        await pilot.pause()
+        strip = app.screen.query_one(VirtualTable).render_line(2)  # not the cursor row, which is highlighted
+        missing = [seg for seg in strip if seg.text.strip() == "missing"]
+        assert missing and all(seg.style and seg.style.color and seg.style.color.name == "red" for seg in missing)

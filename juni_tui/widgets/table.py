@@ -318,7 +318,10 @@ class VirtualTable(ScrollView, can_focus=True):
                 text.pad_left(width - text.cell_len)
             else:
                 text.pad_right(width - text.cell_len)
-            segments.extend(text.render(self.app.console))
+            rendered = text.render(self.app.console)
+            if text.style:  # Text.render leaves the whole-text style out when there are no spans: put it back
+                rendered = Segment.apply_style(rendered, self.app.console.get_style(text.style))
+            segments.extend(rendered)
             if i < len(self.columns) - 1:
                 segments.append(Segment(" "))
         return segments
