@@ -45,7 +45,7 @@ class TransactionsScreen(Screen):
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("enter", "details", "Details", show=True),
+        Binding("enter", "details", "Details", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -76,7 +76,7 @@ class TransactionsScreen(Screen):
         yield from self.compose_top()
         yield VirtualTable(self.COLUMNS, self.render_row, empty_text=self.EMPTY)
         yield SelectionBar(id="selection")
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_top(self) -> ComposeResult:
         """Extra widgets between the filter and the table (the queue's progress bar)."""

@@ -38,7 +38,7 @@ def keys_table(screen: Screen) -> Table:
                 continue
             seen.add(binding.action)
             key = binding.key_display or binding.key
-            rows.append((key.replace("question_mark", "?").replace("slash", "/"), binding.description))
+            rows.append((key.replace("question_mark", "?").replace("slash", "/"), binding.tooltip or binding.description))
     for key, does in rows:
         table.add_row(key, does)
     return table

@@ -37,13 +37,13 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         *TransactionsScreen.BINDINGS,
         Binding("a", "account", "Account"),
         Binding("v", "vat", "VAT"),
-        Binding("m", "mark_ready", "Mark ready"),
-        Binding("i", "toggle_incomplete", "Incomplete only"),
-        Binding("n", "no_receipt", "No receipt needed"),
-        Binding("t", "attach_file", "Attach receipt"),  # receipts: a file, to the cursor row
-        Binding("y", "accept_suggestion", "Accept receipt"),  # receipts: the row's suggested receipt
-        Binding("s", "accept_rule_suggestion", "Accept suggestion"),  # rules: account/VAT from earlier exports
-        Binding("R", "rule_from_row", "Make rule"),  # rules: a merchant rule from the row (screens/rules.py)
+        Binding("m", "mark_ready", "Ready", tooltip="Mark the selection ready to export"),
+        Binding("i", "toggle_incomplete", "Incomplete", tooltip="Show only incomplete rows (toggle)"),
+        Binding("n", "no_receipt", "No receipt", tooltip="Mark 'no receipt needed', with a reason"),
+        Binding("t", "attach_file", "Receipt", tooltip="Attach a receipt file"),  # receipts: to the cursor row
+        Binding("y", "accept_suggestion", "Accept receipt", show=False),  # receipts: the row's suggested receipt
+        Binding("s", "accept_rule_suggestion", "Suggestion", tooltip="Accept the suggested account/VAT"),  # rules
+        Binding("R", "rule_from_row", "Rule", tooltip="Make a merchant rule from this row"),  # rules
         Binding("c", "cost_center", "Cost center", show=False),
         Binding("o", "project", "Project", show=False),
         Binding("p", "preview", "Preview rows", show=False),

@@ -14,21 +14,22 @@ class Tab:
     mode: str
     key: str
     label: str
+    short: str  # for a narrow terminal
 
 
 TABS = (
-    Tab("prepare", "1", "Prepare & export"),
-    Tab("ready", "2", "Ready to export"),
-    Tab("queue", "3", "Export queue"),
-    Tab("history", "4", "Export history"),
-    Tab("rules", "5", "Rules"),
-    Tab("receipts", "6", "Receipts"),
-    Tab("settings", "7", "Settings"),
+    Tab("prepare", "1", "Prepare & export", "Prepare"),
+    Tab("ready", "2", "Ready to export", "Ready"),
+    Tab("queue", "3", "Export queue", "Queue"),
+    Tab("history", "4", "Export history", "History"),
+    Tab("rules", "5", "Rules", "Rules"),
+    Tab("receipts", "6", "Receipts", "Receipts"),
+    Tab("settings", "7", "Settings", "Settings"),
 )
 
 
-def tab_label(tab: Tab, count: int | None) -> str:
-    return f" {tab.key} {tab.label}" + (f" ({count})" if count is not None else "") + " "
+def tab_label(tab: Tab, count: int | None, short: bool = False) -> str:
+    return f" {tab.key} {tab.short if short else tab.label}" + (f" ({count})" if count is not None else "") + " "
 
 
 class NavTabs(Static):
@@ -46,12 +47,17 @@ class NavTabs(Static):
     def on_mount(self) -> None:
         self.update_counts()
 
+    def on_resize(self) -> None:
+        self.update_counts()
+
     def update_counts(self) -> None:
         counts: dict[str, int] = self.app.tab_counts()  # type: ignore[attr-defined]
         text = Text(no_wrap=True, overflow="ellipsis")
         self._spans = []
+        full = sum(len(tab_label(tab, counts.get(tab.mode))) + 1 for tab in TABS)
+        short = full > self.size.width - 2
         for tab in TABS:
-            label = tab_label(tab, counts.get(tab.mode))
+            label = tab_label(tab, counts.get(tab.mode), short)
             start = text.cell_len
             text.append(label, style="bold reverse" if tab.mode == self.current else "")
             self._spans.append((start, text.cell_len, tab.mode))
