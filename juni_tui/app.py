@@ -11,7 +11,7 @@ import asyncio
 import gc
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -27,15 +27,21 @@ from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import InboxWatcher, ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
-from juni_tui.screens.settings import SettingsScreen
-from juni_tui.services import auth
-from juni_tui.services.exporter import ExportEvent, Exporter, sync_reference_data
-from juni_tui.services.fortnox import AuthError, FortnoxClient, FortnoxError
 from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
 
+if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint
+    from juni_tui.services.exporter import ExportEvent, Exporter
+    from juni_tui.services.fortnox import FortnoxClient
+
 #: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
 FLUSH_SECONDS = 0.1
+
+
+def _settings_screen() -> Screen:
+    from juni_tui.screens.settings import SettingsScreen  # with the Fortnox client (httpx): loaded on first visit
+
+    return SettingsScreen()
 
 
 class JuniApp(App):
@@ -48,7 +54,7 @@ class JuniApp(App):
         "history": HistoryScreen,
         "rules": RulesScreen,
         "receipts": ReceiptsScreen,
-        "settings": SettingsScreen,
+        "settings": lambda: _settings_screen(),
     }
     BINDINGS = [
         *(Binding(tab.key, f"switch_tab('{tab.mode}')", f"Go to {tab.label}", show=False) for tab in TABS),
@@ -66,7 +72,7 @@ class JuniApp(App):
     ) -> None:
         super().__init__()
         self.store = store
-        self._client_factory = client_factory or (lambda: auth.make_client(store.home, store.settings.fortnox))
+        self._client_factory = client_factory or self._default_client
         self._client: FortnoxClient | None = None
         self._sync_on_start = sync_on_start
         self._watch_inbox = watch_inbox
@@ -97,6 +103,10 @@ class JuniApp(App):
     @work(group="startup", exit_on_error=False)
     async def startup(self) -> None:
         """Connect to Fortnox, fetch the chart of accounts, and resume an interrupted export."""
+        from juni_tui.services import auth
+        from juni_tui.services.exporter import sync_reference_data
+        from juni_tui.services.fortnox import FortnoxError
+
         try:
             await sync_reference_data(self.store, self.client())
         except (FortnoxError, StoreError) as exc:
@@ -113,6 +123,11 @@ class JuniApp(App):
         if self.store.count(*IN_FLIGHT_STATUSES, Status.QUEUED):
             self.notify("Resuming the export that was interrupted.")
             self.start_export()
+
+    def _default_client(self) -> FortnoxClient:
+        from juni_tui.services import auth
+
+        return auth.make_client(self.store.home, self.store.settings.fortnox)
 
     def client(self) -> FortnoxClient:
         if self._client is None:
@@ -175,6 +190,8 @@ class JuniApp(App):
     # --- export ---
 
     def exporter(self) -> Exporter:
+        from juni_tui.services.exporter import Exporter
+
         return Exporter(self.store, self.client(), on_event=self._export_event)
 
     def export_running(self) -> bool:
@@ -192,6 +209,8 @@ class JuniApp(App):
 
     @work(group="export", exclusive=True, exit_on_error=False, description="Exporting to Fortnox")
     async def run_export(self) -> None:
+        from juni_tui.services.fortnox import AuthError, FortnoxError
+
         try:
             report = await self.exporter().run()
         except AuthError as exc:

@@ -37,10 +37,17 @@ def main(argv: list[str] | None = None) -> int:
         from juni_tui.services.sandbox.cli import main as sandbox_main
 
         return sandbox_main(argv[1:])
+    quick = argparse.ArgumentParser(add_help=False)
+    quick.add_argument("--home")
+    known, rest = quick.parse_known_args(argv)
+    if rest in ([], ["tui"]):
+        # Opening the TUI, the common case: skip loading every command (and the Fortnox client) before the first
+        # paint; the app loads what it needs when it needs it.
+        from juni_tui.commands.tui import run_tui
+
+        return run_tui(known)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args([*argv, "tui"])
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from juni_tui.services.home import Home, resolve_home
-from juni_tui.services.fortnox import FortnoxError
 from juni_tui.services.store import Store, StoreError
 
 
@@ -34,6 +33,8 @@ def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
     @functools.wraps(func)
     def wrapper(args: argparse.Namespace) -> int:
+        from juni_tui.services.fortnox import FortnoxError
+
         try:
             return func(args)
         except StoreError as exc:

@@ -13,7 +13,6 @@ from juni_tui.screens import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.dialogs import ChoicePicker, Confirm, Message
 from juni_tui.services import workflow
-from juni_tui.services.fortnox import FortnoxError
 from juni_tui.widgets.table import Cell
 
 
@@ -74,6 +73,8 @@ class ReadyScreen(TransactionsScreen):
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def queue_for_export(self, ids: list[str], series: str) -> None:
+        from juni_tui.services.fortnox import FortnoxError
+
         self.notify(f"Checking {len(ids)} transactions with Fortnox…")
         try:
             exporter = self.juni.exporter()
