@@ -31,12 +31,14 @@ happens on the thread that opened the store.
 from __future__ import annotations
 
 import bisect
+import gc
 import getpass
 import heapq
 import json
 import os
 import socket
 import threading
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +47,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import filelock
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticUndefined
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -81,39 +83,59 @@ def _dumps(obj: Any) -> bytes:
 
 
 def _doc(item: BaseModel) -> Doc:
-    """The stored form of a model: JSON types only, defaults left out (half the size, twice as fast to load).
-
-    A field with a ``default_factory`` (a timestamp: "now") is always kept: pydantic counts it as a default when
-    it equals a fresh call of the factory, and leaving it out would turn it into the load time on reading."""
-    doc = item.model_dump(mode="json", exclude_defaults=True)
-    _keep_factory_fields(item, doc)
+    """The stored form of a model: JSON types only, with fields at their (static) default left out: half the size,
+    twice as fast to load. Timestamps ("now", a ``default_factory``) are always kept, and no factory is called
+    (``exclude_defaults`` would call each one to compare, and drop a timestamp written in the second it was set).
+    """
+    doc = item.model_dump(mode="json")
+    _strip_defaults(type(item), doc)
     return doc
 
 
-def _factory_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    names = _FACTORY_FIELDS.get(model)
-    if names is None:
-        names = _FACTORY_FIELDS[model] = tuple(
-            name for name, info in model.model_fields.items() if info.default_factory is not None
-        )
-    return names
+def _strip_defaults(model: type[BaseModel], doc: Doc) -> None:
+    defaults, nested = _shape(model)
+    for name, default in defaults.items():
+        if name in doc and doc[name] == default:
+            del doc[name]
+    for name, child in nested.items():
+        value = doc.get(name)
+        if isinstance(value, dict):
+            _strip_defaults(child, value)
+        elif isinstance(value, list):
+            for element in value:
+                if isinstance(element, dict):
+                    _strip_defaults(child, element)
 
 
-_FACTORY_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+_SHAPES: dict[type[BaseModel], tuple[dict[str, Any], dict[str, type[BaseModel]]]] = {}
 
 
-def _keep_factory_fields(item: BaseModel, doc: Doc) -> None:
-    missing = [name for name in _factory_fields(type(item)) if name not in doc]
-    if missing:
-        doc.update(item.model_dump(mode="json", include=set(missing)))
-    for name, value in doc.items():  # nested models (an export's error, its attachments) have them too
-        child = getattr(item, name, None)
-        if isinstance(child, BaseModel) and isinstance(value, dict):
-            _keep_factory_fields(child, value)
-        elif isinstance(child, tuple | list) and isinstance(value, list):
-            for sub, sub_doc in zip(child, value):
-                if isinstance(sub, BaseModel) and isinstance(sub_doc, dict):
-                    _keep_factory_fields(sub, sub_doc)
+def _shape(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, type[BaseModel]]]:
+    """Per model: the JSON form of each static default, and the fields that hold other models."""
+    shape = _SHAPES.get(model)
+    if shape is None:
+        defaults: dict[str, Any] = {}
+        nested: dict[str, type[BaseModel]] = {}
+        for name, info in model.model_fields.items():
+            if info.default_factory in (dict, list, tuple):  # an empty container is a static default too
+                defaults[name] = TypeAdapter(info.annotation).dump_python(info.default_factory(), mode="json")
+            elif info.default_factory is None and info.default is not PydanticUndefined:
+                defaults[name] = TypeAdapter(info.annotation).dump_python(info.default, mode="json")
+            child = _model_in(info.annotation)
+            if child is not None:
+                nested[name] = child
+        shape = _SHAPES[model] = (defaults, nested)
+    return shape
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 # --- Errors ---------------------------------------------------------------------------------------------------
@@ -670,6 +692,10 @@ class Store:
         self.financial_years: Table[FinancialYear] = self.table("financial_years", FinancialYear, "id")
         self.voucher_series: Table[VoucherSeries] = self.table("voucher_series", VoucherSeries, "code")
         self.status_index = StatusIndex(self.transactions, self.history_index)
+        # The documents just loaded live as long as the store: take them out of the cyclic collector's rounds,
+        # which otherwise walk all of them again and again during big commits. (Reference counting still frees
+        # whatever is replaced.)
+        gc.freeze()
 
     def table(self, name: str, model: type[M], key_field: str) -> Table[M]:
         """The table ``name`` holding ``model`` documents keyed by ``key_field``; loaded on first use."""
