@@ -29,7 +29,6 @@ from juni_tui.services.bookkeeping import (
     BookkeepingError,
     build_voucher,
     check_voucher,
-    preview_rows,
     vat_part,
 )
 from juni_tui.services.workflow import export_tag
@@ -449,18 +448,3 @@ def test_check_finds_unbalanced_vouchers_refused_characters_and_rows_without_an_
         "row 2 (account 2640): needs either a debit or a credit (has debit 0.00, credit 0.00)",
         "the voucher does not balance: debit 100.00, credit 99.99",
     ]
-
-
-# --- preview ------------------------------------------------------------------------------------------------------
-
-
-def test_preview_shows_the_rows_that_would_be_sent():
-    tx = _tx("t", "-1250.00", 5420, VatCode.VAT25, cost_center="100", **FOREIGN)
-    rows = preview_rows(tx, PLAIN)
-    assert [(r.account, r.debit, r.credit) for r in rows] == [
-        (5420, Decimal("1000.00"), Decimal("0.00")),
-        (2640, Decimal("250.00"), Decimal("0.00")),
-        (1930, Decimal("0.00"), Decimal("1250.00")),
-    ]
-    assert rows[0].text == "Adobe – 118.40 USD" and rows[0].cost_center == "100"
-    assert rows[1].text == "Ingående moms 25 % – Adobe"

@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 
 from juni_tui.models import Account, CostCenter, Project, Settings, SplitLine, Transaction, Voucher, VoucherRow, VatCode
@@ -343,37 +342,3 @@ def check_voucher(voucher: Voucher, accounts: Mapping[int, Account], cost_center
         problems.append(f"the voucher does not balance: debit {voucher.total_debit:.2f}, "
                         f"credit {voucher.total_credit:.2f}")
     return problems
-
-
-# --- preview --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PreviewRow:
-    """One row as the preview (``p``) shows it."""
-
-    account: int
-    debit: Decimal
-    credit: Decimal
-    text: str
-    cost_center: str | None = None
-    project: str | None = None
-
-
-def preview_rows(tx: Transaction, settings: Settings, series: str | None = None) -> list[PreviewRow]:
-    """The exact rows ``build_voucher`` would send for ``tx``, flattened for display.
-
-    Raises ``BookkeepingError`` like ``build_voucher`` when the transaction cannot be booked yet.
-    """
-    voucher = build_voucher(tx, settings, series or settings.default_series or "")
-    return [
-        PreviewRow(
-            account=row.account,
-            debit=row.debit,
-            credit=row.credit,
-            text=" – ".join(t for t in (row.description, row.transaction_information) if t),
-            cost_center=row.cost_center,
-            project=row.project,
-        )
-        for row in voucher.rows
-    ]
