@@ -81,7 +81,6 @@ class JuniApp(App):
         self._flush_timer: Timer | None = None
         self._exported_in_run = 0
         self._export_worker: Any = None
-        self.last_events: list[ExportEvent] = []
         self.connection_error: str | None = None
         settings = store.settings
         if settings.company_name:
@@ -227,7 +226,6 @@ class JuniApp(App):
             self.notify(f"Exported {len(report.exported)} to Fortnox (tab 4)")
 
     def _export_event(self, event: ExportEvent) -> None:
-        self.last_events = (self.last_events + [event])[-50:]
         if event.status == Status.EXPORTED:
             self._exported_in_run += 1
 

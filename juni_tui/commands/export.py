@@ -127,4 +127,4 @@ async def _export(store: Store, ready: list[str], series: str, *, as_json: bool)
             "failed": {tx_id: (error.message if error else "") for tx_id, error in failed.items()},
             "refused": refused,
         })
-    return 0 if not failed and not refused and report.ok else 1
+    return 0 if not report.failed and not refused else 1

@@ -163,13 +163,10 @@ class ExportEvent:
 
 @dataclass
 class RunReport:
+    """A run ends with every item exported or failed: nothing is left waiting."""
+
     exported: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    waiting: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.waiting
 
 
 class RetryLater(Exception):
