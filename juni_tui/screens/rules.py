@@ -62,11 +62,6 @@ if TYPE_CHECKING:
 # --- "apply to existing": the preview, then the user's yes ------------------------------------------------------
 
 
-def styled(value: str, style: str) -> Text:
-    """A table cell in a style. As a span: the table draws spans (``Text.render`` leaves the base style out)."""
-    return Text.assemble((value, style))
-
-
 def change_value(store: Store, field: str, value: Any) -> str:
     """A value as the preview shows it: accounts with their name."""
     if field == "account" and value is not None:
@@ -124,7 +119,7 @@ class ApplyPreview(Confirm):
     def _render_change(self, row_id: str) -> Sequence[Cell]:
         change = self.changes[int(row_id)]
         doc = self.store.transactions.raw(change.tx_id) or {}
-        move = styled(change_value(self.store, change.field, change.old), "dim")
+        move = Text(change_value(self.store, change.field, change.old), "dim")
         move.append(" → ")
         move.append(change_value(self.store, change.field, change.new), style="cyan")
         return (doc.get("date", ""), change.merchant, cells.amount(Decimal(doc["amount"])) if doc else "",
@@ -591,7 +586,7 @@ class MatchesScreen(ModalScreen[None]):
         tx = self.store.transactions.get(row_id)
         if tx is None:
             return [""] * len(self.COLUMNS)
-        tab = styled("ready", "green") if tx.status == Status.READY else Text(tx.status.label)
+        tab = Text("ready", "green") if tx.status == Status.READY else Text(tx.status.label)
         return (tab, *cells.transaction_row(self.store, tx))
 
     def apply_changes(self, changed: set[str]) -> None:
@@ -710,12 +705,12 @@ class RulesScreen(TransactionsScreen):
             return [""] * len(self.COLUMNS)
         kind = f"custom {rule.position}" if rule.kind == RuleKind.CUSTOM else rule.kind.value
         counted = self._counts.get(rule.id)
-        count = (styled(str(counted[1]), "" if counted[1] else "dim") if counted and counted[0] == rule
-                 else styled("…", "dim"))
+        count = (Text(str(counted[1]), "" if counted[1] else "dim") if counted and counted[0] == rule
+                 else Text("…", "dim"))
         style = "" if rule.enabled else "dim"
-        return (styled(kind, style), styled(rule.name, style), styled(rules.describe_when(rule), style),
-                styled(rules.describe_then(rule), style),
-                styled("on", "green") if rule.enabled else styled("off", "bold red"), count)
+        return (Text(kind, style), Text(rule.name, style), Text(rules.describe_when(rule), style),
+                Text(rules.describe_then(rule), style),
+                Text("on", "green") if rule.enabled else Text("off", "bold red"), count)
 
     def update_selection_bar(self) -> None:
         table = self.table
@@ -866,10 +861,10 @@ def suggested_cells(store: Store, suggestion: Suggestion) -> dict[int, Text]:
     account = suggestion.values.get("account")
     if account is not None:
         known = store.accounts.get(account)
-        out[ACCOUNT_COLUMN] = styled(f"~{account} {known.description}" if known else f"~{account}", SUGGESTED_STYLE)
+        out[ACCOUNT_COLUMN] = Text(f"~{account} {known.description}" if known else f"~{account}", SUGGESTED_STYLE)
     vat = suggestion.values.get("vat_code")
     if vat is not None:
-        out[VAT_COLUMN] = styled(f"~{cells.VAT_SHORT[VatCode(vat)]}", SUGGESTED_STYLE)
+        out[VAT_COLUMN] = Text(f"~{cells.VAT_SHORT[VatCode(vat)]}", SUGGESTED_STYLE)
     return out
 
 
