@@ -398,10 +398,7 @@ class _FortnoxLists:
         if self.known is None:
             return None
         try:
-            if name == "account":
-                workflow.check_account(self.known, value)
-            else:
-                workflow._check_dimension(self.known, name, value)
+            workflow.check_value(self.known, name, value)
         except workflow.WorkflowError as exc:  # reworded for a line of the problem list
             text = str(exc).split(";")[0].rstrip(".")
             return text[:1].lower() + text[1:]

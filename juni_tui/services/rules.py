@@ -714,10 +714,7 @@ _PREPARE = frozenset({Status.PREPARE})
 def _value_problem(store: Store, name: str, value: Any) -> str | None:
     """Why a value cannot be set now (an inactive account, an unknown cost center), or None."""
     try:
-        if name == "account":
-            workflow.check_account(store, value)
-        elif name in ("cost_center", "project"):
-            workflow._check_dimension(store, name, value)
+        workflow.check_value(store, name, value)
     except workflow.WorkflowError as exc:
         return str(exc)
     return None

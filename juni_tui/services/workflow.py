@@ -162,11 +162,9 @@ def set_values(
         "no_receipt_reason": no_receipt_reason,
     }
     values = {k: v for k, v in values.items() if v is not UNSET}
-    if isinstance(values.get("account"), int):
-        check_account(store, values["account"])
-    for name in ("cost_center", "project"):
-        if values.get(name):
-            _check_dimension(store, name, values[name])
+    for name, value in values.items():
+        if value not in (None, ""):
+            check_value(store, name, value)
     txs = _load(store, ids)
     _require_editable(txs)
     changed: list[Transaction] = []
@@ -202,6 +200,15 @@ def set_values(
     return changed
 
 
+def check_value(store: Store, name: str, value: Any) -> None:
+    """Refuse an account, cost center or project that Fortnox would not take (when its list is known).
+    The editor, the importer and the rules all check values with this."""
+    if name == "account":
+        check_account(store, value)
+    elif name in ("cost_center", "project"):
+        _check_dimension(store, name, value)
+
+
 def _check_dimension(store: Store, name: str, value: str) -> None:
     table = store.cost_centers if name == "cost_center" else store.projects
     if len(table) == 0:
@@ -233,12 +240,9 @@ def set_splits(store: Store, tx_id: str, lines: Sequence[SplitLine]) -> Transact
         for line in lines:
             if (line.amount > 0) != (tx.amount > 0) or line.amount == 0:
                 raise WorkflowError("Every split line must be non-zero and carry the same sign as the transaction.")
-            if line.account is not None:
-                check_account(store, line.account)
-            if line.cost_center:
-                _check_dimension(store, "cost_center", line.cost_center)
-            if line.project:
-                _check_dimension(store, "project", line.project)
+            for name in ("account", "cost_center", "project"):
+                if getattr(line, name) not in (None, ""):
+                    check_value(store, name, getattr(line, name))
     sources = dict(tx.sources)
     if lines:
         sources["splits"] = MANUAL
