@@ -173,6 +173,25 @@ class ExportError(BaseModel):
     at: datetime = Field(default_factory=utcnow)
 
 
+class SendAttempt(BaseModel):
+    """One POST of a transaction's voucher: where it may have landed in Fortnox, and what became of it.
+
+    Kept on the transaction for good, whatever the user does next (send back, change, export into another
+    series): before anything is posted again, every place an attempt may have landed is looked at (GUIDE §3.6).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    series: str
+    financial_year_id: int
+    date: date
+    tag: str
+    at: datetime = Field(default_factory=utcnow)
+    #: "unknown" until settled: "booked" (Fortnox has it), "refused" (Fortnox said no), "absent" (not sent, or
+    #: looked up and not there)
+    outcome: Literal["unknown", "booked", "refused", "absent"] = "unknown"
+
+
 class ExportState(BaseModel):
     """Everything about a transaction's journey to Fortnox, written durably at each step (GUIDE §3)."""
 
@@ -226,6 +245,7 @@ class Transaction(BaseModel):
 
     status: Status = Status.PREPARE
     export: ExportState | None = None
+    send_attempts: tuple[SendAttempt, ...] = ()
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -318,6 +338,12 @@ class Transaction(BaseModel):
     @property
     def editable(self) -> bool:
         return self.status == Status.PREPARE
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A voucher was sent and Fortnox's answer never came: it may be booked, and only Fortnox can tell."""
+        has_voucher = self.export is not None and self.export.voucher_number is not None
+        return not has_voucher and any(a.outcome == "unknown" for a in self.send_attempts)
 
     def source_of(self, field: str) -> FieldSource | None:
         return self.sources.get(field)

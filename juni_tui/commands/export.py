@@ -16,7 +16,7 @@ from juni_tui.commands._common import fail, friendly, open_store, print_json
 from juni_tui.models import IN_FLIGHT_STATUSES, Status
 from juni_tui.money import format_sek
 from juni_tui.services import auth, bookkeeping
-from juni_tui.services.exporter import ExportEvent, Exporter
+from juni_tui.services.exporter import ExportEvent, Exporter, RunReport
 from juni_tui.services.fortnox import FortnoxError
 from juni_tui.services.store import Store
 
@@ -38,9 +38,9 @@ def _progress(event: ExportEvent) -> None:
 def run_export(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         series = args.series or store.settings.default_series
-        if not series:
-            return fail("which voucher series? Give --series (e.g. --series K); it is remembered for next time")
         ready = store.ids(Status.READY)
+        if not series and ready:
+            return fail("which voucher series? Give --series (e.g. --series K); it is remembered for next time")
         if args.dry_run:
             return dry_run(store, ready, series, as_json=args.json)
         total = sum((store.transactions[i].amount for i in ready), Decimal("0.00"))
@@ -84,18 +84,19 @@ def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -> int:
     return 1 if problems else 0
 
 
-async def _export(store: Store, ready: list[str], series: str, *, as_json: bool) -> int:
+async def _export(store: Store, ready: list[str], series: str | None, *, as_json: bool) -> int:
     try:
         client = auth.make_client(store.home, store.settings.fortnox)
     except FortnoxError as exc:
         return fail(str(exc))
     async with client:
         exporter = Exporter(store, client, on_event=_progress)
+        report = RunReport()
         try:
             if store.count(Status.QUEUED, *IN_FLIGHT_STATUSES):
                 print("Finishing the export that was interrupted…", file=sys.stderr)
-                await exporter.run()
-            outcome = await exporter.queue(ready, series) if ready else None
+                report.add(await exporter.run())
+            outcome = await exporter.queue(ready, series) if ready and series else None
             if outcome is not None and outcome.refused:
                 print(f"{len(outcome.refused)} kept out of the queue:", file=sys.stderr)
                 for tx_id, reasons in outcome.refused.items():
@@ -106,7 +107,7 @@ async def _export(store: Store, ready: list[str], series: str, *, as_json: bool)
                     store.save_settings(settings.model_copy(update={"default_series": series}),
                                         what=f"default series {series}")
                 print(f"Exporting {len(outcome.done)} to series {series}…", file=sys.stderr)
-            report = await exporter.run()
+                report.add(await exporter.run())
         except FortnoxError as exc:
             return fail(f"{exc}. {exc.meaning}".strip())
         warning = auth.connection_warning(client)
@@ -118,6 +119,10 @@ async def _export(store: Store, ready: list[str], series: str, *, as_json: bool)
     for tx_id, error in failed.items():
         print(f"  failed {tx_id}: {error.message if error else ''}. {error.meaning if error else ''}", file=sys.stderr)
     print(f"Exported {len(report.exported)}; failed {len(failed)}; not queued {len(refused)}.", file=sys.stderr)
+    earlier = store.count(Status.FAILED) - len(failed)
+    if earlier > 0:
+        print(f"{earlier} more in the export queue failed in an earlier run and wait for you: see "
+              "`juni-tui list --status failed`, then retry or send them back in the TUI.", file=sys.stderr)
     if as_json:
         print_json({
             "exported": [

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual import work
 from textual.binding import Binding
 from textual.widgets import ProgressBar
 
@@ -75,7 +76,22 @@ class QueueScreen(TransactionsScreen):
             self.notify("Only failed items can be retried.", severity="warning")
 
     def action_back_to_prepare(self) -> None:
-        outcome = workflow.back_to_prepare(self.store, self.targets())
+        ids = self.targets()
+        if any((tx := self.store.transactions.get(i)) is not None and tx.outcome_unknown for i in ids):
+            self.settle_and_send_back(ids)  # Fortnox may have booked some: ask it first
+            return
+        self._sent_back(workflow.back_to_prepare(self.store, ids))
+
+    @work(exclusive=True, group="send-back", exit_on_error=False)
+    async def settle_and_send_back(self, ids: list[str]) -> None:
+        self.notify("Asking Fortnox whether it already booked them…")
+        outcome = await self.juni.exporter().send_back(ids)
+        self._sent_back(outcome)
+        if any((tx := self.store.transactions.get(i)) is not None and tx.status == Status.ATTACHING
+               for i in outcome.refused):
+            self.juni.start_export()  # found booked: connect their receipts and move them to the history
+
+    def _sent_back(self, outcome: workflow.Outcome) -> None:
         if outcome.done:
             self.notify(f"{len(outcome.done)} sent back to Prepare (tab 1) to be fixed")
         if outcome.refused:

@@ -92,10 +92,29 @@ def _clean(text: str | None, limit: int) -> str | None:
     return _sanitized(text, limit) or None
 
 
+#: What looks like a tag, ``(juni …)``, in any case and spacing: never allowed in a text that came from the user.
+_TAG_LOOKALIKE = re.compile(r"\(\s*juni\b[^()]*\)?", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=8192)
 def _sanitized(text: str, limit: int) -> str:
     # Row texts repeat (merchants, "Ingående moms 25 %"); sanitizing is per character, so remember the answers.
-    return spec.sanitize_text(text, limit)
+    # A tag-like text is removed after sanitizing (which may turn look-alike brackets into real ones), so that
+    # only juni-tui's own tag, appended to the Description, ever ties a voucher to a transaction.
+    cleaned = spec.sanitize_text(text)
+    if "(" in cleaned:
+        cleaned = spec.sanitize_text(_TAG_LOOKALIKE.sub(" ", cleaned))
+    return spec.sanitize_text(cleaned, limit)
+
+
+#: juni-tui's tag, where it writes it: at the very end of a voucher's Description.
+_TAG_AT_END = re.compile(r"\((juni [^\s()]+)\)\Z")
+
+
+def tag_in(description: str | None) -> str | None:
+    """The tag a voucher Description ends with (``juni tx-123``), or None: matched exactly, in its place."""
+    found = _TAG_AT_END.search(description or "")
+    return found.group(1) if found else None
 
 
 def _rate_label(code: VatCode) -> str:

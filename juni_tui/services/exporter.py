@@ -21,7 +21,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,9 @@ from juni_tui.services.fortnox import (
     FortnoxClient,
     FortnoxError,
     FortnoxRejected,
+    NotFound,
+    NotSent,
+    RateLimited,
     UnknownOutcome,
 )
 from juni_tui.services.store import Store
@@ -168,6 +171,15 @@ class RunReport:
     exported: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
+    def add(self, other: "RunReport") -> None:
+        """Fold a later run into this one (a resumed run, then the new one): each item counts once, as it ended."""
+        for tx_id in other.exported:
+            if tx_id in self.failed:
+                self.failed.remove(tx_id)
+            if tx_id not in self.exported:
+                self.exported.append(tx_id)
+        self.failed += [tx_id for tx_id in other.failed if tx_id not in self.failed and tx_id not in self.exported]
+
 
 class RetryLater(Exception):
     """Fortnox could not be reached or did not answer; the item stays in the queue."""
@@ -186,12 +198,26 @@ def _amount(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def _rows_signature(rows: Iterable[dict[str, Any]]) -> list[tuple[int, Decimal, Decimal]]:
+def _rows_signature(rows: Iterable[dict[str, Any]]) -> list[tuple[int, Decimal, Decimal, str, str]]:
     return sorted(
-        (int(r["Account"]), _amount(r.get("Debit", 0) or 0), _amount(r.get("Credit", 0) or 0))
+        (int(r["Account"]), _amount(r.get("Debit", 0) or 0), _amount(r.get("Credit", 0) or 0),
+         str(r.get("CostCenter") or ""), str(r.get("Project") or ""))
         for r in rows
         if not r.get("Removed")
     )
+
+
+def _differences(found: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """How a voucher in Fortnox differs from the one this transaction would be booked as (series aside: an earlier
+    attempt may have gone to another series). Empty means it is the same voucher."""
+    out = []
+    if str(found.get("TransactionDate")) != expected["TransactionDate"]:
+        out.append(f"date {found.get('TransactionDate')}, not {expected['TransactionDate']}")
+    if (found.get("Description") or "") != expected["Description"]:
+        out.append("another description")
+    if _rows_signature(found.get("VoucherRows") or []) != _rows_signature(expected["VoucherRows"]):
+        out.append("other rows")
+    return out
 
 
 def _exact_amounts(body: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +227,11 @@ def _exact_amounts(body: dict[str, Any]) -> dict[str, Any]:
         for row in voucher["VoucherRows"]
     ]
     return {"Voucher": voucher}
+
+
+def _unreachable(exc: FortnoxError) -> str:
+    return (f"juni-tui could not ask Fortnox whether it already booked it ({exc}). It stays where it is; try again "
+            "when Fortnox can be reached.")
 
 
 def upload_name(tx: Transaction, receipt: Receipt) -> str:
@@ -229,6 +260,9 @@ class Exporter:
         self.max_rounds = max_rounds  # passes over the queue without progress before items are marked failed
         self.round_delay = round_delay
         self._ref: ReferenceData | None = None
+        self._swept: dict[str, datetime] = {}  # transaction id → when its places were listed
+        self._tagged: dict[str, list[dict[str, Any]]] = {}  # tag → vouchers Fortnox had with it at the sweep
+        self._claims: dict[tuple[str, int, int], str] | None = None
 
     def _emit(self, tx: Transaction, text: str) -> None:
         if self.on_event is not None:
@@ -355,11 +389,12 @@ class Exporter:
             body = bookkeeping.build_voucher(tx, self.store.settings, tx.export.series).to_fortnox()
         else:
             body = _exact_amounts(body)  # stored bodies carry amounts as text; Fortnox gets numbers
-        if tx.export.voucher_intent_at is not None:
-            # A previous attempt may have booked it: settle that before sending anything.
-            found = await self._find_voucher(tx, body, tx.export.financial_year_id or year)
-            if found is not None:
-                return self._record_voucher(tx, found, found_by_lookup=True)
+        # Fortnox is the ledger: whatever it already has with this transaction's tag, wherever an earlier attempt
+        # may have landed, is found before anything is sent.
+        await self._sweep(tx)
+        found = await self._known_voucher(tx, body)
+        if found is not None:
+            return self._record_voucher(tx, found, found_by_lookup=True)
         for _ in range(4):
             tx = workflow.begin_voucher(self.store, tx, body, year)
             self._emit(tx, "sending voucher")
@@ -367,33 +402,138 @@ class Exporter:
                 created = await self.client.create_voucher(body, year)
             except UnknownOutcome:
                 await asyncio.sleep(self.lookup_grace)
-                found = await self._find_voucher(tx, body, year)
+                found = await self._look_up(tx, body, [(tx.export.series, year, tx.date, tx.date)])
                 if found is not None:
                     return self._record_voucher(tx, found, found_by_lookup=True)
+                tx = workflow.settle_attempts(self.store, tx, "absent", why="looked up after no answer")
                 continue  # certainly not booked: send again
+            except (NotSent, RateLimited, AuthError) as exc:
+                workflow.settle_attempts(self.store, tx, "absent", why=f"not sent: {exc}")
+                raise
+            except FortnoxRejected as exc:
+                workflow.settle_attempts(self.store, tx, "refused", why=str(exc))
+                raise
             return self._record_voucher(tx, created, found_by_lookup=False)
         raise RetryLater(UnknownOutcome("Fortnox kept failing to answer the voucher request"))
 
-    async def _find_voucher(self, tx: Transaction, body: dict[str, Any], year: int) -> dict[str, Any] | None:
-        """The voucher this transaction's tag points at, if Fortnox has it (series, date range, tag, then rows)."""
-        voucher = body["Voucher"]
-        tag = f"({tx.export.tag})" if tx.export else ""
-        day = date.fromisoformat(voucher["TransactionDate"])
-        listed = await self.client.list_vouchers(voucher["VoucherSeries"], year, day, day)
-        candidates = [v for v in listed if tag and tag in (v.get("Description") or "")]
-        wanted = _rows_signature(voucher["VoucherRows"])
-        for item in candidates:
-            full = await self.client.get_voucher(item["VoucherSeries"], int(item["VoucherNumber"]), year)
-            if _rows_signature(full.get("VoucherRows") or []) == wanted:
-                return full
-        if candidates:
-            numbers = ", ".join(f"{c['VoucherSeries']} {c['VoucherNumber']}" for c in candidates)
-            raise FortnoxRejected(
-                f"Fortnox has a voucher with this transaction's tag ({numbers}) but different rows",
-                meaning="Someone changed it in Fortnox, or it was booked by hand. Check it in Fortnox; juni-tui "
-                "will not book the transaction again on its own.",
-            )
+    # --- what Fortnox already has ---
+
+    def _places(self, tx: Transaction) -> dict[tuple[str, int], tuple[date, date]]:
+        """(series, financial year) → the date range where this transaction's voucher may be: where it is going
+        now, and wherever any earlier attempt may have landed."""
+        places: dict[tuple[str, int], tuple[date, date]] = {}
+
+        def add(series: str, year: int, day: date) -> None:
+            lo, hi = places.get((series, year), (day, day))
+            places[(series, year)] = (min(lo, day), max(hi, day))
+
+        assert tx.export is not None
+        if self._ref is not None and (fy := self._ref.year_of(tx.date)) is not None:
+            add(tx.export.series, fy.id, tx.date)
+        for attempt in tx.send_attempts:
+            add(attempt.series, attempt.financial_year_id, attempt.date)
+        return places
+
+    async def _list_tagged(self, places: dict[tuple[str, int], tuple[date, date]]) -> dict[str, list[dict[str, Any]]]:
+        """Vouchers by tag, one paged listing per series and year over the whole date range."""
+        tagged: dict[str, list[dict[str, Any]]] = {}
+        for (series, year), (lo, hi) in sorted(places.items()):
+            try:
+                listed = await self.client.list_vouchers(series, year, lo, hi)
+            except NotFound:
+                continue  # no such series in that year: nothing can have landed there
+            for item in listed:
+                tag = bookkeeping.tag_in(item.get("Description"))
+                if tag is not None:
+                    tagged.setdefault(tag, []).append({**item, "Year": item.get("Year", year)})
+        return tagged
+
+    async def _sweep(self, tx: Transaction) -> None:
+        """Before the first POST for a transaction: list, once for every waiting item of the run, the series and
+        dates their vouchers may be in, and remember which tags Fortnox already has."""
+        if tx.id in self._swept:
+            return
+        batch = [tx] + [t for i in self.pending_ids() if i not in self._swept and i != tx.id
+                        and (t := self.store.transactions.get(i)) is not None and t.export is not None
+                        and t.export.voucher_number is None]
+        places: dict[tuple[str, int], tuple[date, date]] = {}
+        for item in batch:
+            for key, (lo, hi) in self._places(item).items():
+                old = places.get(key, (lo, hi))
+                places[key] = (min(old[0], lo), max(old[1], hi))
+        self._tagged.update(await self._list_tagged(places))
+        swept_at = utcnow()
+        for item in batch:
+            self._swept[item.id] = swept_at
+
+    async def _known_voucher(self, tx: Transaction, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The voucher Fortnox has for this transaction: from the sweep, or looked up afresh where an attempt
+        made since the sweep may have landed."""
+        assert tx.export is not None
+        found = await self._pick(tx, body, self._tagged.get(tx.export.tag, []))
+        if found is not None:
+            return found
+        since = self._swept.get(tx.id)
+        recent = [a for a in tx.send_attempts if a.outcome == "unknown" and since is not None and a.at >= since]
+        if recent:
+            return await self._look_up(tx, body, [(a.series, a.financial_year_id, a.date, a.date) for a in recent])
         return None
+
+    async def _look_up(self, tx: Transaction, body: dict[str, Any],
+                       where: Iterable[tuple[str, int, date, date]]) -> dict[str, Any] | None:
+        places: dict[tuple[str, int], tuple[date, date]] = {}
+        for series, year, lo, hi in where:
+            old = places.get((series, year), (lo, hi))
+            places[(series, year)] = (min(old[0], lo), max(old[1], hi))
+        assert tx.export is not None
+        tagged = await self._list_tagged(places)
+        return await self._pick(tx, body, tagged.get(tx.export.tag, []))
+
+    async def _pick(self, tx: Transaction, body: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Of the vouchers carrying this transaction's tag, the one that is exactly the voucher it would be booked
+        as, and not already another transaction's. Anything else with its tag stops the transaction: juni-tui
+        never books it again on its own."""
+        if not candidates:
+            return None
+        expected = body["Voucher"]
+        mismatched: list[str] = []
+        for item in candidates:
+            series, number, year = str(item["VoucherSeries"]), int(item["VoucherNumber"]), int(item["Year"])
+            owner = self._claimed_by().get((series, year, number))
+            if owner is not None and owner != tx.id:
+                raise FortnoxRejected(
+                    f"Fortnox's voucher {series} {number} carries this transaction's tag, but juni-tui has already "
+                    f"recorded it as the voucher of transaction {owner}",
+                    meaning="Two transactions cannot share one voucher. Check both in Fortnox; juni-tui will not "
+                    "book this transaction on its own.",
+                )
+            full = await self.client.get_voucher(series, number, year)
+            differences = _differences(full, expected)
+            if not differences:
+                return {**full, "VoucherSeries": series, "VoucherNumber": number, "Year": year}
+            mismatched.append(f"{series} {number} ({', '.join(differences)})")
+        raise FortnoxRejected(
+            f"Fortnox has a voucher with this transaction's tag ({'; '.join(mismatched)}) that differs from the one "
+            "juni-tui would book",
+            meaning="It was booked earlier with other values, changed in Fortnox, or booked by hand. Check it in "
+            "Fortnox and correct it there with a new voucher if needed; juni-tui will not book the transaction "
+            "again on its own.",
+        )
+
+    def _claimed_by(self) -> dict[tuple[str, int, int], str]:
+        """(series, year, number) → the transaction whose voucher it is, for every voucher juni-tui recorded."""
+        if self._claims is None:
+            claims: dict[tuple[str, int, int], str] = {}
+            for key in self.store.history_index.keys():
+                entry = self.store.history_index.raw(key) or {}
+                claims[(str(entry.get("series")), int(entry.get("year", 0)), int(entry.get("number", 0)))] = key
+            for status in (Status.SENDING, Status.ATTACHING, Status.FAILED, Status.QUEUED):
+                for tx_id in self.store.ids(status):
+                    export = self.store.transactions[tx_id].export
+                    if export is not None and export.voucher_number is not None and export.voucher_year is not None:
+                        claims[(export.series, export.voucher_year, export.voucher_number)] = tx_id
+            self._claims = claims
+        return self._claims
 
     def _record_voucher(self, tx: Transaction, voucher: dict[str, Any], *, found_by_lookup: bool) -> Transaction:
         attachments = [
@@ -401,11 +541,48 @@ class Exporter:
             for rid in tx.receipts
             if (receipt := self.store.receipts.get(rid)) is not None
         ]
-        tx = workflow.record_voucher(
-            self.store, tx, int(voucher["VoucherNumber"]), int(voucher["Year"]), attachments, found=found_by_lookup
-        )
+        series, number, year = str(voucher["VoucherSeries"]), int(voucher["VoucherNumber"]), int(voucher["Year"])
+        tx = workflow.record_voucher(self.store, tx, number, year, attachments, found=found_by_lookup, series=series)
+        self._claimed_by()[(series, year, number)] = tx.id
         self._emit(tx, f"voucher {tx.export.voucher_label}" + (" (found in Fortnox)" if found_by_lookup else ""))
         return tx
+
+    # --- sending back ---
+
+    async def send_back(self, ids: Iterable[str]) -> workflow.Outcome:
+        """Back to Prepare, as ``workflow.back_to_prepare``; but an item whose last send was never answered is
+        first settled with Fortnox: found there, it stays on its way to the history (it is booked); not there, it
+        goes back; Fortnox unreachable, it stays where it is, with the reason."""
+        ids = list(ids)
+        refused: dict[str, list[str]] = {}
+        unsettled = [tx for i in ids if (tx := self.store.transactions.get(i)) is not None and tx.outcome_unknown]
+        if unsettled:
+            try:
+                self._ref = None
+                await self.reference(tx.date for tx in unsettled)
+            except FortnoxError as exc:
+                return workflow.Outcome(refused={tx.id: [_unreachable(exc)] for tx in unsettled})
+        for tx in unsettled:
+            try:
+                body = bookkeeping.build_voucher(tx, self.store.settings, tx.export.series).to_fortnox() \
+                    if tx.export is not None and tx.export.voucher_body is None else _exact_amounts(tx.export.voucher_body)
+                found = await self._look_up(tx, body, [(a.series, a.financial_year_id, a.date, a.date)
+                                                       for a in tx.send_attempts])
+            except FortnoxRejected as exc:
+                refused[tx.id] = [f"{exc}. {exc.meaning}"]
+                continue
+            except FortnoxError as exc:
+                refused[tx.id] = [_unreachable(exc)]
+                continue
+            if found is not None:
+                tx = self._record_voucher(tx, found, found_by_lookup=True)
+                refused[tx.id] = [f"Fortnox had already booked it as voucher {tx.export.voucher_label}: it stays in "
+                                  "the queue and is finished (receipts connected) by the next export run."]
+            else:
+                workflow.settle_attempts(self.store, tx, "absent", why="looked up before sending back")
+        outcome = workflow.back_to_prepare(self.store, [i for i in ids if i not in refused])
+        outcome.refused.update(refused)
+        return outcome
 
     # --- the receipts ---
 

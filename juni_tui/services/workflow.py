@@ -24,6 +24,7 @@ from juni_tui.models import (
     ExportState,
     FieldSource,
     Origin,
+    SendAttempt,
     SplitLine,
     Status,
     Transaction,
@@ -328,9 +329,12 @@ def back_to_prepare(store: Store, ids: Iterable[str]) -> Outcome:
         if _has_voucher(tx):
             return [f"Fortnox already booked it as voucher {tx.export.voucher_label}; only its receipt is still to "
                     "be connected. Retry (r) instead."]
-        if tx.status in (Status.READY, Status.FAILED, Status.QUEUED):
-            return _touch(tx, status=Status.PREPARE, export=None)
-        return [f"it is being sent to Fortnox right now ({tx.status.label})"]
+        if tx.status not in (Status.READY, Status.FAILED, Status.QUEUED):
+            return [f"it is being sent to Fortnox right now ({tx.status.label})"]
+        if tx.outcome_unknown:
+            return ["Fortnox may already have booked it: the answer to the last send never came. juni-tui must "
+                    "ask Fortnox before it can be changed; send it back again when Fortnox can be reached."]
+        return _touch(tx, status=Status.PREPARE, export=None)
 
     return _bulk(store, ids, decide, "back-to-prepare")
 
@@ -340,8 +344,9 @@ def _has_voucher(tx: Transaction) -> bool:
 
 
 def export_tag(tx_id: str) -> str:
-    """The tag that ties a voucher in Fortnox to its transaction. Only characters Fortnox accepts."""
-    if len(tx_id) <= 40 and not invalid_characters(tx_id) and " " not in tx_id:
+    """The tag that ties a voucher in Fortnox to its transaction. Only characters Fortnox accepts, and no
+    whitespace or brackets, so that it reads back exactly from the end of the Description (``bookkeeping.tag_in``)."""
+    if len(tx_id) <= 40 and not invalid_characters(tx_id) and not any(c.isspace() or c in "()" for c in tx_id):
         return f"juni {tx_id}"
     return "juni " + hashlib.sha256(tx_id.encode("utf-8")).hexdigest()[:16]
 
@@ -375,31 +380,52 @@ def retry(store: Store, ids: Iterable[str]) -> Outcome:
 
 
 def begin_voucher(store: Store, tx: Transaction, body: dict[str, Any], financial_year_id: int) -> Transaction:
-    """Record the intent before the POST: if we crash after it, the next start looks the voucher up first."""
+    """Record the intent before the POST: if we crash after it, the next start looks the voucher up first. The
+    attempt (series, year, date) stays on the transaction for good."""
     assert tx.export is not None
+    now = utcnow()
     export = tx.export.model_copy(
         update={
             "voucher_body": body,
             "financial_year_id": financial_year_id,
-            "voucher_intent_at": utcnow(),
+            "voucher_intent_at": now,
             "attempts": tx.export.attempts + 1,
             "error": None,
         }
     )
-    new = _touch(tx, status=Status.SENDING, export=export)
-    store.commit([new], audit={"action": "voucher-intent", "ids": [tx.id], "series": export.series})
+    attempt = SendAttempt(series=export.series, financial_year_id=financial_year_id, date=tx.date, tag=export.tag,
+                          at=now)
+    new = _touch(tx, status=Status.SENDING, export=export, send_attempts=tx.send_attempts + (attempt,))
+    store.commit([new], audit={"action": "voucher-intent", "ids": [tx.id], "series": export.series,
+                               "financial_year": financial_year_id, "date": tx.date.isoformat()})
+    return new
+
+
+def _settled(tx: Transaction, outcome: str) -> tuple[SendAttempt, ...]:
+    return tuple(a.model_copy(update={"outcome": outcome}) if a.outcome == "unknown" else a for a in tx.send_attempts)
+
+
+def settle_attempts(store: Store, tx: Transaction, outcome: str, *, why: str) -> Transaction:
+    """Fortnox told us what became of the unanswered sends: ``"absent"`` (not there) or ``"refused"``."""
+    if not any(a.outcome == "unknown" for a in tx.send_attempts):
+        return tx
+    new = _touch(tx, send_attempts=_settled(tx, outcome))
+    store.commit([new], audit={"action": "send-settled", "ids": [tx.id], "outcome": outcome, "why": why})
     return new
 
 
 def record_voucher(
-    store: Store, tx: Transaction, number: int, year: int, attachments: Sequence[AttachmentExport], *, found: bool = False
+    store: Store, tx: Transaction, number: int, year: int, attachments: Sequence[AttachmentExport], *,
+    found: bool = False, series: str | None = None,
 ) -> Transaction:
-    """Fortnox confirmed the voucher: write its number before anything else happens."""
+    """Fortnox confirmed the voucher: write its number before anything else happens. ``series`` is the one it was
+    found in, when an earlier attempt landed in another series than the one now chosen."""
     assert tx.export is not None
     export = tx.export.model_copy(
-        update={"voucher_number": number, "voucher_year": year, "attachments": tuple(attachments), "found_by_lookup": found}
+        update={"voucher_number": number, "voucher_year": year, "attachments": tuple(attachments),
+                "found_by_lookup": found, "series": series or tx.export.series}
     )
-    new = _touch(tx, status=Status.ATTACHING, export=export)
+    new = _touch(tx, status=Status.ATTACHING, export=export, send_attempts=_settled(tx, "booked"))
     store.commit(
         [new],
         audit={
