@@ -84,8 +84,15 @@ class QueueScreen(TransactionsScreen):
 
     @work(exclusive=True, group="send-back", exit_on_error=False)
     async def settle_and_send_back(self, ids: list[str]) -> None:
+        from juni_tui.services.fortnox import FortnoxError
+
         self.notify("Asking Fortnox whether it already booked them…")
-        outcome = await self.juni.exporter().send_back(ids)
+        try:
+            outcome = await self.juni.exporter().send_back(ids)
+        except FortnoxError as exc:
+            self.notify(f"Not sent back: juni-tui could not ask Fortnox ({exc}). {exc.meaning}", severity="error",
+                        timeout=12)
+            return
         self._sent_back(outcome)
         if any((tx := self.store.transactions.get(i)) is not None and tx.status == Status.ATTACHING
                for i in outcome.refused):
