@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from juni_tui.services.display import printable
 from juni_tui.services.home import Home, resolve_home
 from juni_tui.services.store import Store, StoreError
 
@@ -24,8 +25,14 @@ def open_store(args: argparse.Namespace) -> Iterator[Store]:
 
 
 def fail(message: str, code: int = 1) -> int:
-    print(f"juni-tui: {message}", file=sys.stderr)
+    """Say what went wrong on stderr (made safe to show: messages quote files, ids and Fortnox's answers)."""
+    print(f"juni-tui: {printable(message, multiline=True)}", file=sys.stderr)
     return code
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print one line that holds text from outside (merchants, file names, ids), made safe to show."""
+    print(printable(text), file=sys.stderr if err else sys.stdout)
 
 
 def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from juni_tui.commands._common import friendly, open_store, print_json
+from juni_tui.commands._common import friendly, open_store, print_json, say
 from juni_tui.models import MatchState, Receipt
 from juni_tui.money import format_sek
 from juni_tui.services import receipts as svc
@@ -97,11 +97,11 @@ def _print_tier(store: Store, title: str, outcomes: list[svc.MatchOutcome], *, h
     print(f"\n{title} ({len(outcomes)}){hint}:")
     for o in outcomes:
         if o.state == MatchState.AUTO and o.transaction_id:
-            print(f"  {o.filename} → {_tx_line(store, o.transaction_id)}")
+            say(f"  {o.filename} → {_tx_line(store, o.transaction_id)}")
             continue
-        print(f"  {o.receipt_id[:10]}  {o.filename}: {o.note}")
+        say(f"  {o.receipt_id[:10]}  {o.filename}: {o.note}")
         for tx_id in o.candidates:
-            print(f"      {_tx_line(store, tx_id)}")
+            say(f"      {_tx_line(store, tx_id)}")
 
 
 # --- commands -------------------------------------------------------------------------------------------------
@@ -122,23 +122,23 @@ def _match(args: argparse.Namespace) -> int:
                 "receipts": [o.__dict__ for o in report.match.outcomes],
             })
             return 0
-        print(f"Inbox {report.inbox}: {report.summary}.")
+        say(f"Inbox {report.inbox}: {report.summary}.")
         added = report.of("added", "duplicate")
         if added:
             print("\nFiles:")
             for f in added:
-                print(f"  {f.name}: {f.message}")
+                say(f"  {f.name}: {f.message}")
         if report.refused:
             print(f"\nRefused ({len(report.refused)}): fix or remove these files")
             for f in report.refused:
-                print(f"  {f.name}: {f.message}")
+                say(f"  {f.name}: {f.message}")
         still = [f for f in report.of("unchanged") if f.message.startswith("still refused")]
         if still:
             print(f"\nStill refused ({len(still)}):")
             for f in still:
-                print(f"  {f.name}: {f.message.removeprefix('still refused: ')}")
+                say(f"  {f.name}: {f.message.removeprefix('still refused: ')}")
         for f in report.of("skipped"):
-            print(f"  {f.name}: {f.message}")
+            say(f"  {f.name}: {f.message}")
         _print_tier(store, "Auto-matched and attached", report.match.auto)
         _print_tier(store, "Suggested", report.match.suggested,
                     hint="; confirm with `juni-tui receipts confirm RECEIPT TXID`, or reject")
@@ -159,9 +159,9 @@ def _list(args: argparse.Namespace) -> int:
             return 0
         for r in items:
             where = r.transaction_id or (", ".join(r.candidates) if r.candidates else "")
-            print(f"{r.id[:10]}  {r.match.value:<9}  {r.filename}  ({_read_text(r)})" + (f"  → {where}" if where else ""))
+            say(f"{r.id[:10]}  {r.match.value:<9}  {r.filename}  ({_read_text(r)})" + (f"  → {where}" if where else ""))
             if r.match_note and not r.attached:
-                print(f"{'':12}{r.match_note}")
+                say(f"{'':12}{r.match_note}")
     return 0
 
 
@@ -170,7 +170,7 @@ def _confirm(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         receipt = svc.find_receipt(store, args.receipt)
         svc.confirm(store, receipt.id, args.txid)
-        print(f"Attached {receipt.filename} to {_tx_line(store, args.txid)}.")
+        say(f"Attached {receipt.filename} to {_tx_line(store, args.txid)}.")
     return 0
 
 
@@ -180,7 +180,7 @@ def _reject(args: argparse.Namespace) -> int:
         receipt = svc.find_receipt(store, args.receipt)
         new = svc.reject(store, receipt.id, args.txid)
         left = f"; still suggested: {', '.join(new.candidates)}" if new.candidates else ""
-        print(f"{receipt.filename} will not be matched to {args.txid} again{left}.")
+        say(f"{receipt.filename} will not be matched to {args.txid} again{left}.")
     return 0
 
 
@@ -189,5 +189,5 @@ def _attach(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         receipt = svc.attach_file(store, args.txid, args.file)
         note = f" ({receipt.conversion})" if receipt.conversion else ""
-        print(f"Attached {receipt.filename}{note} to {_tx_line(store, args.txid)}.")
+        say(f"Attached {receipt.filename}{note} to {_tx_line(store, args.txid)}.")
     return 0

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from juni_tui.commands._common import fail, friendly, open_store, print_json
+from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.services import rules, rules_text
 from juni_tui.services.files import atomic_write
 
@@ -58,8 +58,8 @@ def run_list(args: argparse.Namespace) -> int:
         for r in all_rules:
             off = "" if r.enabled else "  (disabled)"
             pos = f"{r.position:>3}. " if r.kind == rules.RuleKind.CUSTOM else "     "
-            print(f"{pos}{r.label}{off}  [{r.id}]")
-            print(f"       when {rules.describe_when(r)} → {rules.describe_then(r)}; matches {counts[r.id]} now")
+            say(f"{pos}{r.label}{off}  [{r.id}]")
+            say(f"       when {rules.describe_when(r)} → {rules.describe_then(r)}; matches {counts[r.id]} now")
     return 0
 
 
@@ -72,7 +72,7 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     atomic_write(Path(args.file), text.encode("utf-8"))
-    print(f"Wrote {count} rule{'s' * (count != 1)} to {args.file}.")
+    say(f"Wrote {count} rule{'s' * (count != 1)} to {args.file}.")
     return 0
 
 
@@ -89,9 +89,9 @@ def run_import(args: argparse.Namespace) -> int:
         except rules_text.RuleFileError as exc:
             return fail(str(exc))
         for line in plan.lines():
-            print(line)
+            say(line)
         verb = "Would import" if args.dry_run else "Imported"
-        print(f"{verb} {path}: {plan.summary}." + (" Nothing changed (dry run)." if args.dry_run else ""))
+        say(f"{verb} {path}: {plan.summary}." + (" Nothing changed (dry run)." if args.dry_run else ""))
         if not args.dry_run and plan.changed:
             pending = rules.preview_apply_to_existing(store)
             if pending:
@@ -108,12 +108,12 @@ def run_apply(args: argparse.Namespace) -> int:
             print("The rules have nothing to fill on Prepare transactions.")
             return 0
         for change in changes:
-            print(change.describe())
+            say(change.describe())
         if not args.yes:
             print(f"{len(changes)} change(s) shown; nothing changed. Run with --yes to apply them.")
             return 0
         report = rules.apply_changes(store, changes)
         for change, reason in report.skipped:
-            print(f"left out: {change.describe()}: {reason}")
-        print(f"Applied: {report.summary}.")
+            say(f"left out: {change.describe()}: {reason}")
+        say(f"Applied: {report.summary}.")
     return 0

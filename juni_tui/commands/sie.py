@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from juni_tui.commands._common import fail, friendly, open_store
+from juni_tui.commands._common import fail, friendly, open_store, say
 from juni_tui.services import sie
 
 
@@ -44,5 +44,5 @@ def run_export(args: argparse.Namespace) -> int:
             result = sie.export_sie(store, args.date_from, args.date_to, args.file, series=args.series)
         except sie.SieError as exc:
             return fail(str(exc))
-    print(result.summary)
+    say(result.summary)
     return 0

@@ -6,10 +6,11 @@ import argparse
 import sys
 from typing import Any
 
-from juni_tui.commands._common import fail, friendly, open_store, print_json
+from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.models import IN_FLIGHT_STATUSES, HistoryEntry, Status, Transaction
 from juni_tui.money import format_sek
 from juni_tui.services import workflow
+from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 
 STATUS_CHOICES = {
@@ -101,8 +102,9 @@ def run_list(args: argparse.Namespace) -> int:
     for item in items:
         voucher = item.get("voucher")
         where = f"{voucher['series']} {voucher['number']}" if voucher else ""
-        print(f"{item['date']}  {item['id']:<14.14}  {item['merchant']:<26.26}  {format_sek(item['amount']):>13}  "
-              f"{item['status']:<9}  {item['account'] or '—':>5}  {item['vat_code'] or '—':<18}  {where}")
+        print(f"{item['date']}  {printable(item['id']):<14.14}  {printable(item['merchant']):<26.26}  "
+              f"{format_sek(item['amount']):>13}  {item['status']:<9}  {item['account'] or '—':>5}  "
+              f"{item['vat_code'] or '—':<18}  {printable(where)}")
     print(f"{len(items)} transactions", file=sys.stderr)
     return 0
 
@@ -118,7 +120,7 @@ def run_mark_ready(args: argparse.Namespace) -> int:
         for tx_id, reasons in outcome.refused.items():
             tx = store.get_transaction(tx_id)
             who = f"{tx_id} ({tx.merchant}, {tx.date})" if tx else tx_id
-            print(f"  not ready: {who}: {'; '.join(reasons)}", file=sys.stderr)
+            say(f"  not ready: {who}: {'; '.join(reasons)}", err=True)
         if outcome.refused:
             print(f"{len(outcome.refused)} not marked ready.", file=sys.stderr)
     return 1 if outcome.refused and not args.all else 0
