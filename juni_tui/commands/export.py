@@ -102,10 +102,6 @@ async def _export(store: Store, ready: list[str], series: str | None, *, as_json
                 for tx_id, reasons in outcome.refused.items():
                     print(f"  {tx_id}: {'; '.join(reasons)}", file=sys.stderr)
             if outcome is not None and outcome.done:
-                settings = store.settings
-                if settings.default_series != series:
-                    store.save_settings(settings.model_copy(update={"default_series": series}),
-                                        what=f"default series {series}")
                 print(f"Exporting {len(outcome.done)} to series {series}…", file=sys.stderr)
                 report.add(await exporter.run())
         except FortnoxError as exc:

@@ -82,10 +82,6 @@ class ReadyScreen(TransactionsScreen):
         except FortnoxError as exc:
             self.notify(f"Nothing was queued: {exc}. {exc.meaning}", severity="error", timeout=12)
             return
-        settings = self.store.settings
-        if settings.default_series != series:
-            self.store.save_settings(settings.model_copy(update={"default_series": series}),
-                                     what=f"default series {series}")
         self.table.select(set(self.table.selected) - set(outcome.done))
         if outcome.done:
             self.notify(f"{len(outcome.done)} queued for export in series {series} (tab 3)")

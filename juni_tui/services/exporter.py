@@ -285,13 +285,18 @@ class Exporter:
         return {tx.id: problems for tx in txs if (problems := precheck(self.store, ref, tx, series))}
 
     async def queue(self, ids: Iterable[str], series: str) -> workflow.Outcome:
-        """Check each chosen transaction and queue the ones Fortnox will accept; list every problem of the rest."""
+        """Check each chosen transaction and queue the ones Fortnox will accept; list every problem of the rest.
+        The series becomes the default offered next time (the one place that remembers it)."""
         ids = list(ids)
         problems = await self.check(ids, series)
         outcome = workflow.queue(self.store, [i for i in ids if i not in problems], series)
         outcome.refused.update(problems)
         if problems:
             self.store.audit({"action": "queue-refused", "series": series, "problems": problems})
+        settings = self.store.settings
+        if outcome.done and settings.default_series != series:  # the series last exported to is offered next time
+            self.store.save_settings(settings.model_copy(update={"default_series": series}),
+                                     what=f"default series {series}")
         return outcome
 
     # --- running ---
