@@ -27,6 +27,7 @@ from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import InboxWatcher, ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
+from juni_tui.services.display import printable
 from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
 
@@ -84,7 +85,7 @@ class JuniApp(App):
         self.connection_error: str | None = None
         settings = store.settings
         if settings.company_name:
-            self.sub_title = settings.company_name
+            self.sub_title = printable(settings.company_name)
 
     # --- start and stop ---
 
@@ -114,7 +115,7 @@ class JuniApp(App):
         else:
             self.connection_error = None
             if self.store.settings.company_name:
-                self.sub_title = self.store.settings.company_name
+                self.sub_title = printable(self.store.settings.company_name)
             self.refresh_screen()
             warning = auth.connection_warning(self.client())
             if warning:
@@ -142,6 +143,15 @@ class JuniApp(App):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+    # --- what is said to the user ---
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every toast, the screens' included: messages quote merchants, file names and Fortnox's answers, so they
+        are shown as plain text (never markup) through the one sanitiser."""
+        super().notify(printable(message, multiline=True), title=printable(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # --- tabs ---
 

@@ -94,3 +94,62 @@ def test_an_error_message_quoting_a_hostile_id_is_shown_safely(home, capsys):
     run(home, "attach", "no\x1b]52;c;SGFja2VkIQ\x07such\u202e", str(home.root / "missing\x1b[2J.pdf"))
     err = capsys.readouterr().err
     assert "\x1b" not in err and CLIPBOARD not in err and "\u202e" not in err
+
+
+# --- the TUI ----------------------------------------------------------------------------------------------------
+
+MARKUP = "[@click=app.quit]Quit[/] [red]Red[/]"
+
+
+def screen_text(app) -> str:
+    """Every character the current screen draws (toasts and dialogs included), without the styles."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip if not segment.control) for strip in strips)
+
+
+async def test_the_tui_shows_hostile_text_as_codes_in_tables_details_dialogs_and_toasts(home, tmp_path):
+    from juni_tui.app import JuniApp
+    from juni_tui.screens.detail import DetailScreen
+    from juni_tui.screens.dialogs import Message
+
+    from juni_tui.services import receipts
+
+    seed(home, make_tx("t1", merchant=EVIL, description=f"Desc {EVIL}", cardholder=EVIL),
+         make_tx("t2", merchant=MARKUP))
+    with Store.open(home) as store:
+        rules.add(store, Rule(kind=RuleKind.MERCHANT, merchant=f"Evil\u202e{MARKUP}\x1b[2J", then=RuleActions(account=5420)))
+        receipts.add_receipt(store, pdf(EVIL, total="1250.00"), f"k\x1b]52;c;{CLIPBOARD}\x07\u202e.pdf", origin="manual")
+        app = JuniApp(store, sync_on_start=False, watch_inbox=False)
+        async with app.run_test(size=(150, 40), notifications=True) as pilot:
+            await pilot.pause()
+            shown = screen_text(app)
+            assert_safe(shown, visible=("\\x1b",))  # the Prepare table (the merchant column is narrow)
+            assert MARKUP in shown  # brackets shown as typed, not read as markup
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen)
+            assert_safe(screen_text(app), visible=("\\x1b",))
+            await pilot.press("escape", "down", "enter")
+            await pilot.pause()
+            assert MARKUP in screen_text(app) and app.is_running  # the detail view did not read it as markup
+            await pilot.press("escape", "5")  # the Rules tab
+            await pilot.pause(0.3)
+            shown = screen_text(app)
+            assert_safe(shown, visible=())
+            assert "[@click=app.quit]" in shown
+            await pilot.press("6")  # the Receipts tab
+            await pilot.pause(0.3)
+            assert_safe(screen_text(app))
+            await pilot.press("1")
+            bad = tmp_path / f"evil\x1b]52;c;{CLIPBOARD}\x07\u202e.csv"
+            bad.write_text(f"id,date,merchant,amount\nx1,2026-10-01,{EVIL},-12.00x\n")
+            app.import_path(bad)
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, Message)
+            assert_safe(screen_text(app), visible=("\\u202e",))  # the toast naming the file and the dialog
+            app.notify(f"Fortnox said: {EVIL} {MARKUP}")
+            await pilot.pause(0.2)
+            shown = screen_text(app)
+            assert_safe(shown)
+            assert "[@click=app.quit]" in shown

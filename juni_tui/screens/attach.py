@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 from textual_autocomplete import DropdownItem, TargetState
 
@@ -27,8 +27,10 @@ from juni_tui.models import Receipt, Status
 from juni_tui.money import format_sek
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog, PathCompletion
 from juni_tui.services import receipts
+from juni_tui.services.display import printable
 from juni_tui.services.receipt_match import needs_receipt
 from juni_tui.services.store import Store, StoreError
+from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
 
 def tx_summary(store: Store, tx_id: str) -> str:
@@ -52,7 +54,7 @@ class ReceiptPathCompletion(PathCompletion):
         typed = target_state.text[: target_state.cursor_position]
         cut = typed.rfind("/") + 1  # the completion replaces what follows the last slash
         return [
-            DropdownItem(name[cut:], prefix=self.folder_prefix if name.endswith("/") else self.file_prefix)
+            DropdownItem(printable(name[cut:]), prefix=self.folder_prefix if name.endswith("/") else self.file_prefix)
             for name in receipts.complete_path(typed, cwd=self.path)
         ]
 
@@ -70,17 +72,17 @@ class AttachFilePrompt(Dialog[Receipt]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Attach a receipt to {tx_summary(self.store, self.tx_id)}", classes="title")
+            yield SafeLabel(f"Attach a receipt to {tx_summary(self.store, self.tx_id)}", classes="title")
             box = Input(placeholder="~/Downloads/kvitto.pdf", id="path")
             yield box
-            yield Static("", classes="error", id="error")
-            yield Static("tab completes the path · PDF, JPEG or TIFF (PNG, GIF and WebP become JPEG), "
+            yield SafeStatic("", classes="error", id="error")
+            yield SafeStatic("tab completes the path · PDF, JPEG or TIFF (PNG, GIF and WebP become JPEG), "
                          "at most 2.5 MB · enter attaches, escape cancels", classes="hint")
         yield ReceiptPathCompletion(box, path=self.start, folder_prefix="▸ ", file_prefix="  ")
 
     @on(Input.Submitted, "#path")
     def _submit(self, event: Input.Submitted) -> None:
-        error = self.query_one("#error", Static)
+        error = self.query_one("#error", SafeStatic)
         path = event.value.strip()
         if not path:
             error.update("Type the path of the receipt file (tab completes).")
@@ -140,11 +142,11 @@ class TransactionPicker(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield SafeLabel(self.title_text, classes="title")
             yield Input(placeholder="merchant, amount or date", id="query")
             yield OptionList(id="transactions")
-            yield Static("", classes="hint", id="count")
-            yield Static("↑/↓ choose · enter attaches · escape cancels", classes="hint")
+            yield SafeStatic("", classes="hint", id="count")
+            yield SafeStatic("↑/↓ choose · enter attaches · escape cancels", classes="hint")
 
     def on_mount(self) -> None:
         self._rows = self._candidates()
@@ -177,10 +179,10 @@ class TransactionPicker(Dialog[str]):
         self.shown = [tx_id for tx_id, _, _ in hits[: self.LIMIT]]
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(label, id=tx_id) for tx_id, _, label in hits[: self.LIMIT]])
+        options.add_options([Option(plain(label, multiline=False), id=tx_id) for tx_id, _, label in hits[: self.LIMIT]])
         if hits:
             options.highlighted = 0
-        count = self.query_one("#count", Static)
+        count = self.query_one("#count", SafeStatic)
         if not self._rows:
             count.update(Text("No transaction in Prepare is waiting for a receipt.", style="yellow"))
         elif not hits:

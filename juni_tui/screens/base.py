@@ -16,19 +16,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from juni_tui.models import Status, Transaction
 from juni_tui.money import MoneyError, format_sek, to_money
 from juni_tui.services.store import Store
 from juni_tui.widgets.nav import NavTabs
+from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
     from juni_tui.app import JuniApp
 
 
-class SelectionBar(Static):
+class SelectionBar(SafeStatic):
     DEFAULT_CSS = """
     SelectionBar { height: 1; background: $boost; padding: 0 1; }
     """

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from juni_tui.models import Status, Transaction
 from juni_tui.money import format_sek
@@ -27,7 +27,9 @@ from juni_tui.screens.editing import PreAccountingActions
 from juni_tui.screens.receipts import ReceiptActions, receipt_lines
 from juni_tui.screens.rules import describe_suggestion
 from juni_tui.services import bookkeeping, rules
+from juni_tui.services.display import printable
 from juni_tui.services.store import Store
+from juni_tui.widgets.safe import SafeStatic
 
 
 def rows_table(store: Store, rows: Sequence[dict[str, Any]], title: str = "") -> Table:
@@ -181,7 +183,7 @@ class DetailScreen(ReceiptActions, PreAccountingActions, Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(id="body")
+            yield SafeStatic(id="body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -189,11 +191,11 @@ class DetailScreen(ReceiptActions, PreAccountingActions, Screen):
 
     def refresh_view(self) -> None:
         tx = self.store.get_transaction(self.tx_id)
-        body = self.query_one("#body", Static)
+        body = self.query_one("#body", SafeStatic)
         if tx is None:
             body.update(f"Transaction {self.tx_id} no longer exists.")
             return
-        self.sub_title = f"{tx.merchant} {tx.date}"
+        self.sub_title = printable(f"{tx.merchant} {tx.date}")
         body.update(transaction_view(self.store, tx))
 
     def apply_changes(self, changed: set[str]) -> None:
@@ -228,7 +230,7 @@ class PreviewScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Group(*self.renderables))
+            yield SafeStatic(Group(*self.renderables))
 
 
 def preview_vouchers(screen: Screen, ids: list[str], limit: int = 50) -> None:

@@ -11,13 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, OptionList
 from textual.widgets.option_list import Option
 from textual_autocomplete import AutoComplete, DropdownItem
 from textual_autocomplete._path_autocomplete import PathAutoComplete
 
 from juni_tui.models import Account, VatCode
+from juni_tui.services.display import printable
 from juni_tui.services.store import Store
+from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
 T = TypeVar("T")
 
@@ -80,18 +82,18 @@ class AccountPicker(Dialog[int]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield SafeLabel(self.title_text, classes="title")
             box = Input(value=str(self.current or ""), placeholder="e.g. 6540 or 'it-tjänster'", id="account")
             yield box
-            yield Static("", classes="error", id="error")
-            yield Static("Type a number or a name; ↓ to pick, enter to choose, escape to cancel.", classes="hint")
-        items = [DropdownItem(a.label) for a in sorted(self.store.accounts.values(), key=lambda a: a.number) if a.active]
+            yield SafeStatic("", classes="error", id="error")
+            yield SafeStatic("Type a number or a name; ↓ to pick, enter to choose, escape to cancel.", classes="hint")
+        items = [DropdownItem(printable(a.label)) for a in sorted(self.store.accounts.values(), key=lambda a: a.number) if a.active]
         # enter takes the highlighted account and submits it: one key, as in a form
         yield AutoComplete(box, candidates=items, prevent_default_enter=False)
 
     def on_mount(self) -> None:
         if len(self.store.accounts) == 0:
-            self.query_one("#error", Static).update(
+            self.query_one("#error", SafeStatic).update(
                 "The chart of accounts has not been fetched from Fortnox yet; any account number is accepted now "
                 "and checked before export."
             )
@@ -103,7 +105,7 @@ class AccountPicker(Dialog[int]):
             return
         account, error = parse_account(self.store, event.value)
         if account is None:
-            self.query_one("#error", Static).update(error)
+            self.query_one("#error", SafeStatic).update(error)
             return
         self.dismiss(account.number)
 
@@ -125,10 +127,10 @@ class ChoicePicker(Dialog[T], Generic[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield OptionList(*[Option(label, id=str(i)) for i, (_, label) in enumerate(self.choices)])
+            yield SafeLabel(self.title_text, classes="title")
+            yield OptionList(*[Option(plain(label, multiline=False), id=str(i)) for i, (_, label) in enumerate(self.choices)])
             if self.hint:
-                yield Static(self.hint, classes="hint")
+                yield SafeStatic(self.hint, classes="hint")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -178,12 +180,12 @@ class TextPrompt(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield SafeLabel(self.title_text, classes="title")
             box = Input(value=self.value, placeholder=self.placeholder, id="text")
             yield box
-            yield Static("", classes="error", id="error")
+            yield SafeStatic("", classes="error", id="error")
             if self.hint:
-                yield Static(self.hint, classes="hint")
+                yield SafeStatic(self.hint, classes="hint")
         if self.paths:
             yield PathCompletion(box, path=Path.cwd(), folder_prefix="▸ ", file_prefix="  ")
 
@@ -193,7 +195,7 @@ class TextPrompt(Dialog[str]):
         if self.validate is not None:
             error = self.validate(value)
             if error:
-                self.query_one("#error", Static).update(error)
+                self.query_one("#error", SafeStatic).update(error)
                 return
         self.dismiss(value)
 
@@ -210,8 +212,8 @@ class Confirm(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.body)
+            yield SafeLabel(self.title_text, classes="title")
+            yield SafeStatic(self.body)
             with Horizontal():
                 yield Button("Cancel (n)", id="no")
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="primary")
@@ -245,7 +247,7 @@ class Message(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield SafeLabel(self.title_text, classes="title")
             with VerticalScroll():
-                yield Static(self.body, markup=False)
-            yield Static("enter or escape to close", classes="hint")
+                yield SafeStatic(self.body, markup=False)
+            yield SafeStatic("enter or escape to close", classes="hint")

@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
 
+from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import VirtualTable
 
 WORKFLOW = "\n".join([
@@ -58,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text("How it works", style="bold underline"))
-            yield Static(WORKFLOW, markup=False)
-            yield Static(Text("\nKeys here", style="bold underline"))
-            yield Static(keys_table(self.for_screen))
+            yield SafeStatic(Text("How it works", style="bold underline"))
+            yield SafeStatic(WORKFLOW, markup=False)
+            yield SafeStatic(Text("\nKeys here", style="bold underline"))
+            yield SafeStatic(keys_table(self.for_screen))

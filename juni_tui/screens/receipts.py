@@ -34,7 +34,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from juni_tui.models import MatchState, Receipt, Status, Transaction
@@ -48,6 +48,7 @@ from juni_tui.services.receipt_match import money_text
 from juni_tui.services.receipts import InboxFile, ScanReport
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.nav import NavTabs
+from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import Cell, Column
 
 if TYPE_CHECKING:
@@ -419,7 +420,7 @@ class ReceiptsScreen(TransactionsScreen):
         watching = self._watch_note()
         if watching:
             text.append(f"  {watching}", style="bold")
-        self.query_one("#selection", Static).update(text)
+        self.query_one("#selection", SafeStatic).update(text)
 
     # --- what the keys apply to ---
 
@@ -604,7 +605,7 @@ class ReceiptPreview(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(self.body(), id="body")
+            yield SafeStatic(self.body(), id="body")
         yield Footer()
 
     def body(self) -> Group:

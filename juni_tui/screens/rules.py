@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Select
 from textual_autocomplete import AutoComplete, DropdownItem
 
 from juni_tui.models import (
@@ -50,9 +50,11 @@ from juni_tui.screens.attach import tx_summary
 from juni_tui.screens.base import TransactionsScreen
 from juni_tui.screens.dialogs import DIALOG_CSS, ChoicePicker, Confirm, Dialog, Message, parse_account
 from juni_tui.services import rules
+from juni_tui.services.display import printable
 from juni_tui.services.rules import RuleChange, RuleError, Suggestion
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.nav import NavTabs
+from juni_tui.widgets.safe import SafeLabel, SafeStatic
 from juni_tui.widgets.table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
@@ -99,8 +101,8 @@ class ApplyPreview(Confirm):
         n_tx = len({c.tx_id for c in self.changes})
         n = len(self.changes)
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(
+            yield SafeLabel(self.title_text, classes="title")
+            yield SafeStatic(
                 f"It would fill {n} missing value{'s' * (n != 1)} on {n_tx} Prepare transaction{'s' * (n_tx != 1)}. "
                 "Values set by hand and transactions past Prepare are left alone. Nothing changes until you say yes.",
                 id="summary",
@@ -345,66 +347,66 @@ class RuleEditor(Dialog[Rule]):
         name_hint = {RuleKind.CUSTOM: "e.g. Flights abroad", RuleKind.MERCHANT: "(the merchant, if empty)",
                      RuleKind.CATEGORY: "(the category, if empty)"}[kind]
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield SafeLabel(self.title_text, classes="title")
             with VerticalScroll(id="form"):
                 with FormLine():
-                    yield Label("Name")
+                    yield SafeLabel("Name")
                     yield Input(rule.name if rule else "", id="name", compact=True, placeholder=name_hint)
                     yield Select([("switched on", True), ("switched off", False)], value=rule.enabled if rule else True,
                                  allow_blank=False, compact=True, id="enabled", classes="state")
                 if kind == RuleKind.CUSTOM:
                     match, rows = rows_of(rule)
                     with FormLine():
-                        yield Label("When")
+                        yield SafeLabel("When")
                         yield Select([("all of these are true (and)", "all"), ("any of these is true (or)", "any")],
                                      value=match, allow_blank=False, compact=True, id="match")
                     with Vertical(id="conditions"):
                         for condition, group in rows or [(None, "")]:
                             yield ConditionRow(condition, group)
-                    yield Static("ctrl+n adds a condition, ctrl+d removes the one you are in. Conditions with the same "
+                    yield SafeStatic("ctrl+n adds a condition, ctrl+d removes the one you are in. Conditions with the same "
                                  "letter go in brackets, joined the other way (or inside 'all', and inside 'any').",
                                  classes="hint")
                 elif kind == RuleKind.MERCHANT:
                     with FormLine():
-                        yield Label("Merchant")
+                        yield SafeLabel("Merchant")
                         yield Input(rule.merchant or "" if rule else "", id="merchant", compact=True,
                                     placeholder="as on the card statement; covers longer names too")
                 else:
                     with FormLine():
-                        yield Label("Category")
+                        yield SafeLabel("Category")
                         yield Input(rule.category or "" if rule else "", id="category", compact=True,
                                     placeholder="one of Juni's categories",
                                     suggester=SuggestFromList(self._categories(), case_sensitive=False))
-                yield Label("Then fill in, where empty", classes="section")
+                yield SafeLabel("Then fill in, where empty", classes="section")
                 with FormLine():
-                    yield Label("Account")
+                    yield SafeLabel("Account")
                     account = Input(self._account_text(then.account if then else None), id="account", compact=True,
                                     placeholder="number or part of the name (↓ lists them)")
                     yield account
                 with FormLine():
-                    yield Label("VAT code")
+                    yield SafeLabel("VAT code")
                     yield Select(VAT_CHOICES, value=then.vat_code.value if then and then.vat_code else Select.NULL,
                                  prompt="(not set by this rule)", compact=True, id="vat_code")
                 if kind == RuleKind.CUSTOM:
                     for name, label, table in (("cost_center", "Cost center", self.store.cost_centers),
                                                ("project", "Project", self.store.projects)):
                         with FormLine():
-                            yield Label(label)
+                            yield SafeLabel(label)
                             yield Input(getattr(then, name) or "" if then else "", id=name, compact=True,
                                         placeholder="(not set by this rule)",
                                         suggester=SuggestFromList(sorted(table.keys()), case_sensitive=False))
                     with FormLine():
-                        yield Label("No receipt")
+                        yield SafeLabel("No receipt")
                         yield Input(then.no_receipt_reason or "" if then else "", id="no_receipt_reason", compact=True,
                                     placeholder="why no receipt is needed (e.g. bank fee); empty: not set")
-            yield Static("", id="said")
-            yield Static("", classes="error", id="error")
+            yield SafeStatic("", id="said")
+            yield SafeStatic("", classes="error", id="error")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
         # the chart, completed as in the AccountPicker; enter takes the highlighted account (and does not save yet)
         chart = sorted(self.store.accounts.values(), key=lambda a: a.number)
-        yield AutoComplete(account, candidates=[DropdownItem(a.label) for a in chart if a.active],
+        yield AutoComplete(account, candidates=[DropdownItem(printable(a.label)) for a in chart if a.active],
                            prevent_default_enter=True)
 
     def _account_text(self, number: int | None) -> str:
@@ -479,7 +481,7 @@ class RuleEditor(Dialog[Rule]):
     def _describe(self) -> None:
         """Say the rule in words as it is typed: the brackets and the and/or show exactly what it will match."""
         rule, error = self.parsed()
-        said = self.query_one("#said", Static)
+        said = self.query_one("#said", SafeStatic)
         if rule is None:
             said.update(Text(f"Not complete yet: {error}", style="dim italic"))
         else:
@@ -512,12 +514,12 @@ class RuleEditor(Dialog[Rule]):
     def action_save(self) -> None:
         rule, error = self.parsed()
         if rule is None:
-            self.query_one("#error", Static).update(error)
+            self.query_one("#error", SafeStatic).update(error)
             return
         try:
             saved = rules.save(self.store, rule)
         except StoreError as exc:  # RuleError included: a duplicate merchant, an account not in the chart
-            self.query_one("#error", Static).update(str(exc))
+            self.query_one("#error", SafeStatic).update(str(exc))
             return
         self.dismiss(saved)
 
@@ -562,7 +564,7 @@ class MatchesScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f"{self.rule.label}: finding the transactions it matches…"), classes="title", id="head")
+            yield SafeStatic(Text(f"{self.rule.label}: finding the transactions it matches…"), classes="title", id="head")
             yield VirtualTable(self.COLUMNS, self.render_row, empty_text="No Prepare or Ready transaction matches now.")
         yield Footer()
 
@@ -579,7 +581,7 @@ class MatchesScreen(ModalScreen[None]):
         head.append(f"    when {rules.describe_when(self.rule)}", style="dim")
         if not self.rule.enabled:
             head.append("    (switched off: it fills nothing)", style="yellow")
-        self.query_one("#head", Static).update(head)
+        self.query_one("#head", SafeStatic).update(head)
         self.query_one(VirtualTable).set_rows(found.ids)
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
@@ -727,7 +729,7 @@ class RulesScreen(TransactionsScreen):
         if self.query_text:
             text.append(f"    filter: {self.query_text}", style="italic")
         text.append("    first match wins: custom (in order, K/J) › merchant › category", style="dim")
-        self.query_one("#selection", Static).update(text)
+        self.query_one("#selection", SafeStatic).update(text)
 
     # --- match counts, in a thread ---
 

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Footer, Input, Select, Switch
 
 from juni_tui.models import ReportingPair
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
@@ -20,6 +20,7 @@ from juni_tui.services import auth
 from juni_tui.services.fortnox import DEFAULT_TIMEOUT, FortnoxError
 from juni_tui.services.store import Store
 from juni_tui.widgets.nav import NavTabs
+from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
 ACCOUNT_FIELDS = (
     ("payment_account", "Payment account (the card's bank or clearing account)"),
@@ -62,36 +63,36 @@ class SettingsScreen(Screen):
         settings = self.store.settings
         yield NavTabs("settings")
         with VerticalScroll():
-            yield Label("Fortnox", classes="section")
-            yield Static(id="connection")
+            yield SafeLabel("Fortnox", classes="section")
+            yield SafeStatic(id="connection")
             with Horizontal():
                 yield Button("Sync now (F5)", id="sync")
                 yield Button("Connect… (F6)", id="connect")
-            yield Label("Bookkeeping", classes="section")
+            yield SafeLabel("Bookkeeping", classes="section")
             for name, label in ACCOUNT_FIELDS:
                 with Horizontal():
-                    yield Label(label, classes="field")
+                    yield SafeLabel(label, classes="field")
                     yield Input(str(getattr(settings, name)), id=name, restrict=r"[0-9]*", max_length=4)
             with Horizontal():
-                yield Label("Default voucher series", classes="field")
+                yield SafeLabel("Default voucher series", classes="field")
                 series = sorted((s for s in self.store.voucher_series.values() if s.manual), key=lambda s: s.code)
-                yield Select([(f"{s.code} {s.description}", s.code) for s in series], id="default_series",
+                yield Select([(plain(f"{s.code} {s.description}", multiline=False), s.code) for s in series], id="default_series",
                              value=settings.default_series if settings.default_series in {s.code for s in series}
                              else Select.NULL, allow_blank=True)
-            yield Label("Reverse charge: reporting pair for the VAT return", classes="section")
+            yield SafeLabel("Reverse charge: reporting pair for the VAT return", classes="section")
             with Horizontal():
-                yield Label("Add the reporting pair rows", classes="field")
+                yield SafeLabel("Add the reporting pair rows", classes="field")
                 yield Switch(settings.reporting_pair.enabled, id="pair_enabled")
             for name, label in PAIR_FIELDS:
                 with Horizontal():
-                    yield Label(label, classes="field")
+                    yield SafeLabel(label, classes="field")
                     yield Input(str(getattr(settings.reporting_pair, name)), id=f"pair_{name}", restrict=r"[0-9]*",
                                 max_length=4)
-            yield Label("Receipts", classes="section")
+            yield SafeLabel("Receipts", classes="section")
             with Horizontal():
-                yield Label("Receipt inbox folder", classes="field")
+                yield SafeLabel("Receipt inbox folder", classes="field")
                 yield Input(settings.inbox_dir or str(self.store.home.default_inbox), id="inbox_dir")
-            yield Static(id="error")
+            yield SafeStatic(id="error")
             with Horizontal():
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
         yield Footer()
@@ -127,7 +128,7 @@ class SettingsScreen(Screen):
         error = getattr(self.app, "connection_error", None)
         if error:
             lines.append(f"Last sync failed: {error}")
-        self.query_one("#connection", Static).update("\n".join(lines))
+        self.query_one("#connection", SafeStatic).update("\n".join(lines))
 
     # --- saving ---
 
@@ -151,7 +152,7 @@ class SettingsScreen(Screen):
         update["default_series"] = None if series is Select.NULL else series
         update["inbox_dir"] = self.query_one("#inbox_dir", Input).value.strip() or None
         if errors:
-            self.query_one("#error", Static).update("Not saved:\n" + "\n".join(errors))
+            self.query_one("#error", SafeStatic).update("Not saved:\n" + "\n".join(errors))
             return
         settings = self.store.settings
         update["reporting_pair"] = ReportingPair(enabled=self.query_one("#pair_enabled", Switch).value, **pair)
@@ -159,7 +160,7 @@ class SettingsScreen(Screen):
         if new != settings:
             changed = sorted(k for k in update if getattr(new, k) != getattr(settings, k))
             self.store.save_settings(new, what="changed " + ", ".join(changed))
-        self.query_one("#error", Static).update("")
+        self.query_one("#error", SafeStatic).update("")
         self.notify("Settings saved")
 
     @on(Button.Pressed, "#save")
@@ -202,24 +203,24 @@ class ConnectDialog(Dialog[bool]):
     def compose(self) -> ComposeResult:
         fx = self.store.settings.fortnox
         with Vertical():
-            yield Label("Connect Fortnox", classes="title")
+            yield SafeLabel("Connect Fortnox", classes="title")
             yield Input(fx.client_id or "", placeholder="client id", id="client_id")
             yield Input("", placeholder="client secret (stored 0600, never shown)", password=True, id="secret")
             yield Input(fx.redirect_uri, placeholder="redirect URI registered for the app", id="redirect")
             yield Button("Show the address to open", id="start", variant="primary")
-            yield Static("", id="url")
+            yield SafeStatic("", id="url")
             yield Input("", placeholder="paste the address the browser ended on (or the code)", id="code")
-            yield Static("", classes="error", id="error")
+            yield SafeStatic("", classes="error", id="error")
 
     @on(Button.Pressed, "#start")
     def _start(self) -> None:
         client_id = self.query_one("#client_id", Input).value.strip()
         redirect = self.query_one("#redirect", Input).value.strip()
         if not client_id or not self.query_one("#secret", Input).value:
-            self.query_one("#error", Static).update("The client id and secret come from the Fortnox developer portal.")
+            self.query_one("#error", SafeStatic).update("The client id and secret come from the Fortnox developer portal.")
             return
         url = auth.authorize_url(self.store.settings.fortnox.auth_url, client_id, redirect, self.state)
-        self.query_one("#url", Static).update(f"Open this address and approve juni-tui:\n{url}")
+        self.query_one("#url", SafeStatic).update(f"Open this address and approve juni-tui:\n{url}")
         if auth.is_loopback(redirect):
             self.listen(redirect)
 
@@ -236,7 +237,7 @@ class ConnectDialog(Dialog[bool]):
         try:
             code = auth.code_from_pasted(event.value, self.state)
         except FortnoxError as exc:
-            self.query_one("#error", Static).update(str(exc))
+            self.query_one("#error", SafeStatic).update(str(exc))
             return
         await self.finish(code)
 
@@ -252,7 +253,7 @@ class ConnectDialog(Dialog[bool]):
             async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
                 tokens = await auth.exchange_code(conn, http, self.store.home, code)
         except FortnoxError as exc:
-            self.query_one("#error", Static).update(str(exc))
+            self.query_one("#error", SafeStatic).update(str(exc))
             return
         auth.save_client_secret(self.store.home, fx.client_id or "", secret)
         self.store.save_settings(self.store.settings.model_copy(update={"fortnox": fx}), what="fortnox oauth")

@@ -8,11 +8,12 @@ from pathlib import Path
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input
 
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import sie
 from juni_tui.services.store import Store, StoreError
+from juni_tui.widgets.safe import SafeLabel, SafeStatic
 
 
 def _month_start(today: date) -> date:
@@ -35,15 +36,15 @@ class SieDialog(Dialog[str]):
         today = date.today()
         start = _month_start(today)
         with Vertical():
-            yield Label("Export a SIE 4 file", classes="title")
-            yield Static("Ready and exported transactions dated in the range, with the rows as sent to Fortnox.",
+            yield SafeLabel("Export a SIE 4 file", classes="title")
+            yield SafeStatic("Ready and exported transactions dated in the range, with the rows as sent to Fortnox.",
                          classes="hint")
             for field, label, value in (("from", "From", start.isoformat()), ("to", "To", today.isoformat()),
                                         ("path", "File", str(Path.cwd() / f"juni-{start:%Y%m}-{today:%Y%m%d}.se"))):
                 with Horizontal(classes="field"):
-                    yield Label(label)
+                    yield SafeLabel(label)
                     yield Input(value, id=field)
-            yield Static("", classes="error", id="error")
+            yield SafeStatic("", classes="error", id="error")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Write the file", id="write", variant="primary")
@@ -55,7 +56,7 @@ class SieDialog(Dialog[str]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#write")
     def _write(self) -> None:
-        error = self.query_one("#error", Static)
+        error = self.query_one("#error", SafeStatic)
         try:
             start = date.fromisoformat(self.query_one("#from", Input).value.strip())
             end = date.fromisoformat(self.query_one("#to", Input).value.strip())

@@ -13,13 +13,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select
 
 from juni_tui.models import SplitLine, Transaction, VatCode
 from juni_tui.money import MoneyError, format_sek, to_money
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import workflow
 from juni_tui.services.store import Store, StoreError
+from juni_tui.widgets.safe import SafeLabel, SafeStatic
 
 VAT_CHOICES = [(f"{code.value}  {code.label}", code.value) for code in VatCode]
 
@@ -93,8 +94,8 @@ class SplitEditor(Dialog[bool]):
     def compose(self) -> ComposeResult:
         tx = self.tx
         with Vertical():
-            yield Label(f"Split {tx.merchant} {tx.date}: {format_sek(tx.amount)} SEK", classes="title")
-            yield Static("Amount · account · VAT code · cost center · project · text. ctrl+n adds a line, ctrl+d "
+            yield SafeLabel(f"Split {tx.merchant} {tx.date}: {format_sek(tx.amount)} SEK", classes="title")
+            yield SafeStatic("Amount · account · VAT code · cost center · project · text. ctrl+n adds a line, ctrl+d "
                          "removes the last, ctrl+s saves. Save with no lines to remove the split.", classes="hint")
             with VerticalScroll(id="lines"):
                 lines = tx.splits or (
@@ -104,8 +105,8 @@ class SplitEditor(Dialog[bool]):
                 )
                 for line in lines:
                     yield SplitLineRow(line, self.sign)
-            yield Static(id="remaining")
-            yield Static("", classes="error", id="error")
+            yield SafeStatic(id="remaining")
+            yield SafeStatic("", classes="error", id="error")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
@@ -128,7 +129,7 @@ class SplitEditor(Dialog[bool]):
             except MoneyError:
                 pass
         left = self.tx.amount - total
-        self.query_one("#remaining", Static).update(
+        self.query_one("#remaining", SafeStatic).update(
             "The lines add up." if left == 0 else f"Left to place: {format_sek(abs(left))} SEK"
         )
 
@@ -155,12 +156,12 @@ class SplitEditor(Dialog[bool]):
             if line is None:
                 if error == "a line has no amount" and not any(i.value.strip() for i in row.query(Input)):
                     continue  # an empty line is ignored
-                self.query_one("#error", Static).update(f"Line {n}: {error}")
+                self.query_one("#error", SafeStatic).update(f"Line {n}: {error}")
                 return
             lines.append(line)
         try:
             workflow.set_splits(self.store, self.tx.id, lines)
         except StoreError as exc:
-            self.query_one("#error", Static).update(str(exc))
+            self.query_one("#error", SafeStatic).update(str(exc))
             return
         self.dismiss(True)

@@ -25,6 +25,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from juni_tui.services.display import printable
+from juni_tui.widgets.safe import safe_text
+
 
 @dataclass(frozen=True)
 class Column:
@@ -310,7 +313,8 @@ class VirtualTable(ScrollView, can_focus=True):
     def _cells_to_segments(self, cells: Sequence[Cell]) -> list[Segment]:
         segments: list[Segment] = []
         for i, (column, cell, width) in enumerate(zip(self.columns, cells, self._widths)):
-            text = cell if isinstance(cell, Text) else Text(str(cell))
+            # every cell is outside text until shown otherwise: one line, no escape sequences, never markup
+            text = safe_text(cell, multiline=False) if isinstance(cell, Text) else Text(printable(cell))
             text = text.copy()
             text.no_wrap = True
             text.truncate(width, overflow="ellipsis")
@@ -348,7 +352,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if index >= len(self.row_ids):
             if index == 0 and not self.row_ids:
                 style = self.get_component_rich_style("vtable--empty")
-                return Strip([Segment(f"  {self.empty_text}", base + style)]).extend_cell_length(width, base)
+                return Strip([Segment(f"  {printable(self.empty_text)}", base + style)]).extend_cell_length(width, base)
             return Strip.blank(width, base)
         row_id = self.row_ids[index]
         mark = Segment(SELECTED_MARK if row_id in self.selected else " " * MARK_WIDTH)
