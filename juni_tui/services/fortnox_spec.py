@@ -53,9 +53,28 @@ def invalid_characters(text: str) -> list[str]:
     return seen
 
 
+#: What a spreadsheet reads as the start of a formula (after leading blanks, tabs and CRs). Fortnox's exports and
+#: the SIE files end up in spreadsheets, where ``=HYPERLINK(...)`` or ``+cmd|...`` in a merchant would run.
+FORMULA_STARTS = ("=", "+", "-", "@")
+#: What goes in front of such a text. A spreadsheet's own "this is text" mark is the ASCII apostrophe, which
+#: Fortnox refuses (it is not in the whitelist above: error 2000359); the typographic apostrophe is in it, reads
+#: the same, and makes the cell text. Prefixing (rather than dropping the character) keeps ``-2+3`` readable and
+#: does not turn it into another text.
+FORMULA_GUARD = "’"
+
+
+def defuse_formula(text: str) -> str:
+    """``text``, with ``’`` in front (and leading blanks dropped) if it would start like a spreadsheet formula."""
+    stripped = text.lstrip(" \t\r\n\u00a0")
+    if stripped.startswith(FORMULA_STARTS):
+        return FORMULA_GUARD + stripped
+    return text
+
+
 def sanitize_text(text: str, max_length: int | None = None) -> str:
     """Make ``text`` acceptable to Fortnox: replace what has a near equivalent, drop accents that have no
-    precomposed letter, turn anything else into a space, and collapse the spaces that leaves."""
+    precomposed letter, turn anything else into a space, and collapse the spaces that leaves. A text that would
+    start like a spreadsheet formula gets ``’`` in front (``defuse_formula``). Only for texts: never amounts."""
     out: list[str] = []
     for ch in unicodedata.normalize("NFC", text):
         if is_allowed_char(ch):
@@ -69,7 +88,7 @@ def sanitize_text(text: str, max_length: int | None = None) -> str:
     cleaned = " ".join("".join(out).split(" "))
     while "  " in cleaned:
         cleaned = cleaned.replace("  ", " ")
-    cleaned = cleaned.strip()
+    cleaned = defuse_formula(cleaned.strip())
     if max_length is not None and len(cleaned) > max_length:
         cleaned = cleaned[:max_length].rstrip()
     return cleaned

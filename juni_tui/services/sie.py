@@ -25,6 +25,7 @@ from juni_tui.models import FinancialYear, Status, Transaction
 from juni_tui.money import ORE, ZERO
 from juni_tui.services import bookkeeping
 from juni_tui.services.files import atomic_write
+from juni_tui.services.fortnox_spec import defuse_formula
 from juni_tui.services.store import Store, os_user
 
 ENCODING = "cp437"  # what "#FORMAT PC8" means
@@ -142,9 +143,16 @@ def _cp437(text: str) -> str:
 
 
 def quote(text: str) -> str:
-    """A SIE text field: in double quotes, with quotes and backslashes escaped by a backslash."""
+    """A SIE field: in double quotes, with quotes and backslashes escaped by a backslash."""
     cleaned = _cp437(text).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{cleaned}"'
+
+
+def quote_text(text: str) -> str:
+    """A SIE free-text field (a name, a voucher or row text): quoted, and never starting like a spreadsheet
+    formula (``fortnox_spec.defuse_formula``; CP437 writes its ``’`` as ``'``, a spreadsheet's own text mark).
+    Codes (series, cost centers, projects) keep ``quote``: they must stay what they are."""
+    return quote(defuse_formula(text))
 
 
 def _day(value: date) -> str:
@@ -182,21 +190,21 @@ def render(header: SieHeader, vouchers: Sequence[SieVoucher], account_names: Map
         "#FLAGGA 0",
         f"#PROGRAM {quote('juni-tui')} {header.program_version}",
         "#FORMAT PC8",
-        f"#GEN {_day(header.generated)} {quote(header.user)}",
+        f"#GEN {_day(header.generated)} {quote_text(header.user)}",
         "#SIETYP 4",
     ]
     if header.org_number:
         org = header.org_number.strip()
         lines.append(f"#ORGNR {org if org.replace('-', '').isalnum() else quote(org)}")
-    lines.append(f"#FNAMN {quote(header.company_name)}")
+    lines.append(f"#FNAMN {quote_text(header.company_name)}")
     lines += _years(header.years)
 
     accounts = sorted({row.account for v in vouchers for row in v.rows})
     for number in accounts:
         name = account_names.get(number) or BAS_NAMES.get(number) or f"Konto {number}"
-        lines.append(f"#KONTO {number} {quote(name)}")
+        lines.append(f"#KONTO {number} {quote_text(name)}")
     for dimension, name in DIMENSION_NAMES.items():
-        lines.append(f"#DIM {dimension} {quote(name)}")
+        lines.append(f"#DIM {dimension} {quote_text(name)}")
     used: set[tuple[int, str]] = set()
     for v in vouchers:
         for row in v.rows:
@@ -206,16 +214,16 @@ def render(header: SieHeader, vouchers: Sequence[SieVoucher], account_names: Map
                 used.add((PROJECT_DIMENSION, row.project))
     for dimension, code in sorted(used):
         name = object_names.get((dimension, code)) or code
-        lines.append(f"#OBJEKT {dimension} {quote(code)} {quote(name)}")
+        lines.append(f"#OBJEKT {dimension} {quote(code)} {quote_text(name)}")
 
     for v in vouchers:
         number = str(v.number) if v.number is not None else '""'
         lines.append("")
-        lines.append(f"#VER {quote(v.series)} {number} {_day(v.date)} {quote(v.text)} {_day(v.regdate)}")
+        lines.append(f"#VER {quote(v.series)} {number} {_day(v.date)} {quote_text(v.text)} {_day(v.regdate)}")
         lines.append("{")
         for row in v.rows:
             lines.append(f"   #TRANS {row.account} {_objects(row)} {_amount(row.amount)} {_day(v.date)} "
-                         f"{quote(row.text)}")
+                         f"{quote_text(row.text)}")
         lines.append("}")
     return (NEWLINE.join(lines) + NEWLINE).encode(ENCODING)
 
