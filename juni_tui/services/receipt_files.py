@@ -11,16 +11,37 @@ Fortnox takes PDF, JPEG and TIFF, up to 2.5 MB (``fortnox_spec.MAX_ATTACHMENT_BY
 * a PDF over the limit is refused, with the limit and its size: shrinking a PDF well needs tools we do not have;
 * HEIC (iPhone photos) cannot be read by Pillow and is refused with what to do instead.
 
-Pure: bytes in, bytes out, no store.
+Nothing is trusted for its first bytes alone: every file is opened by its real decoder before it is taken (issue
+10, item 11). A PDF must parse with pypdf and have a page (one locked with a password is refused; one that opens
+with the empty password, i.e. only printing or copying is restricted, is taken); an image must open with Pillow,
+pass ``verify()`` and decode. Images over ``MAX_PIXELS`` (50 megapixels) are refused from their header, before
+any pixel is decoded: a 17 kB PNG can claim 144 megapixels and a gigabyte of memory. The limit is ours and local
+(``open_image``); Pillow's global ``Image.MAX_IMAGE_PIXELS`` is left as it is for other code.
+
+``read_file`` is the one way a receipt is read from disk, whatever the route (``attach``, the TUI's attach dialog,
+the inbox): regular files only, checked before they are opened (a FIFO or ``/dev/zero`` is never opened for
+reading; the open is non-blocking besides, and checked again on the open file), at most ``MAX_READ_BYTES``, and,
+for the inbox, only files that really are inside it (a link out of it is refused).
+
+Apart from ``read_file``: bytes in, bytes out, no store.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import re
+import stat
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from typing import Any
 
 from juni_tui.services.fortnox_spec import MAX_ATTACHMENT_BYTES, sniff_content_type
+from juni_tui.services.receipt_text import PdfUnreadable, read_pdf
 
 PDF, JPEG, TIFF, PNG, GIF, WEBP, HEIC = (
     "application/pdf", "image/jpeg", "image/tiff", "image/png", "image/gif", "image/webp", "image/heic",
@@ -43,6 +64,11 @@ REDUCE_QUALITIES = (85, 75, 65)
 REDUCE_SCALE = 0.8
 MIN_LONG_SIDE = 1200
 START_LONG_SIDE = 4000  # a 50-megapixel photo is scaled to this before anything else: no receipt needs more
+#: A file larger than this is not even read: no receipt image needs it, and no PDF over 2.5 MB is taken.
+MAX_READ_BYTES = 50_000_000
+#: The most pixels an image may have (by its header) before it is decoded: a 50-megapixel phone photo is the
+#: largest receipt anyone takes; decoding it as RGBA takes 200 MB. Larger is refused, never decoded.
+MAX_PIXELS = 50_000_000
 
 
 class FileRefused(ValueError):
@@ -55,6 +81,7 @@ class Intake:
     content_type: str  # PDF, JPEG or TIFF
     converted_from: str | None = None  # the type it was, when it was converted or reduced
     note: str = ""  # what was done to it, in words ("PNG converted to JPEG"), empty when stored as it came
+    text: str = ""  # a PDF's text (first pages), read while checking it: the PDF is parsed once
 
     @property
     def extension(self) -> str:
@@ -107,22 +134,194 @@ def take_file(data: bytes, filename: str, *, limit: int = MAX_ATTACHMENT_BYTES) 
                 f"{name} is {megabytes(len(data))}; Fortnox takes at most {megabytes(limit)} per file. Make the "
                 "PDF smaller (print it to PDF again, or scan it at a lower resolution) and add it again."
             )
-        return Intake(data, PDF)
+        text = _check_pdf(data, name)
+        return Intake(data, PDF, text=text)
     if kind == HEIC:
         raise FileRefused(
             f"{name} is a HEIC photo, which juni-tui cannot convert. Save it as JPEG or PDF instead "
             "(on an iPhone: Settings → Camera → Formats → Most Compatible) and add it again."
         )
     if kind in (JPEG, TIFF) and len(data) <= limit:
+        _check_image(data, name, kind)
         return Intake(data, kind)
     return _to_jpeg(data, name, kind, limit)
 
 
-def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> Intake:
-    from PIL import Image, ImageOps, UnidentifiedImageError
+# --- reading a file from disk ---------------------------------------------------------------------------------
 
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_NOCTTY = getattr(os, "O_NOCTTY", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def _what(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def not_a_file(name: str, mode: int) -> FileRefused:
+    return FileRefused(f"{name} is {_what(mode)}, not a file: juni-tui reads receipts only from regular files. "
+                       "Give the path of the receipt file itself.")
+
+
+def too_big(name: str, size: int, limit: int = MAX_READ_BYTES) -> FileRefused:
+    return FileRefused(
+        f"{name} is {megabytes(size)}: far over Fortnox's {megabytes(MAX_ATTACHMENT_BYTES)} per file, and juni-tui "
+        f"reads files up to {limit // 1_000_000} MB only (images that big are reduced). Scan it or save it again "
+        "at a lower resolution and add it again."
+    )
+
+
+def outside(name: str, inside: Path) -> FileRefused:
+    return FileRefused(f"{name} is a link to a file outside the inbox ({inside}); juni-tui reads only files inside "
+                       "the inbox. Copy the file itself into the inbox instead.")
+
+
+def read_file(path: Path | str, *, inside: Path | None = None, limit: int = MAX_READ_BYTES) -> bytes:
+    """The bytes of a receipt file, or ``FileRefused`` with a sentence; ``OSError`` when it cannot be read.
+
+    Only a regular file is opened: its type is checked (``stat``, links followed) before the open, the open does
+    not block (a FIFO swapped in meanwhile cannot hang it) and the open file is checked again. At most ``limit``
+    bytes are read, however the file grows. ``inside`` (the inbox, resolved): the file, links resolved, must be
+    inside it, and the resolved path is opened without following a link (a link swapped in meanwhile fails)."""
+    path = Path(path)
+    name = str(path) if inside is None else path.name  # the path as the user gave it; in the inbox, its name
+    target, nofollow = path, 0
+    if inside is not None:
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(inside):
+            raise outside(name, inside)
+        nofollow = _O_NOFOLLOW
+    st = os.stat(target)
+    if not stat.S_ISREG(st.st_mode):
+        raise not_a_file(name, st.st_mode)
+    if st.st_size > limit:
+        raise too_big(name, st.st_size, limit)
+    fd = os.open(target, os.O_RDONLY | _O_NONBLOCK | _O_NOCTTY | _O_BINARY | nofollow)
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise not_a_file(name, st.st_mode)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise too_big(name, len(data), limit)
+    return data
+
+
+# --- the decoders ---------------------------------------------------------------------------------------------
+
+
+def _reason(exc: BaseException) -> str:
+    """A decoder's complaint, short and in plain characters (it may quote the file's own bytes)."""
+    if type(exc).__name__ == "UnidentifiedImageError":
+        return "Pillow does not recognise its content as an image"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_pdf(data: bytes, name: str) -> str:
+    """pypdf must open it and find a page. Returns the text of its first pages (for matching)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        text, _pages = read_pdf(data)
+    except PdfUnreadable as exc:
+        if exc.kind == "password":
+            raise FileRefused(f"{name} is locked with a password, so neither juni-tui nor Fortnox can open it. "
+                              "Save or print it to PDF again without the password and add it again.") from None
+        if exc.kind == "encrypted":
+            raise FileRefused(f"{name} is encrypted in a way juni-tui cannot open ({exc.reason}). Print it to PDF "
+                              "again (Print → Save as PDF) and add that copy instead.") from None
+        if exc.kind == "empty":
+            raise FileRefused(f"{name} is a PDF with no pages. Scan it again or attach the original.") from None
+        raise FileRefused(f"{name} is not a readable PDF ({exc.reason}); it may be damaged or cut short. Scan it "
+                          "again or attach the original.") from None
+    return text
+
+
+_PILLOW_LOCK = threading.RLock()
+
+
+@contextmanager
+def open_image(data: bytes, name: str, kind: str | None = None) -> Iterator[Any]:
+    """``Image.open`` with our pixel limit, refused before any pixel is decoded; Pillow's warnings kept quiet.
+
+    Pillow warns (``DecompressionBombWarning``) from 89 and refuses from 179 megapixels by its global
+    ``Image.MAX_IMAGE_PIXELS``, and warns about odd files ("Corrupt EXIF data"); a warning is printed on stderr,
+    over the TUI. We change no global: ``MAX_PIXELS`` is checked on the header here, and Pillow's warnings are
+    ignored only while the image is open, under a lock (``warnings.catch_warnings`` is not thread-safe; other
+    code's warnings are not touched, only those Pillow's modules raise). Every decode of a receipt image, here
+    and in the preview, goes through this."""
+    from PIL import Image
+
+    described = TYPE_NAMES.get(kind or "", "an image").split(" ", 1)[1]
+    with _PILLOW_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError as exc:  # over twice Pillow's own limit: it would not even open it
+            pixels = re.search(r"\((\d+) pixels\)", str(exc))
+            size = f" ({int(pixels.group(1)) / 1_000_000:.1f} megapixels)" if pixels else ""
+            raise FileRefused(f"{name} is larger than juni-tui reads{size}: images up to "
+                              f"{MAX_PIXELS // 1_000_000} megapixels. Save it at a lower resolution (or crop it) and "
+                              "add it again.") from None
+        except Exception as exc:  # Pillow raises many kinds of errors on damaged files
+            raise FileRefused(f"{name} is not a readable {described} ({_reason(exc)}); it may be damaged or another "
+                              "kind of file. Take the photo or scan again, or attach the original.") from None
+        with image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise FileRefused(
+                    f"{name} is {width} × {height} pixels ({width * height / 1_000_000:.1f} megapixels); juni-tui "
+                    f"reads images up to {MAX_PIXELS // 1_000_000} megapixels. Save it at a lower resolution (or crop "
+                    "it) and add it again."
+                )
+            yield image
+
+
+def _check_image(data: bytes, name: str, kind: str) -> None:
+    """Open, verify and decode an image that is kept as it is (a JPEG or TIFF under the limit). A JPEG is decoded
+    at an eighth of its size (the decoder still reads every block), so the check costs little."""
+    described = TYPE_NAMES[kind].split(" ", 1)[1]
+    with open_image(data, name, kind) as image:
+        try:
+            image.verify()
+        except Exception as exc:
+            raise _unreadable(name, described, exc) from None
+    with open_image(data, name, kind) as image:
+        try:
+            if kind == JPEG:
+                image.draft(None, (max(1, image.width // 8), max(1, image.height // 8)))
+            image.load()
+        except Exception as exc:
+            raise _unreadable(name, described, exc) from None
+
+
+def _unreadable(name: str, described: str, exc: BaseException) -> FileRefused:
+    return FileRefused(f"{name} is not a readable {described} ({_reason(exc)}); it may be damaged or cut short. "
+                       "Take the photo or scan again, or attach the original.")
+
+
+def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> Intake:
+    from PIL import ImageOps
+
+    described = TYPE_NAMES[kind].split(" ", 1)[1]
+    if kind == PNG:
+        with open_image(data, name, kind) as image:
+            try:
+                image.verify()  # the chunks' checksums
+            except Exception as exc:
+                raise _unreadable(name, described, exc) from None
+    try:
+        with open_image(data, name, kind) as image:
             frames = getattr(image, "n_frames", 1)
             if kind == TIFF and frames > 1:
                 raise FileRefused(
@@ -133,8 +332,8 @@ def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> Intake:
             picture = _flatten(ImageOps.exif_transpose(image) or image)
     except FileRefused:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise FileRefused(f"{name} is {TYPE_NAMES[kind]} that cannot be read ({exc}).") from None
+    except Exception as exc:  # damaged pixel data: Pillow raises OSError, SyntaxError, ValueError, struct.error…
+        raise _unreadable(name, described, exc) from None
 
     long_side = max(picture.size)
     if long_side > START_LONG_SIDE:

@@ -54,27 +54,81 @@ def _quiet(logger_name: str) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def pdf_info(data: bytes, max_pages: int | None = MATCH_PAGES) -> tuple[str, int | None]:
-    """The text of the first ``max_pages`` pages (all with ``None``) and the page count.
+#: How much text is read from a PDF at most (characters): a page's content can decompress to 75 MB (pypdf's own
+#: limit per stream); no receipt has a hundredth of this.
+MAX_TEXT_CHARS = 200_000
+#: The most pages the preview reads.
+MAX_PREVIEW_PAGES = 50
 
-    A PDF pypdf cannot read (damaged, encrypted with a password) gives ``("", None)``: the file is still a
-    receipt, only one that is matched by its name or by hand.
-    """
+
+class PdfUnreadable(ValueError):
+    """pypdf cannot open a PDF. ``kind``: ``damaged``, ``empty`` (no pages), ``password`` (locked with one) or
+    ``encrypted`` (in a way pypdf cannot open without an optional library); ``reason`` says it in a few words."""
+
+    def __init__(self, kind: str, reason: str = "") -> None:
+        super().__init__(reason or kind)
+        self.kind = kind
+        self.reason = reason or kind
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)  # pypdf may quote the file's own bytes
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def read_pdf(data: bytes, max_pages: int | None = MATCH_PAGES, max_chars: int = MAX_TEXT_CHARS) -> tuple[str, int]:
+    """The text of the first ``max_pages`` pages (all with ``None``; at most ``max_chars``) and the page count.
+
+    Raises ``PdfUnreadable`` when pypdf cannot open it, it has no pages, or it is locked with a password (one
+    that opens with the empty password is read). A page whose text cannot be extracted has no text: a scan is a
+    receipt too."""
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
 
     with _quiet("pypdf"):
         try:
             reader = PdfReader(io.BytesIO(data))
-            if reader.is_encrypted and not reader.decrypt(""):
-                return "", None
+            if reader.is_encrypted:
+                try:
+                    opened = reader.decrypt("")
+                except DependencyError:
+                    raise PdfUnreadable("encrypted", "AES encryption") from None
+                if not opened:
+                    raise PdfUnreadable("password")
             pages = reader.pages
             count = len(pages)
-            texts = []
-            for page in list(pages)[: max_pages if max_pages is not None else count]:
-                texts.append(page.extract_text() or "")
-            return "\n".join(texts).strip(), count
-        except Exception:  # pypdf raises many kinds of errors on damaged files; all mean "no text"
-            return "", None
+        except PdfUnreadable:
+            raise
+        except Exception as exc:  # pypdf raises many kinds of errors on damaged files (RecursionError included)
+            raise PdfUnreadable("damaged", _short(exc)) from None
+        if count == 0:
+            raise PdfUnreadable("empty", "no pages")
+        texts: list[str] = []
+        size = 0
+        for n in range(min(count, max_pages) if max_pages is not None else count):
+            try:
+                text = pages[n].extract_text() or ""
+            except Exception:  # a page pypdf cannot read has no text
+                text = ""
+            texts.append(text[: max_chars - size])
+            size += len(texts[-1]) + 1
+            if size >= max_chars:
+                break
+        return "\n".join(texts).strip(), count
+
+
+def pdf_info(data: bytes, max_pages: int | None = MATCH_PAGES) -> tuple[str, int | None]:
+    """The text of the first ``max_pages`` pages (all with ``None``, up to ``MAX_PREVIEW_PAGES``) and the page
+    count.
+
+    A PDF pypdf cannot read (damaged, encrypted with a password) gives ``("", None)``: for a stored receipt this
+    says "cannot be read" rather than failing; files are checked with ``read_pdf`` before they are taken.
+    """
+    try:
+        return read_pdf(data, max_pages if max_pages is not None else MAX_PREVIEW_PAGES)
+    except PdfUnreadable:
+        return "", None
 
 
 def pdf_text(data: bytes, max_pages: int | None = MATCH_PAGES) -> str:

@@ -7,7 +7,8 @@ Storage
     hash of what was dropped (``source_hashes``: a PNG dropped twice is converted once). A receipt belongs to the
     home: emptying the inbox loses nothing.
 Matching
-    ``scan_inbox`` adds every new file of the inbox folder (copied, never moved or deleted) and then runs
+    ``scan_inbox`` adds every new file of the inbox folder (copied, never moved or deleted; links only to files
+    inside the inbox; ``MAX_INBOX_DEPTH`` folders deep) and then runs
     ``match_receipts``, which reads amount, currency, date and merchant (``receipt_text``) and sorts each receipt
     into one of three tiers (``receipt_match``): AUTO (attached), SUGGESTED (``confirm`` / ``reject`` with one key;
     a rejection is remembered), UNMATCHED (listed; ``attach_existing`` attaches it to any transaction). No file
@@ -31,7 +32,7 @@ import shutil
 import stat
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath, PurePosixPath
@@ -42,15 +43,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from juni_tui.models import MatchState, Receipt, Status, Transaction, utcnow
 from juni_tui.services import workflow
 from juni_tui.services.files import atomic_write
-from juni_tui.services.fortnox_spec import MAX_ATTACHMENT_BYTES
 from juni_tui.services.home import Home
 from juni_tui.services.receipt_files import (
+    MAX_READ_BYTES,
     PDF,
     RECEIPT_EXTENSIONS,
     STORED_EXTENSIONS,
     TYPE_NAMES,
     FileRefused,
     megabytes,
+    not_a_file,
+    open_image,
+    outside,
+    read_file,
     take_file,
 )
 from juni_tui.services.receipt_match import (
@@ -66,8 +71,9 @@ from juni_tui.services.store import ImmutableError, Store, StoreError, Table
 
 #: How much of a PDF's text is kept in the store (for matching again and a quick look); the preview reads it all.
 MAX_STORED_TEXT = 4000
-#: A file larger than this is not even read: no receipt image needs it, and no PDF over 2.5 MB is taken.
-MAX_READ_BYTES = 50_000_000
+#: How many folder levels below the inbox are read. A folder deeper than this is refused (listed, with the reason)
+#: and nothing in it is read: a tree 1 100 folders deep is walked without recursion and ends here.
+MAX_INBOX_DEPTH = 20
 #: Browsers write these while a download is still running; they are read once the download is complete.
 PARTIAL_SUFFIXES = (".part", ".crdownload", ".download", ".partial", ".tmp", ".opdownload")
 INBOX_TABLE = "receipt_inbox"
@@ -190,7 +196,7 @@ def _prepare(home: Home, data: bytes, name: str, origin: str, known: Mapping[str
         return _Prepared(name, source_hash, refused=str(exc))
     receipt_id = _sha256(intake.data) if intake.data is not data else source_hash
     path = _write_receipt_file(home, receipt_id, intake.extension, intake.data)
-    text = pdf_text(intake.data) if intake.content_type == PDF else ""
+    text = intake.text  # a PDF's first pages, read when take_file checked it: one parse
     facts = read_facts(text, name)
     filename = _display_name(name, intake.extension)
     receipt = Receipt(
@@ -239,26 +245,14 @@ def _record(store: Store, prepared: _Prepared, known: dict[str, str]) -> AddResu
     )
 
 
-def _read_file(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > MAX_READ_BYTES:
-        raise FileRefused(
-            f"{path.name} is {megabytes(size)}: far over Fortnox's {megabytes(MAX_ATTACHMENT_BYTES)} per file. "
-            "Images up to 50 MB are reduced; this one is not read."
-        )
-    return path.read_bytes()
-
-
 def _source(source: Path | str | bytes, filename: str | None) -> tuple[bytes, str]:
     if isinstance(source, bytes):
         if not filename:
             raise ReceiptError("A receipt given as bytes needs a file name.")
         return source, filename
     path = Path(source).expanduser()
-    if path.is_dir():
-        raise ReceiptError(f"{path} is a folder, not a receipt file.")
     try:
-        return _read_file(path), filename or path.name
+        return read_file(path), filename or path.name
     except FileRefused as exc:
         raise ReceiptError(str(exc)) from None
     except FileNotFoundError:
@@ -655,21 +649,72 @@ def inbox_path(store: Store) -> Path:
     return store.home.default_inbox
 
 
-def _inbox_files(root: Path) -> Iterable[tuple[Path, os.stat_result]]:
-    """Every file below ``root``, hidden ones left out, in name order."""
+@dataclass(frozen=True)
+class _InboxEntry:
+    path: Path
+    st: os.stat_result  # of the file (a link to a file inside the inbox: of that file); of the entry itself if refused
+    problem: str | None = None  # why it is refused without being read
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
     try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
+        return sorted(os.scandir(folder), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
-        return
-    for entry in entries:
+        return []
+
+
+def _inbox_link(path: Path, name: str, root: Path, real_root: Path) -> _InboxEntry:
+    """A link in the inbox is followed only to a regular file inside the inbox; never to a folder (no loops)."""
+    try:
+        target = os.stat(path)
+        real = Path(os.path.realpath(path))
+    except OSError:
+        return _InboxEntry(path, os.lstat(path), f"{name} is a link to nothing (what it pointed to is gone, or it "
+                                                 "loops). Remove it from the inbox.")
+    if not real.is_relative_to(real_root):
+        return _InboxEntry(path, os.lstat(path), str(outside(name, root)))
+    if stat.S_ISDIR(target.st_mode):
+        return _InboxEntry(path, os.lstat(path), f"{name} is a link to a folder, which juni-tui does not follow "
+                                                 "(links can loop). Move the files themselves into the inbox.")
+    if not stat.S_ISREG(target.st_mode):
+        return _InboxEntry(path, os.lstat(path), str(not_a_file(name, target.st_mode)))
+    return _InboxEntry(path, target)
+
+
+def _inbox_files(root: Path) -> Iterator[_InboxEntry]:
+    """Every file below ``root``, hidden ones left out, in name order, and what cannot be read, with the reason.
+
+    Walked with a stack, not recursion, ``MAX_INBOX_DEPTH`` folders deep at most: a deeper folder comes back
+    refused and is not entered. Nothing is opened here (``stat`` only): a FIFO, a device or a socket comes back
+    refused, as does a link out of the inbox or to a folder (``_inbox_link``)."""
+    real_root = Path(os.path.realpath(root))
+    stack: list[tuple[Iterator[os.DirEntry[str]], int]] = [(iter(_listing(root)), 0)]
+    while stack:
+        entries, depth = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
         if entry.name.startswith(".") or entry.name.lower() in _SYSTEM_FILES:
             continue
+        path = Path(entry.path)
         try:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _inbox_files(Path(entry.path))
-            elif entry.is_file(follow_symlinks=True):
-                yield Path(entry.path), entry.stat(follow_symlinks=True)
-        except OSError:
+            if entry.is_symlink():
+                yield _inbox_link(path, str(path.relative_to(root)), root, real_root)
+            elif entry.is_dir(follow_symlinks=False):
+                if depth < MAX_INBOX_DEPTH:
+                    stack.append((iter(_listing(path)), depth + 1))
+                    continue
+                yield _InboxEntry(path, entry.stat(follow_symlinks=False),
+                                  f"{path.relative_to(root)} is a folder more than {MAX_INBOX_DEPTH} levels deep in the "
+                                  "inbox; nothing in it is read. Move its files higher up in the inbox.")
+            else:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode):
+                    yield _InboxEntry(path, st)
+                else:
+                    yield _InboxEntry(path, st, str(not_a_file(str(path.relative_to(root)), st.st_mode)))
+        except OSError:  # gone since it was listed, or a folder that cannot be listed
             continue
 
 
@@ -677,7 +722,7 @@ def inbox_signature(store: Store) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and modification times of the inbox's files: cheap (no reading), for polling every few
     seconds. When it changes, scan."""
     root = inbox_path(store)
-    return tuple((str(path.relative_to(root)), st.st_size, st.st_mtime_ns) for path, st in _inbox_files(root))
+    return tuple((str(e.path.relative_to(root)), e.st.st_size, e.st.st_mtime_ns) for e in _inbox_files(root))
 
 
 FileOutcomeKind = Literal["added", "duplicate", "unchanged", "refused", "skipped"]
@@ -719,6 +764,7 @@ class InboxScan:
     home: Home
     known: dict[str, str]
     todo: list[tuple[Path, os.stat_result]] = field(default_factory=list)
+    real_root: Path | None = None  # the inbox with its links resolved: files are read only from inside it
     files: list[FileOutcome] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     prepared: list[tuple[Path, os.stat_result, _Prepared]] = field(default_factory=list)
@@ -726,14 +772,16 @@ class InboxScan:
     def read(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Read, check, convert and store every new or changed file. Touches no store: any thread."""
         total = len(self.todo)
+        real_root = self.real_root or Path(os.path.realpath(self.root))
         for n, (path, st) in enumerate(self.todo, 1):
             name = str(path.relative_to(self.root))
             try:
-                data = _read_file(path)
+                data = read_file(path, inside=real_root)
             except FileRefused as exc:
-                prepared = _Prepared(name, "", refused=str(exc))
+                prepared = _Prepared(name, "", refused=str(exc).replace(path.name, name, 1))
             except OSError as exc:
-                prepared = _Prepared(name, "", refused=f"{name} cannot be read: {exc.strerror or exc}")
+                prepared = _Prepared(name, "", refused=f"{name} cannot be read ({exc.strerror or exc}). Check that "
+                                                       "you may read it, or move it out of the inbox.")
             else:
                 prepared = _prepare(self.home, data, name, "inbox", self.known)
                 if prepared.receipt is not None:
@@ -756,10 +804,11 @@ def begin_scan(store: Store) -> InboxScan:
     if not root.is_dir():
         raise ReceiptError(f"The receipt inbox {root} is not a folder.")
     table = _inbox_table(store)
-    scan = InboxScan(root=root, home=store.home, known=_known_hashes(store))
-    for path, st in _inbox_files(root):
+    scan = InboxScan(root=root, home=store.home, known=_known_hashes(store), real_root=Path(os.path.realpath(root)))
+    for found in _inbox_files(root):
+        path, st = found.path, found.st
         name = str(path.relative_to(root))
-        if path.name.lower().endswith(PARTIAL_SUFFIXES):
+        if found.problem is None and path.name.lower().endswith(PARTIAL_SUFFIXES):
             scan.files.append(FileOutcome(name, "skipped", "still downloading; it is read once it is complete"))
             continue
         scan.seen.add(str(path))
@@ -769,6 +818,9 @@ def begin_scan(store: Store) -> InboxScan:
                 scan.files.append(FileOutcome(name, "unchanged", f"still refused: {entry.refused}"))
             else:
                 scan.files.append(FileOutcome(name, "unchanged", "already added", entry.receipt_id))
+            continue
+        if found.problem is not None:  # refused without being opened
+            scan.prepared.append((path, st, _Prepared(name, "", refused=found.problem)))
             continue
         scan.todo.append((path, st))
     return scan
@@ -844,11 +896,24 @@ def upload_filename(receipt: Receipt) -> str:
     return f"{safe}-{receipt.id[:8]}.{extension}"
 
 
+def _stored_bytes(store: Store, receipt: Receipt) -> bytes:
+    """The stored file's bytes, read as every receipt file is (a regular file, size-limited)."""
+    path = receipt_file(store, receipt)
+    try:
+        return read_file(path)
+    except (FileRefused, OSError) as exc:
+        reason = str(exc) if isinstance(exc, FileRefused) else (exc.strerror or str(exc))
+        raise ReceiptError(
+            f"The file of receipt {receipt.filename} cannot be read ({reason}). Restore the home folder from a "
+            "backup, or detach it and attach the file again."
+        ) from None
+
+
 def upload_payload(store: Store, receipt: Receipt | str) -> tuple[str, bytes, str]:
     """``(filename, bytes, content_type)`` to upload to Fortnox. The bytes are checked against the receipt's hash:
     a damaged file is refused here rather than sent."""
     receipt = _as_receipt(store, receipt)
-    data = receipt_file(store, receipt).read_bytes()
+    data = _stored_bytes(store, receipt)
     if _sha256(data) != receipt.id:
         raise ReceiptError(
             f"The file of receipt {receipt.filename} has changed on disk since it was added and is not sent. "
@@ -861,11 +926,13 @@ def upload_payload(store: Store, receipt: Receipt | str) -> tuple[str, bytes, st
 
 
 def receipt_text(store: Store, receipt: Receipt | str) -> str:
-    """All the text of a PDF receipt, for the preview pane; ``""`` for an image or a PDF without text."""
+    """The text of a PDF receipt, for the preview pane (``MAX_PREVIEW_PAGES`` pages, ``MAX_TEXT_CHARS`` characters
+    at most); ``""`` for an image or a PDF without text. Raw text from the file: show it only through the display
+    sanitiser."""
     receipt = _as_receipt(store, receipt)
     if receipt.content_type != PDF:
         return ""
-    return pdf_text(receipt_file(store, receipt).read_bytes(), max_pages=None)
+    return pdf_text(_stored_bytes(store, receipt), max_pages=None)
 
 
 def receipt_metadata(store: Store, receipt: Receipt | str) -> list[tuple[str, str]]:
@@ -878,17 +945,19 @@ def receipt_metadata(store: Store, receipt: Receipt | str) -> list[tuple[str, st
     rows.append(("Type", f"{TYPE_NAMES.get(receipt.content_type, receipt.content_type)}, {megabytes(receipt.size)}"))
     if receipt.conversion:
         rows.append(("Converted", receipt.conversion))
-    if path.is_file():
-        data = path.read_bytes()
+    try:
+        data: bytes | None = read_file(path)
+    except (FileRefused, OSError):
+        data = None
+    if data is not None:
         if receipt.content_type == PDF:
             pages = pdf_info(data, max_pages=0)[1]
             rows.append(("Pages", str(pages) if pages is not None else "cannot be read"))
         else:
-            size = _image_size(data)
-            if size:
-                rows.append(("Image", f"{size[0]} × {size[1]} pixels"))
+            size = _image_size(data, receipt.filename)
+            rows.append(("Image", f"{size[0]} × {size[1]} pixels" if size else "cannot be read"))
     else:
-        rows.append(("Stored", "the file is missing"))
+        rows.append(("Stored", "the file is missing or cannot be read"))
     rows.append(("Added", f"{receipt.added_at:%Y-%m-%d %H:%M} UTC, {receipt.origin}"))
     read = [
         money_text(receipt.amount, receipt.currency) if receipt.amount is not None else "amount not read",
@@ -907,15 +976,12 @@ def receipt_metadata(store: Store, receipt: Receipt | str) -> list[tuple[str, st
     return rows
 
 
-def _image_size(data: bytes) -> tuple[int, int] | None:
-    import io
-
-    from PIL import Image
-
+def _image_size(data: bytes, name: str) -> tuple[int, int] | None:
+    """Width and height from the header (nothing decoded); None if it cannot be read or is over the pixel limit."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(data, name) as image:
             return image.size
-    except Exception:
+    except FileRefused:
         return None
 
 
