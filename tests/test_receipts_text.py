@@ -111,3 +111,10 @@ def test_the_file_name_wins_and_the_text_fills_the_gaps():
 
 def test_a_damaged_pdf_has_no_text_rather_than_an_error():
     assert pdf_text(b"%PDF-1.4\n garbage") == ""
+
+
+def test_a_merchant_read_from_hostile_pdf_text_holds_no_control_characters():
+    text = "Evil \x1b]52;c;SGVsbG8=\x07 Shop \x1b[2J\x9b\nTotalt SEK 104,00"
+    merchant = facts_from_text(text).merchant
+    assert merchant is not None and "Evil" in merchant and "Shop" in merchant
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in merchant)

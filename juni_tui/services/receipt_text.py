@@ -362,8 +362,13 @@ _NOT_MERCHANT = re.compile(
 )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _clean_name(name: str) -> str | None:
-    name = re.sub(r"\s+", " ", name).strip(" \t-–:,.|*#")
+    """A merchant's name as read: control characters (a PDF's text may hold escape sequences) become spaces.
+    This is data hygiene for matching and storing; the screen still shows it only through the display sanitiser."""
+    name = re.sub(r"\s+", " ", _CONTROL.sub(" ", name)).strip(" \t-–:,.|*#")
     return name[:80] if sum(ch.isalpha() for ch in name) >= 2 else None
 
 
