@@ -22,7 +22,8 @@ def free_port() -> int:
 def test_a_pasted_redirect_address_gives_its_code_when_the_state_matches():
     url = "http://localhost:8719/callback?code=abc123&state=s1"
     assert auth.code_from_pasted(url, "s1") == "abc123"
-    assert auth.code_from_pasted("  abc123 \n", "s1") == "abc123"
+    assert auth.code_from_pasted(f"  {url} \n", "s1") == "abc123"  # pasted with the spaces around it
+    assert auth.code_from_pasted("callback?code=abc123&state=s1", "s1") == "abc123"  # the address without its start
 
 
 def test_a_pasted_address_from_another_login_attempt_is_refused():

@@ -155,7 +155,13 @@ async def _wait_for_code(redirect_uri: str, state: str, *, listen: bool) -> str:
                 except OSError:
                     continue  # the redirect port is taken: pasting still works
                 if task is pasted:
-                    return auth.code_from_pasted(value, state)
+                    try:
+                        return auth.code_from_pasted(value, state)
+                    except auth.NeedWholeAddress as exc:  # a bare code: say why, and let the user paste again
+                        print(f"{exc}\n> ", end="", file=sys.stderr, flush=True)
+                        pasted = _read_line()
+                        waiting.add(pasted)
+                        continue
                 return value  # the redirect handler checked the state already
         raise auth.AuthError("No code arrived; run `juni-tui connect` again.")
     finally:
