@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
 
 from juni_tui.commands._common import friendly, open_store, print_json
 from juni_tui.services import intake
+from juni_tui.services.display import printable
 from juni_tui.services.importers import COLUMNS, REQUIRED, ImportFileError, import_file
+
+#: Seconds between two progress lines on stderr (none for an import quicker than this).
+PROGRESS_EVERY = 0.5
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,17 +33,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run_import)
 
 
+class Progress:
+    """``on_progress`` for the terminal: ``Reading t.csv: 42% (4.2 of 10 MB)`` on stderr, at most every
+    ``PROGRESS_EVERY`` seconds, on one line rewritten in place when stderr is a terminal."""
+
+    def __init__(self, path: str) -> None:
+        self.name = printable(Path(path).name)
+        self.last = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        percent = 100 * done // total if total else 100
+        line = f"Reading {self.name}: {percent}% ({done / 1e6:.1f} of {total / 1e6:.1f} MB)"
+        print("\r" + line if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown and self.tty:
+            print(file=sys.stderr, flush=True)
+
+
 @friendly
 def run_import(args: argparse.Namespace) -> int:
     with open_store(args) as store:
+        progress = Progress(args.file)
         try:
-            result = import_file(store, args.file, dry_run=args.dry_run)
+            result = import_file(store, args.file, dry_run=args.dry_run, on_progress=progress)
         except ImportFileError as exc:
             if args.json:
                 print_json({"imported": False, "file": str(exc.path),
                             "problems": [{"line": line, "problem": reason} for line, reason in exc.problems]})
-            print(f"juni-tui: {exc}", file=sys.stderr)
+            print(f"juni-tui: {printable(exc, multiline=True)}", file=sys.stderr)
             return 1
+        finally:
+            progress.done()
         report = intake.after_import(store, result.added) if result.added and not result.dry_run else None
     if args.json:
         print_json({

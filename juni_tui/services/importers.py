@@ -19,6 +19,20 @@ Unknown columns are refused, not ignored
     import every transaction without the values the user meant to give, silently; refusing costs one edit of the
     header, and the message names the column it probably meant.
 
+Bounded, streamed, with progress
+    Only regular files are read (a FIFO, a device such as ``/dev/zero``, a socket or a folder is refused before it
+    is opened for reading, and a FIFO is opened without waiting for a writer). A file is at most
+    ``MAX_FILE_BYTES`` and ``MAX_ROWS`` transactions, and a CSV row at most ``MAX_LINE_CHARS``: beyond, the file is
+    refused with what to do (split it). A CSV is decoded and checked as it is read, row by row; a JSON file is read
+    whole (it is bounded) and walked item by item. ``on_progress(done, total)`` is called with the bytes read so far
+    and the file's size, every ``PROGRESS_ROWS`` rows and once at the end.
+
+Numbers are what they look like
+    An amount in a CSV is checked as text by ``money.to_money``; a JSON number keeps the text it was written with
+    (``1e3`` is not 1000.00 here either). Exponents, more than 12 digits before the decimal point, ``NaN`` and
+    ``Infinity`` are refused with the line; a 5 000-digit integer is never turned into an ``int``. JSON nested
+    deeper than Python's parser goes is refused with a sentence.
+
 Idempotent
     ``import_file`` skips ids the home already has (in Prepare, Ready, the queue or the Export history), so
     importing the same file twice adds nothing, and says so. Everything new is one commit with one audit record.
@@ -30,13 +44,15 @@ import csv
 import difflib
 import io
 import json
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import stat
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from pydantic import ValidationError
 
@@ -56,6 +72,20 @@ SOURCED = ("account", "vat_code", "cost_center", "project")
 #: How many problems an error message lists; the rest are counted.
 MAX_LISTED_PROBLEMS = 50
 MAX_ID_LENGTH = 200
+#: The largest file an import reads (a year of a busy company's card is a few MB).
+MAX_FILE_BYTES = 100_000_000
+#: The most transactions one import takes.
+MAX_ROWS = 200_000
+#: The longest CSV row (one record, even over several lines); a transaction's row is a few hundred characters.
+MAX_LINE_CHARS = 1_000_000
+#: The most values (counted by their commas) a JSON file may hold: 25 per transaction, far more than it takes, but
+#: a bound on the memory a file of something else (a 100 MB list of numbers) takes before it is found out.
+MAX_JSON_VALUES = MAX_ROWS * 25
+#: ``on_progress`` is called every this many rows (and once at the end).
+PROGRESS_ROWS = 1000
+
+#: ``on_progress(done, total)``: bytes read so far and the file's size.
+ProgressCallback = Callable[[int, int], None]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _VAT_ALIASES = {code.value.casefold(): code for code in VatCode}
@@ -167,12 +197,80 @@ def _did_you_mean(name: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _spaced(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{_spaced(n)} bytes"
+
+
+def _too_big() -> str:
+    return (f"the file is larger than {_size(MAX_FILE_BYTES)}, the most juni-tui imports at a time: split it into "
+            "smaller files (a month each, for example) and import them one after another")
+
+
+def _too_many() -> str:
+    return (f"the file has more than {_spaced(MAX_ROWS)} transactions, the most juni-tui imports at a time: split it "
+            "into smaller files (a month each, for example) and import them one after another")
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _check_file(path: Path, st: os.stat_result) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise ImportFileError(path, [(0, f"{path} is a folder, not a file")])
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "something other than a file")
+        raise ImportFileError(path, [(0, f"{path} is {kind}, not a regular file; juni-tui imports only files saved "
+                                         "on disk: save the transactions to a .csv or .json file and import that")])
+    if st.st_size > MAX_FILE_BYTES:
+        raise ImportFileError(path, [(0, _too_big())])
+
+
+def _cannot_read(path: Path, exc: OSError) -> ImportFileError:
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return ImportFileError(path, [(0, f"there is no file {path}")])
+    if isinstance(exc, IsADirectoryError):
+        return ImportFileError(path, [(0, f"{path} is a folder, not a file")])
+    return ImportFileError(path, [(0, f"{path} cannot be read: {exc.strerror or exc}")])
+
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _open_regular(path: Path) -> tuple[BinaryIO, int]:
+    """The file open for reading and its size, if it is a regular file within the size limit.
+
+    It is looked at before it is opened (a device or socket is never opened), and opened without blocking (a FIFO
+    swapped in meanwhile does not wait for a writer), then looked at again through the open descriptor.
+    """
+    try:
+        _check_file(path, os.stat(path))
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise _cannot_read(path, exc) from None
+    try:
+        st = os.fstat(fd)
+        _check_file(path, st)
+        return os.fdopen(fd, "rb"), st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+_NOT_UTF8 = "the file is not UTF-8 text (from Excel: save it as 'CSV UTF-8')"
+
+
 def _decode(raw: bytes, problems: _Problems) -> str | None:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        problems.add(line, "the file is not UTF-8 text (from Excel: save it as 'CSV UTF-8')")
+        problems.add(line, _NOT_UTF8)
         return None
     if not text.strip():
         problems.add(0, "the file is empty")
@@ -186,36 +284,131 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_items(text: str, problems: _Problems) -> list[_Item]:
-    header_line = text.lstrip("\r\n").splitlines()[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line), strict=True)
-    items: list[_Item] = []
+class _LineTooLong(Exception):
+    pass
+
+
+class _FileTooBig(Exception):
+    pass
+
+
+class _TooManyBlankLines(Exception):
+    pass
+
+
+class _CsvLines:
+    """The file's physical lines, as ``csv.reader`` takes them: decoded as they are read, each record bounded.
+
+    ``record_start`` is set by the caller after each record; a record (one row, perhaps over several lines) longer
+    than ``MAX_LINE_CHARS`` stops the reading before it is split into fields.
+    """
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self.text = text
+        self.chars = 0
+        self.record_start = 0
+        self.blanks_ahead = 0  # blank lines read ahead of the header line
+        self.header_ahead: str | None = None
+
+    def __iter__(self) -> "_CsvLines":
+        return self
+
+    def __next__(self) -> str:
+        if self.blanks_ahead:
+            self.blanks_ahead -= 1
+            return "\n"
+        if self.header_ahead is not None:
+            line, self.header_ahead = self.header_ahead, None
+            return line
+        line = self._read()
+        if not line:
+            raise StopIteration
+        return line
+
+    def _read(self) -> str:
+        line = self.text.readline(MAX_LINE_CHARS + 1)
+        self.chars += len(line)
+        if self.chars - self.record_start > MAX_LINE_CHARS:
+            raise _LineTooLong
+        if self.chars > MAX_FILE_BYTES:  # it grew while it was read
+            raise _FileTooBig
+        return line
+
+    def header_line(self) -> str:
+        """The first line with something on it (read ahead, and given to the reader again)."""
+        while line := self._read():
+            if line.strip("\r\n"):
+                self.header_ahead = line
+                return line.splitlines()[0]
+            self.blanks_ahead += 1
+            if self.blanks_ahead > MAX_ROWS:
+                raise _TooManyBlankLines
+            self.record_start = self.chars
+        return ""
+
+
+def _bad_utf8_line(f: BinaryIO) -> int:
+    """The line of the first byte that is not UTF-8 (the file is at most MAX_FILE_BYTES)."""
+    f.seek(0)
+    raw = f.read(MAX_FILE_BYTES + 1)
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return raw.count(b"\n", 0, exc.start) + 1
+    return 0
+
+
+def _csv_items(f: BinaryIO, size: int, problems: _Problems, accept: Callable[[_Item], None],
+               progress: ProgressCallback | None) -> None:
+    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+    lines = _CsvLines(text)
     header: list[str] | None = None
-    header_at = 1
+    header_ok = False
+    rows = blank = 0
     last_line = 0
     try:
+        reader = csv.reader(lines, delimiter=_delimiter(lines.header_line()), strict=True)
         for row in reader:
             start = last_line + 1
             last_line = reader.line_num
+            lines.record_start = lines.chars
             if not any(cell.strip() for cell in row):
+                blank += 1
+                if blank > MAX_ROWS:
+                    raise _TooManyBlankLines
                 continue
             if header is None:
-                header, header_at = [_column_name(c) for c in row], start
+                header = [_column_name(c) for c in row]
+                header_ok = _check_columns(header, start, problems)
                 continue
+            rows += 1
+            if rows > MAX_ROWS:
+                problems.add(0, _too_many())
+                break
+            if progress is not None and rows % PROGRESS_ROWS == 0:
+                progress(min(f.tell(), size), size)
             if len(row) != len(header):
                 problems.add(start, f"has {len(row)} fields, but the header has {len(header)}")
                 continue
-            items.append(_Item(start, "", {name: cell for name, cell in zip(header, row) if cell.strip()}))
+            if header_ok:
+                accept(_Item(start, "", {name: cell for name, cell in zip(header, row) if cell.strip()}))
+    except UnicodeDecodeError:  # nothing else is worth reading in a file of the wrong encoding
+        problems.items = [(_bad_utf8_line(f), _NOT_UTF8)]
+        return
     except csv.Error as exc:
         problems.add(reader.line_num, f"the CSV cannot be read: {exc}")
+    except _LineTooLong:
+        problems.add(last_line + 1, f"is longer than {_spaced(MAX_LINE_CHARS)} characters (a transaction takes a few "
+                                    "hundred): is this the file of transactions?")
+    except _FileTooBig:
+        problems.add(0, _too_big())
+    except _TooManyBlankLines:
+        problems.add(0, f"the file has more than {_spaced(MAX_ROWS)} empty lines: is this the file of transactions?")
+        return
     if header is None:
         problems.add(0, "the file is empty")
-        return []
-    if not _check_columns(header, header_at, problems):
-        return []  # without its required columns no row can be read; the header's problem says what to fix
-    if not items and not problems:
+    elif header_ok and not rows and not problems:
         problems.add(0, "the file has a header row but no transactions")
-    return items
 
 
 def _check_columns(header: list[str], line: int, problems: _Problems) -> bool:
@@ -225,15 +418,47 @@ def _check_columns(header: list[str], line: int, problems: _Problems) -> bool:
         if not name:
             problems.add(line, "a column has no name")
         elif name in seen:
-            problems.add(line, f"column {name!r} appears twice")
+            problems.add(line, f"column {_repr(name)} appears twice")
         elif name not in COLUMNS:
-            problems.add(line, f"unknown column {name!r}{_did_you_mean(name)}; the columns are: {', '.join(COLUMNS)}")
+            problems.add(line, f"unknown column {_repr(name)}{_did_you_mean(name)}; "
+                               f"the columns are: {', '.join(COLUMNS)}")
         seen.add(name)
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
         problems.add(line, f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)} "
                            f"(required: {', '.join(REQUIRED)})")
     return not missing
+
+
+# --- JSON -----------------------------------------------------------------------------------------------------
+
+
+class _Number:
+    """A JSON number that is not a plain one (an exponent, very many digits, NaN): kept as the text it was written
+    with, never converted (``1e999999`` is no Decimal to compute with; 5 000 digits are no ``int`` in Python)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text if len(self.text) <= 40 else f"{self.text[:20]}… ({len(self.text)} characters)"
+
+
+_PLAIN_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
+
+
+def _json_float(text: str) -> Decimal | _Number:
+    return Decimal(text) if len(text) <= 40 and _PLAIN_FLOAT.fullmatch(text) else _Number(text)
+
+
+def _json_int(text: str) -> int | _Number:
+    return int(text) if len(text) <= 20 else _Number(text)
+
+
+def _json_decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_float=_json_float, parse_int=_json_int, parse_constant=_Number)
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -243,42 +468,134 @@ def _skip(text: str, pos: int) -> int:
     return _WS.match(text, pos).end()  # type: ignore[union-attr]
 
 
-def _json_array(text: str, pos: int, decoder: json.JSONDecoder) -> Iterator[tuple[int, Any]]:
-    """The items of the array starting at ``pos``, each with where it starts (the text is valid JSON)."""
-    pos = _skip(text, pos + 1)
-    if text[pos] == "]":
+class _WrongShape(Exception):
+    pass
+
+
+class _JsonWalk:
+    """The transactions of a JSON text, each with where it starts, decoded one item at a time.
+
+    The whole text is checked as ``json.loads`` checks it (the same errors at the same places), decoded once (it
+    was decoded whole, then again item by item), and no more than ``MAX_ROWS`` items are decoded.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.decoder = _json_decoder()
+        self.pos = 0  # where the value being decoded starts (for a RecursionError's line)
+        self.found: list[tuple[int, Any]] | None = None
+
+    def _value(self, pos: int) -> tuple[Any, int]:
+        self.pos = pos
+        return self.decoder.raw_decode(self.text, pos)
+
+    def items(self) -> list[tuple[int, Any]]:
+        text = self.text
+        pos = _skip(text, 0)
+        if text.startswith("[", pos):
+            self.found, end = self._array(pos)
+        elif text.startswith("{", pos):
+            end = self._object(pos)
+        else:
+            _, end = self._value(pos)
+        end = _skip(text, end)
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
+        if self.found is None:
+            raise _WrongShape
+        return self.found
+
+    def _array(self, pos: int) -> tuple[list[tuple[int, Any]], int]:
+        text = self.text
+        found: list[tuple[int, Any]] = []
+        pos = _skip(text, pos + 1)
+        if text.startswith("]", pos):
+            return found, pos + 1
+        while True:
+            value, end = self._value(pos)
+            found.append((pos, value))
+            if len(found) > MAX_ROWS:
+                raise _TooManyItems
+            pos = _skip(text, end)
+            if text.startswith("]", pos):
+                return found, pos + 1
+            if not text.startswith(",", pos):
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos = _skip(text, pos + 1)
+
+    def _object(self, pos: int) -> int:
+        """The end of the object at ``pos``; its last ``transactions`` array, if it is one, in ``found``."""
+        text = self.text
+        pos = _skip(text, pos + 1)
+        if text.startswith("}", pos):
+            return pos + 1
+        while True:
+            if not text.startswith('"', pos):
+                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
+            key, pos = self._value(pos)
+            pos = _skip(text, pos)
+            if not text.startswith(":", pos):
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+            pos = _skip(text, pos + 1)
+            if key == "transactions" and text.startswith("[", pos):
+                self.found, pos = self._array(pos)
+            else:
+                if key == "transactions":  # the last one counts, as in json.loads
+                    self.found = None
+                _, pos = self._value(pos)
+            pos = _skip(text, pos)
+            if text.startswith("}", pos):
+                return pos + 1
+            if not text.startswith(",", pos):
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos = _skip(text, pos + 1)
+
+
+class _TooManyItems(Exception):
+    pass
+
+
+def _json_items(f: BinaryIO, size: int, problems: _Problems, accept: Callable[[_Item], None],
+                progress: ProgressCallback | None) -> None:
+    raw = f.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:  # it grew since it was looked at
+        problems.add(0, _too_big())
         return
-    while True:
-        value, end = decoder.raw_decode(text, pos)
-        yield pos, value
-        pos = _skip(text, end)
-        if text[pos] == "]":
-            return
-        pos = _skip(text, pos + 1)  # the comma
-
-
-def _json_items(text: str, problems: _Problems) -> list[_Item]:
-    decoder = json.JSONDecoder(parse_float=Decimal)
+    text = _decode(raw, problems)
+    del raw
+    if text is None:
+        return
+    if text.count(",") > MAX_JSON_VALUES:  # each value costs memory once decoded: count them first, in C
+        problems.add(0, f"the JSON holds more than {_spaced(MAX_JSON_VALUES)} values, more than "
+                        f"{_spaced(MAX_ROWS)} transactions (the most juni-tui imports at a time) can have: is this the "
+                        "file of transactions? If it is, split it into smaller files and import them one after another")
+        return
+    walk = _JsonWalk(text)
     try:
-        data = decoder.decode(text)
+        located = walk.items()
     except json.JSONDecodeError as exc:
         problems.add(exc.lineno, f"the file is not valid JSON: {exc.msg} (column {exc.colno})")
-        return []
-    start = _skip(text, 0)
-    if isinstance(data, list):
-        located = list(_json_array(text, start, decoder))
-    elif isinstance(data, dict) and isinstance(data.get("transactions"), list):
-        located = _located_in_object(text, start, decoder, "transactions")
-    else:
+        return
+    except RecursionError:
+        line = text.count("\n", 0, walk.pos) + 1
+        problems.add(line, "the JSON is nested too deeply to be a file of transactions (lists within lists, "
+                           "thousands deep): is this the right file?")
+        return
+    except _TooManyItems:
+        problems.add(0, _too_many())
+        return
+    except _WrongShape:
         problems.add(1, 'the JSON must be a list of transactions, or an object {"transactions": [...]}')
-        return []
+        return
     if not located:
         problems.add(0, "the file has no transactions")
-        return []
-    items: list[_Item] = []
+        return
     unknown: dict[str, tuple[int, int, int]] = {}  # key → (line, item, count)
+    items: list[tuple[_Item, int]] = []
+    line, counted = 1, 0
     for n, (pos, value) in enumerate(located, 1):
-        line = text.count("\n", 0, pos) + 1
+        line += text.count("\n", counted, pos)
+        counted = pos
         label = f"item {n}: "
         if not isinstance(value, dict):
             problems.add(line, f"{label}is not an object with the transaction's keys")
@@ -291,31 +608,42 @@ def _json_items(text: str, problems: _Problems) -> list[_Item]:
                 unknown[name] = (line, n, 1) if first is None else (first[0], first[1], first[2] + 1)
                 continue
             values[name] = item_value
-        items.append(_Item(line, label, values))
+        items.append((_Item(line, label, values), pos))
     for name, (line, n, count) in unknown.items():
         also = f", and {count - 1} more item{'s' * (count > 2)}" if count > 1 else ""
-        problems.add(line, f"item {n}{also}: unknown key {name!r}{_did_you_mean(name)}; "
+        problems.add(line, f"item {n}{also}: unknown key {_repr(name)}{_did_you_mean(name)}; "
                            f"the keys are: {', '.join(COLUMNS)}")
-    return items
-
-
-def _located_in_object(text: str, pos: int, decoder: json.JSONDecoder, wanted: str) -> list[tuple[int, Any]]:
-    """The items of the array under ``wanted`` in the object starting at ``pos`` (the text is valid JSON)."""
-    pos = _skip(text, pos + 1)
-    found: list[tuple[int, Any]] = []
-    while text[pos] != "}":
-        key, pos = decoder.raw_decode(text, pos)
-        pos = _skip(text, _skip(text, pos) + 1)  # the colon
-        if key == wanted:
-            found = list(_json_array(text, pos, decoder))
-        _, pos = decoder.raw_decode(text, pos)
-        pos = _skip(text, pos)
-        if text[pos] == ",":
-            pos = _skip(text, pos + 1)
-    return found
+    del located
+    total = len(text)
+    for n, (item, pos) in enumerate(items, 1):
+        accept(item)
+        if progress is not None and n % PROGRESS_ROWS == 0:
+            progress(size * pos // total, size)
 
 
 # --- checking one transaction ---------------------------------------------------------------------------------
+
+
+def _repr(value: Any) -> str:
+    """A value from the file as a message quotes it: short, whatever the file holds (never a nested repr)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else f"{value[:40]!r}… ({len(value)} characters)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return repr(value)
+
+
+def _as_json(value: Any) -> str:
+    """A value as it was written in the JSON (or the CSV): ``true``, ``null``, ``12.5``, ``"text"``, ``a list``."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value) if len(value) <= 60 else f"{json.dumps(value[:40])}… ({len(value)} characters)"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    return _repr(value)
 
 
 def _blank(value: Any) -> bool:
@@ -326,14 +654,20 @@ def _text(name: str, value: Any, errors: list[str]) -> str | None:
     if _blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        errors.append(f"{name} must be text, not {json.dumps(value, default=str)}")
+        errors.append(f"{name} must be text, not {_as_json(value)}")
         return None
     return str(value).strip()
 
 
 def _money(name: str, value: Any, errors: list[str]) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        errors.append(f"{name} {json.dumps(value, default=str)} is not a number")
+    if isinstance(value, _Number):  # as written in the JSON: checked as text, like a CSV's cell
+        if "e" in value.text.casefold():
+            errors.append(f"{name} {value!r} is written with an exponent; write the number out in digits, such as "
+                          "-1234.50")
+            return None
+        value = value.text
+    elif isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        errors.append(f"{name} {_as_json(value)} is not a number")
         return None
     try:
         amount = to_money(value)
@@ -351,7 +685,7 @@ def _date(value: Any, errors: list[str]) -> date | None:
             return date.fromisoformat(text)
         except ValueError:
             pass
-    errors.append(f"date {value!r} is not a date in the form YYYY-MM-DD")
+    errors.append(f"date {_repr(value)} is not a date in the form YYYY-MM-DD")
     return None
 
 
@@ -372,7 +706,7 @@ def _account(value: Any, lists: _FortnoxLists, errors: list[str]) -> int | None:
     elif isinstance(value, str) and value.strip().isdigit():
         number = int(value.strip())
     if number is None or not 1000 <= number <= 9999:
-        errors.append(f"account {value!r} is not a four-digit account number")
+        errors.append(f"account {_repr(value)} is not a four-digit account number")
         return None
     return number if lists.fits("account", number, errors) else None
 
@@ -432,16 +766,16 @@ def _transaction(item: _Item, lists: _FortnoxLists, source: FieldSource) -> tupl
         fields[name] = _text(name, v.get(name), errors)
     currency = fields["original_currency"]
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
-        errors.append(f"original_currency {currency!r} is not a three-letter currency code (USD, EUR …)")
+        errors.append(f"original_currency {_repr(currency)} is not a three-letter currency code (USD, EUR …)")
     country = fields["merchant_country"]
     if country is not None and not (len(country) == 2 and country.isalpha()):
-        errors.append(f"merchant_country {country!r} is not a two-letter country code (SE, US …)")
+        errors.append(f"merchant_country {_repr(country)} is not a two-letter country code (SE, US …)")
     if not _blank(v.get("account")):
         fields["account"] = _account(v["account"], lists, errors)
     if not _blank(v.get("vat_code")):
         code = fields["vat_code"] = parse_vat_code(v["vat_code"])
         if code is None:
-            errors.append(f"vat_code {v['vat_code']!r} is not a VAT code ({', '.join(c.value for c in VatCode)})")
+            errors.append(f"vat_code {_repr(v['vat_code'])} is not a VAT code ({', '.join(c.value for c in VatCode)})")
     for name in ("cost_center", "project"):
         value = _text(name, v.get(name), errors)
         if value is not None and lists.fits(name, value, errors):
@@ -460,47 +794,59 @@ def _transaction(item: _Item, lists: _FortnoxLists, source: FieldSource) -> tupl
 READERS = {".csv": _csv_items, ".json": _json_items}
 
 
-def read_transactions(path: Path | str, known: ReferenceLists | None = None) -> list[Transaction]:
+def read_transactions(path: Path | str, known: ReferenceLists | None = None, *,
+                      on_progress: ProgressCallback | None = None) -> list[Transaction]:
     """Every transaction in the file, in file order, or ``ImportFileError`` with every problem in it.
 
     ``known`` (the store, or anything with ``accounts``, ``cost_centers`` and ``projects``): accounts must be in
     the chart and active, cost centers and projects must exist and be active, for each list that is not empty.
+    ``on_progress(done, total)``: bytes read and the file's size, every ``PROGRESS_ROWS`` rows and at the end (it
+    runs on the reading thread).
     """
     path = Path(path)
     reader = READERS.get(path.suffix.casefold())
     if reader is None:
         what = f"a {path.suffix} file" if path.suffix else "a file without an extension"
         raise ImportFileError(path, [(0, f"it is {what}; juni-tui imports .csv and .json files")])
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFileError(path, [(0, f"there is no file {path}")]) from None
-    except IsADirectoryError:
-        raise ImportFileError(path, [(0, f"{path} is a folder, not a file")]) from None
-    except OSError as exc:
-        raise ImportFileError(path, [(0, f"{path} cannot be read: {exc.strerror or exc}")]) from None
     problems = _Problems()
-    text = _decode(raw, problems)
-    items = reader(text, problems) if text is not None else []
-    source = FieldSource(origin=Origin.IMPORT, label=f"import file {path.name}")
-    lists = _FortnoxLists(known)
-    out: list[Transaction] = []
-    first_line: dict[str, int] = {}
-    for item in items:
-        tx, errors = _transaction(item, lists, source)
-        tx_id = tx.id if tx is not None else _plain_id(item.values.get("id"))
-        if tx_id is not None:
-            if tx_id in first_line:
-                errors.append(f"id {tx_id!r} is also on line {first_line[tx_id]}")
-            else:
-                first_line[tx_id] = item.line
-        for reason in errors:
-            problems.add(item.line, item.label + reason)
-        if tx is not None and not errors:
-            out.append(tx)
+    check = _Checker(path, known, problems)
+    f, size = _open_regular(path)
+    with f:
+        try:
+            reader(f, size, problems, check, on_progress)
+        except OSError as exc:  # an I/O error half-way (a disk or network share gone)
+            raise _cannot_read(path, exc) from None
+    if on_progress is not None:
+        on_progress(size, size)
     if problems:
         raise ImportFileError(path, problems.items)
-    return out
+    return check.out
+
+
+class _Checker:
+    """Turns the file's items into transactions as they are read, adding every problem (and repeated ids)."""
+
+    def __init__(self, path: Path, known: ReferenceLists | None, problems: _Problems) -> None:
+        self.source = FieldSource(origin=Origin.IMPORT, label=f"import file {path.name}")
+        self.lists = _FortnoxLists(known)
+        self.problems = problems
+        self.out: list[Transaction] = []
+        self.first_line: dict[str, int] = {}
+
+    def __call__(self, item: _Item) -> None:
+        tx, errors = _transaction(item, self.lists, self.source)
+        tx_id = tx.id if tx is not None else _plain_id(item.values.get("id"))
+        if tx_id is not None:
+            if tx_id in self.first_line:
+                errors.append(f"id {_repr(tx_id)} is also on line {self.first_line[tx_id]}")
+            else:
+                self.first_line[tx_id] = item.line
+        for reason in errors:
+            self.problems.add(item.line, item.label + reason)
+        if tx is not None and not errors and not self.problems:
+            self.out.append(tx)
+        elif self.out:  # the file is refused: what was read need not be kept
+            self.out.clear()
 
 
 def _plain_id(value: Any) -> str | None:
@@ -517,12 +863,15 @@ def _differs(doc: Mapping[str, Any] | None, tx: Transaction) -> bool:
         tx.date.isoformat(), f"{tx.amount:.2f}", tx.merchant)
 
 
-def import_file(store: Store, path: Path | str, *, dry_run: bool = False) -> ImportResult:
+def import_file(store: Store, path: Path | str, *, dry_run: bool = False,
+                on_progress: ProgressCallback | None = None) -> ImportResult:
     """Read ``path`` (refused whole on any problem) and add the transactions the home does not have yet.
 
     One commit with an audit record (``action: import``). ``dry_run`` checks and counts, and writes nothing.
+    ``on_progress``: as for ``read_transactions``.
     """
-    return add_transactions(store, Path(path), read_transactions(path, store), dry_run=dry_run)
+    txs = read_transactions(path, store, on_progress=on_progress)
+    return add_transactions(store, Path(path), txs, dry_run=dry_run)
 
 
 @dataclass(frozen=True)
