@@ -433,7 +433,7 @@ async def _request_target(reader: asyncio.StreamReader) -> str:
 async def wait_for_redirect(redirect_uri: str, expected_state: str, timeout: float = 600) -> str:
     """Listen on the redirect URI's loopback port for Fortnox's redirect and return the code.
 
-    Raises OSError if the port cannot be opened (then the user pastes the code instead). A malformed request
+    Raises OSError if the port cannot be opened (then the user pastes the address instead). A malformed request
     (too long, too many headers, never finished, not HTTP, not ASCII) gets a short plain-text 400 or a closed
     connection; nothing is printed or logged, the request's text is never echoed raw, and the listener keeps
     waiting for the real redirect."""
