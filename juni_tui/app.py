@@ -267,6 +267,9 @@ class JuniApp(App):
             self.notify(str(exc), severity="error")
             return
         self.notify(" ".join([result.summary, *report.lines]), timeout=8)
+        if not report.rules.applied:  # else the rules' summary says them
+            for warning in report.rules.warnings:  # a rule whose pattern took too long matched nothing
+                self.notify(warning, severity="warning", timeout=15)
 
     def action_export_sie(self) -> None:
         from juni_tui.screens.sie import SieDialog

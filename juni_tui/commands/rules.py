@@ -40,11 +40,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_apply)
 
 
+def _warn(warnings: list[str]) -> None:
+    """Rules that were treated as not matching (a pattern that took too long), on stderr."""
+    for warning in warnings:
+        say(f"juni-tui: {warning}", err=True)
+
+
 @friendly
 def run_list(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         all_rules = rules.list_rules(store)
         counts = rules.match_counts(store, all_rules)
+        _warn(counts.warnings)
         if args.json:
             print_json([
                 {**r.model_dump(mode="json", exclude={"created_at", "updated_at"}),
@@ -94,6 +101,7 @@ def run_import(args: argparse.Namespace) -> int:
         say(f"{verb} {path}: {plan.summary}." + (" Nothing changed (dry run)." if args.dry_run else ""))
         if not args.dry_run and plan.changed:
             pending = rules.preview_apply_to_existing(store)
+            _warn(pending.warnings)
             if pending:
                 print(f"The rules could fill {len(pending)} missing value(s) on Prepare transactions: "
                       "see them with `juni-tui rules apply`.")
@@ -104,6 +112,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_apply(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         changes = rules.preview_apply_to_existing(store)
+        _warn(changes.warnings)
         if not changes:
             print("The rules have nothing to fill on Prepare transactions.")
             return 0

@@ -137,6 +137,8 @@ def offer_apply(node: Any, rule_list: Sequence[Rule] | None, what: str) -> None:
     async def run() -> None:
         chosen = None if rule_list is None else list(rule_list)
         changes = await asyncio.to_thread(rules.preview_apply_to_existing, store, chosen)
+        for warning in changes.warnings:  # a rule whose pattern took too long: it was treated as not matching
+            app.notify(warning, severity="warning", timeout=15)
         if not changes:
             app.notify(f"{what}: no Prepare transaction is missing a value it sets.")
             return
@@ -581,6 +583,8 @@ class MatchesScreen(ModalScreen[None]):
         head.append(f"    when {rules.describe_when(self.rule)}", style="dim")
         if not self.rule.enabled:
             head.append("    (switched off: it fills nothing)", style="yellow")
+        if found.warning:
+            head.append(f"\n{found.warning}", style="bold yellow")
         self.query_one("#head", SafeStatic).update(head)
         self.query_one(VirtualTable).set_rows(found.ids)
 
@@ -657,6 +661,7 @@ class RulesScreen(TransactionsScreen):
         self._order: list[str] = []
         #: rule id → (the rule as it was counted, how many it matched): shown only while the rule is unchanged
         self._counts: dict[str, tuple[Rule, int]] = {}
+        self._warned: set[str] = set()  # warnings about slow rules already said
         self._counting = False
         self._recount_timer: Any = None
 
@@ -748,6 +753,10 @@ class RulesScreen(TransactionsScreen):
         counts = await asyncio.to_thread(rules.match_counts, self.store, listed)
         self._counts = {r.id: (r, counts[r.id]) for r in listed if r.id in counts}
         self.table.invalidate()
+        for warning in counts.warnings:  # said once per pattern and session, not at every recount
+            if warning not in self._warned:
+                self._warned.add(warning)
+                self.notify(warning, severity="warning", timeout=15)
 
     # --- keys ---
 

@@ -17,6 +17,11 @@ field (a few thousand merchants, not 50 000 transactions) and memoized; a rule's
 numbers, and and/or are set intersections and unions. Every path (a single transaction included) uses this
 one engine, so the preview, the import and the detail view cannot disagree.
 
+Safety: a user's regex is matched by the ``regex`` package with a time limit per text (``MATCH_TIMEOUT``) and per
+condition (``CONDITION_BUDGET``), and may be at most ``MAX_PATTERN_LENGTH`` characters. A pattern that takes too
+long makes its rule match nothing, and the caller gets a sentence naming the rule and the text (``warnings``):
+never a hang, never a traceback.
+
 All writes are one ``store.commit`` with an audit record, whatever the number of transactions.
 """
 
@@ -24,7 +29,9 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import re
+import time
 import unicodedata
 import weakref
 from collections import Counter
@@ -32,11 +39,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import methodcaller
 from typing import Any, NamedTuple
 
+import regex
 from pydantic import ValidationError
+
+try:  # Python's own pattern parser, to tell a pattern that cannot backtrack much (``_tame``)
+    import re._constants as _sre
+    from re._parser import parse as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre  # type: ignore[no-redef]
+    from sre_parse import parse as _sre_parse  # type: ignore[no-redef]
 
 from juni_tui.models import (
     PRE_ACCOUNTING_FIELDS,
@@ -70,6 +85,18 @@ FIELD_LABELS = {
     "no_receipt_reason": "no receipt needed",
     "splits": "split",
 }
+
+
+#: How long a user's regex may take on one text before the rule counts as not matching, in seconds.
+MATCH_TIMEOUT = 0.05
+#: How long one regex condition may take over all the distinct texts it looks at (thousands of merchants).
+CONDITION_BUDGET = 1.0
+#: The longest regex a rule may have: a longer one is refused when the rule is saved or read from a file.
+MAX_PATTERN_LENGTH = 200
+_CHUNK = 512  # texts per call into C between two looks at the clock
+#: Texts up to this long may skip the per-search time limit when the pattern backtracks little (``_tame``): with at
+#: most one variable repeat and nothing nested, a search is at worst quadratic, 40 000 steps here.
+_TAME_TEXT_LENGTH = 200
 
 
 class RuleError(StoreError):
@@ -381,6 +408,10 @@ class _Rows:
         self._amounts: tuple[list[int], list[int]] | None = None
         self._memo: dict[tuple, frozenset[int]] = {}
         self._indexes: dict[str, dict[str, list[int]]] = {}
+        #: regex pattern → why it was given up (it took too long, or does not compile): its rules match nothing
+        self.slow: dict[str, str] = {}
+        #: rule id → the sentence for the user about it
+        self.warnings: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -448,11 +479,53 @@ class _Rows:
         if c.op == ConditionOp.CONTAINS:
             values, keys = column.folded, filter(methodcaller("__contains__", c.value.casefold()), column.folded)
         else:
-            values, keys = column.raw, filter(_regex(c.value).search, column.raw)
+            values, keys = column.raw, self._regex_hits(c, column.raw)
         out: set[int] = set()
         for key in keys:
             out.update(values[key])
         return frozenset(out)
+
+    def _regex_hits(self, c: Condition, texts: Iterable[str]) -> list[str]:
+        """The texts a regex condition matches: in C, a chunk at a time, each search with a time limit, and the
+        whole within ``CONDITION_BUDGET``. A pattern that takes too long is recorded in ``slow`` and matches none."""
+        pattern = c.value or ""
+        try:
+            search = partial(_regex(pattern).search, timeout=MATCH_TIMEOUT)
+        except (regex.error, RecursionError, MemoryError, OverflowError) as exc:
+            self.slow[pattern] = f"does not compile ({exc})"
+            return []
+        texts = list(texts)
+        if texts and _tame(pattern) and max(map(len, texts)) <= _TAME_TEXT_LENGTH:
+            # The time limit costs about a microsecond per search, 10× the search itself: skip it when the
+            # pattern cannot backtrack its way into a hang on these texts (the budget below still holds).
+            search = _regex(pattern).search
+        hits: list[str] = []
+        deadline = time.perf_counter() + CONDITION_BUDGET
+        it = iter(texts)
+        while chunk := list(itertools.islice(it, _CHUNK)):
+            try:
+                hits.extend(filter(search, chunk))
+            except TimeoutError:
+                self.slow[pattern] = f"took too long on {_which_slow(search, chunk)}"
+                return []
+            if time.perf_counter() > deadline:
+                self.slow[pattern] = f"took too long on the {c.field.value} texts ({CONDITION_BUDGET:g} s)"
+                return []
+        return hits
+
+    def rule_hits(self, rule: Rule) -> frozenset[int]:
+        """The rows a custom rule's conditions match; none if one of its patterns was given up (a negated slow
+        condition must not match everything), with the reason in ``warnings``."""
+        assert rule.when is not None
+        hits = self.when(rule.when)
+        if self.slow:
+            for pattern in _patterns(rule):
+                why = self.slow.get(pattern)
+                if why is not None:
+                    self.warnings[rule.id] = (f"Rule {rule.label!r}: its pattern {why}; simplify it. "
+                                              "It was treated as not matching.")
+                    return frozenset()
+        return hits
 
     def _combine(self, match: str, items: Iterable[Condition | ConditionGroup]) -> frozenset[int]:
         result: frozenset[int] | None = None
@@ -473,8 +546,87 @@ class _Rows:
 
 
 @lru_cache(maxsize=4096)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _regex(pattern: str) -> regex.Pattern[str]:
+    """A user's pattern, compiled by the ``regex`` package (which takes a time limit per match) the way Python's
+    ``re`` reads it (VERSION0), case-insensitive."""
+    return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+
+
+_VARIABLE_REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT)})
+_ATOMS = frozenset({_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN, _sre.AT, _sre.CATEGORY})
+
+
+@lru_cache(maxsize=4096)
+def _tame(pattern: str) -> bool:
+    """True if ``pattern`` backtracks little: at most one repeat of variable length, none inside another repeat, no
+    alternatives inside a repeat, no back-references (read by Python's own parser; anything it does not know is
+    not tame). ``^(\\w|\\w\\w)+$`` and ``(a+)+`` are not; ``^adobe\\b.*\\d`` and ``sas|norwegian`` are."""
+    try:
+        tree = _sre_parse(pattern, re.IGNORECASE)
+    except Exception:  # noqa: BLE001 - a pattern only the regex package reads: it keeps its time limit
+        return False
+    variable = 0
+
+    def walk(items: Any, in_repeat: bool) -> bool:
+        nonlocal variable
+        for op, arg in items:
+            if op in _ATOMS:
+                continue
+            if op in _VARIABLE_REPEATS:
+                low, high, body = arg
+                if high != low:
+                    variable += 1
+                    if in_repeat or variable > 1:
+                        return False
+                if not walk(body, in_repeat or high > 1):
+                    return False
+            elif op == _sre.BRANCH:
+                if in_repeat or not all(walk(alt, in_repeat) for alt in arg[1]):
+                    return False
+            elif op == _sre.SUBPATTERN:
+                if not walk(arg[-1], in_repeat):
+                    return False
+            elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+                if not walk(arg[1], in_repeat):
+                    return False
+            else:  # back-references, conditionals, atomic groups and whatever a later Python adds
+                return False
+        return True
+
+    return walk(tree, False)
+
+
+def _which_slow(search: Callable[[str], Any], chunk: Sequence[str]) -> str:
+    """The first text of ``chunk`` the search gives up on, quoted (shortened) for a message."""
+    for text in chunk:
+        try:
+            search(text)
+        except TimeoutError:
+            shown = text if len(text) <= 60 else text[:57] + "…"
+            return repr(shown)
+    return "a text"
+
+
+def _patterns(rule: Rule) -> Iterator[str]:
+    """The regex patterns in a custom rule's conditions, brackets included."""
+    if rule.when is None:
+        return
+    for item in rule.when.conditions:
+        for c in item.conditions if isinstance(item, ConditionGroup) else (item,):
+            if c.op == ConditionOp.REGEX and c.value is not None:
+                yield c.value
+
+
+def check_patterns(rule: Rule) -> None:
+    """Refuse a regex longer than ``MAX_PATTERN_LENGTH`` or one the matching engine cannot compile."""
+    for pattern in _patterns(rule):
+        if len(pattern) > MAX_PATTERN_LENGTH:
+            raise RuleError(f"the pattern {pattern[:40]!r}… is {len(pattern)} characters; a rule's pattern may have "
+                            f"at most {MAX_PATTERN_LENGTH} characters. Shorten it, or split the rule in two.")
+        try:
+            _regex(pattern)
+        except (regex.error, RecursionError, MemoryError, OverflowError) as exc:
+            raise RuleError(f"the pattern {pattern!r} does not compile: {exc}") from None
 
 
 def _category_key(category: str) -> str:
@@ -510,8 +662,7 @@ class _RuleSet:
             wanted = [name for name in rule.fields if needs[name]]
             if not wanted:
                 continue
-            assert rule.when is not None
-            matched = rows.when(rule.when)
+            matched = rows.rule_hits(rule)
             for name in wanted:
                 hits = needs[name] & matched
                 if hits:
@@ -557,8 +708,7 @@ class _RuleSet:
 def _matches(rule: Rule, rows: _Rows) -> frozenset[int]:
     """The rows a rule's "when" matches, whether or not it would fill anything, enabled or not."""
     if rule.kind == RuleKind.CUSTOM:
-        assert rule.when is not None
-        return rows.when(rule.when)
+        return rows.rule_hits(rule)
     if rule.kind == RuleKind.MERCHANT:
         return frozenset(rows.merchant_prefixes().get(merchant_key(rule.merchant or ""), ()))
     return frozenset(rows.categories().get(_category_key(rule.category or ""), ()))
@@ -684,6 +834,8 @@ class ApplyReport:
 
     applied: list[RuleChange] = field(default_factory=list)
     skipped: list[tuple[RuleChange, str]] = field(default_factory=list)
+    #: rules that were treated as not matching, each with why (a regex that took too long): say these
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed_ids(self) -> list[str]:
@@ -695,7 +847,25 @@ class ApplyReport:
         text = f"{len(self.applied)} value{'s' * (len(self.applied) != 1)} filled on {n} transaction{'s' * (n != 1)}"
         if self.skipped:
             text += f"; {len(self.skipped)} left out"
+        if self.warnings:
+            text += ". " + " ".join(self.warnings).rstrip(".")
         return text
+
+
+class ChangeList(list["RuleChange"]):
+    """The changes a preview lists, and ``warnings`` about rules that were treated as not matching."""
+
+    def __init__(self, changes: Iterable[RuleChange] = (), warnings: Iterable[str] = ()) -> None:
+        super().__init__(changes)
+        self.warnings = list(warnings)
+
+
+class MatchCounts(dict[str, int]):
+    """Rule id → matches, and ``warnings`` about rules that were treated as not matching."""
+
+    def __init__(self, counts: Mapping[str, int], warnings: Iterable[str] = ()) -> None:
+        super().__init__(counts)
+        self.warnings = list(warnings)
 
 
 def _docs_of(store: Store, ids: Iterable[str], statuses: frozenset[Status]) -> list[Mapping[str, Any]]:
@@ -782,18 +952,21 @@ def apply_to_new(store: Store, ids: Iterable[str]) -> ApplyReport:
     Only Prepare transactions, only empty fields; one commit for the whole set.
     """
     rows = _Rows(_docs_of(store, ids, _PREPARE))
-    return _commit_changes(store, _rule_set(store).changes(rows), Origin.RULE, "rules-apply")
+    report = _commit_changes(store, _rule_set(store).changes(rows), Origin.RULE, "rules-apply")
+    report.warnings = list(rows.warnings.values())
+    return report
 
 
 @_gc_paused()
-def preview_apply_to_existing(store: Store, rules: Iterable[Rule] | None = None) -> list[RuleChange]:
+def preview_apply_to_existing(store: Store, rules: Iterable[Rule] | None = None) -> ChangeList:
     """Every value the rules would fill on Prepare transactions now, changing nothing.
 
     ``rules``: only these (e.g. the rule just added or edited); by default every enabled rule. Disabled rules
     never apply. Pass the result, or the part the user keeps, to ``apply_changes``.
     """
     rows = _Rows(_docs_of(store, store.ids(Status.PREPARE), _PREPARE))
-    return _rule_set(store, rules).changes(rows)
+    changes = _rule_set(store, rules).changes(rows)
+    return ChangeList(changes, rows.warnings.values())
 
 
 @_gc_paused()
@@ -811,6 +984,7 @@ class RuleMatches:
 
     prepare: list[str]
     ready: list[str]
+    warning: str | None = None  # the rule was treated as not matching: why
 
     @property
     def count(self) -> int:
@@ -832,14 +1006,17 @@ def _live_rows(store: Store) -> _Rows:
 def matching_ids(store: Store, rule: Rule) -> RuleMatches:
     """The Prepare and Ready transactions the rule's conditions match (whether or not it has values to fill)."""
     rows = _live_rows(store)
-    return _split_by_status(rows, _matches(rule, rows))
+    found = _split_by_status(rows, _matches(rule, rows))
+    warning = rows.warnings.get(rule.id)
+    return RuleMatches(found.prepare, found.ready, warning) if warning else found
 
 
 @_gc_paused()
-def match_counts(store: Store, rules: Iterable[Rule] | None = None) -> dict[str, int]:
+def match_counts(store: Store, rules: Iterable[Rule] | None = None) -> MatchCounts:
     """Rule id → how many Prepare and Ready transactions it matches now, for the Rules list (one pass)."""
     rows = _live_rows(store)
-    return {r.id: len(_matches(r, rows)) for r in (list_rules(store) if rules is None else rules)}
+    counts = {r.id: len(_matches(r, rows)) for r in (list_rules(store) if rules is None else rules)}
+    return MatchCounts(counts, rows.warnings.values())
 
 
 def _split_by_status(rows: _Rows, hits: Iterable[int]) -> RuleMatches:
@@ -901,6 +1078,7 @@ def check_rule_conflicts(rule: Rule, others: Iterable[Rule]) -> None:
 
 def check_rule(store: Store, rule: Rule, others: Iterable[Rule]) -> None:
     try:
+        check_patterns(rule)
         check_rule_values(store, rule)
     except RuleError as exc:
         raise RuleError(f"{rule.label}: {exc}") from None

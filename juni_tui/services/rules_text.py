@@ -296,8 +296,20 @@ def _error_line(lines: _Lines, start: int | None, exc: ValidationError) -> int |
     return lines.key(start, str(loc[0])) or start
 
 
+#: What a file nested hundreds of levels deep gets (tomllib, and anything walking it, would run out of stack).
+_TOO_DEEP = ("it is nested too deeply (brackets or braces inside each other hundreds of times); a rules file "
+             "needs at most a few levels")
+
+
 def parse_text(text: str, source: str = "rules file") -> list[ParsedRule]:
     """The rules in a TOML document, each with its line; RuleFileError (line and reason) on the first problem."""
+    try:
+        return _parse_text(text, source)
+    except RecursionError:
+        raise RuleFileError(source, None, _TOO_DEEP) from None
+
+
+def _parse_text(text: str, source: str) -> list[ParsedRule]:
     try:
         doc = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
@@ -327,6 +339,9 @@ def parse_text(text: str, source: str = "rules file") -> list[ParsedRule]:
             try:
                 data = _rule_data(kind, entry, index + 1)
                 rule = Rule.model_validate(data)
+                rules_service.check_patterns(rule)
+            except RuleError as exc:
+                raise RuleFileError(source, start, f"{_name(kind, entry)}: {str(exc).rstrip('.')}") from None
             except _Refuse as refuse:
                 line = start
                 if refuse.key is not None:
