@@ -94,10 +94,13 @@ def test_an_unparseable_data_file_is_never_overwritten(home):
 
 
 def test_a_document_that_is_not_a_transaction_is_reported_with_its_table_and_key(home):
-    home.db.write_text(json.dumps({"transactions": {"1": {"id": "a", "date": "yesterday", "merchant": "X", "amount": "1.00"}}}))
+    home.db.write_text(json.dumps({"transactions": {"1": {"id": "a", "date": "2026-10-01", "merchant": "X", "amount": "lots"}}}))
     with Store.open(home) as store:
-        with pytest.raises(CorruptDataError, match="'transactions', a: date"):
+        with pytest.raises(CorruptDataError, match="'transactions', a: amount"):
             store.transactions.get("a")
+    home.db.write_text(json.dumps({"transactions": {"1": {"id": "a", "date": "yesterday", "merchant": "X", "amount": "1.00"}}}))
+    with pytest.raises(CorruptDataError, match="'transactions', 'a': date 'yesterday'"):  # dates order the tabs: at once
+        Store.open(home)
     assert "yesterday" in home.db.read_text()  # the bad document is kept as it was
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 from pathlib import Path
 
 
@@ -34,7 +39,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            sync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -54,12 +59,68 @@ def remove_stale_temp_files(directory: Path, name: str) -> None:
             pass
 
 
+def sync(fd: int) -> None:
+    """Make what was written to ``fd`` durable: ``fdatasync`` where it exists (Linux), ``F_FULLFSYNC`` on macOS
+    (whose ``fsync`` only reaches the drive's cache), else ``fsync``. Every durable append goes through here."""
+    fdatasync = getattr(os, "fdatasync", None)
+    if fdatasync is not None:
+        fdatasync(fd)
+        return
+    full = getattr(fcntl, "F_FULLFSYNC", None) if fcntl is not None else None
+    if full is not None:
+        try:
+            fcntl.fcntl(fd, full)
+            return
+        except OSError:  # pragma: no cover - file systems that refuse it (network shares): fsync is the best left
+            pass
+    os.fsync(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a write may be short); raises the first ``OSError``."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def append_durably(fd: int, data: bytes) -> int:
+    """Append ``data`` to the file open on ``fd`` (``O_APPEND``) and make it durable. If anything fails, the file is
+    cut back to its size before the append, so a half-written line never stays behind a later one; the error is
+    raised either way. Returns the size before the append.
+
+    Raises ``UndoFailed`` (carrying the first error) when even the cut-back fails.
+    """
+    before = os.fstat(fd).st_size
+    try:
+        write_all(fd, data)
+        sync(fd)
+    except OSError as exc:
+        try:
+            os.ftruncate(fd, before)
+            sync(fd)
+        except OSError as undo:
+            raise UndoFailed(exc, undo) from exc
+        raise
+    return before
+
+
+class UndoFailed(OSError):
+    """An append failed and the file could not be cut back to its previous size."""
+
+    def __init__(self, error: OSError, undo: OSError) -> None:
+        super().__init__(error.errno, error.strerror)
+        self.error = error
+        self.undo = undo
+
+
 def append_line(path: Path, line: bytes, *, durable: bool = True) -> None:
     """Append one line to an append-only log; with ``durable`` it is on disk when this returns."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, line if line.endswith(b"\n") else line + b"\n")
+        data = line if line.endswith(b"\n") else line + b"\n"
         if durable:
-            os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+            append_durably(fd, data)
+        else:
+            write_all(fd, data)
     finally:
         os.close(fd)

@@ -31,6 +31,7 @@ happens on the thread that opened the store.
 from __future__ import annotations
 
 import bisect
+import errno
 import gc
 import getpass
 import heapq
@@ -42,7 +43,7 @@ import typing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -65,7 +66,14 @@ from juni_tui.models import (
     Transaction,
     VoucherSeries,
 )
-from juni_tui.services.files import atomic_write, fsync_dir, remove_stale_temp_files
+from juni_tui.services.files import (
+    UndoFailed,
+    append_durably,
+    atomic_write,
+    fsync_dir,
+    remove_stale_temp_files,
+    sync,
+)
 from juni_tui.services.home import Home
 
 SCHEMA_VERSION = 1
@@ -140,20 +148,62 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 # --- Errors ---------------------------------------------------------------------------------------------------
 
+DOCTOR = "Run `juni-tui doctor` to check the whole home and see what can be done."
+
 
 class StoreError(Exception):
     """A problem with the data files, worded for the user."""
 
 
 class CorruptDataError(StoreError):
-    def __init__(self, path: Path, reason: str) -> None:
+    """A file that cannot be read as what it should be. It is left exactly as it was."""
+
+    def __init__(self, path: Path, reason: str, advice: str | None = None) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(
-            f"{path} cannot be read: {reason}.\n"
-            f"juni-tui has not changed it. Restore it from {path.name}.bak (the previous good copy, if there is one) "
-            "or move it away, then start juni-tui again."
-        )
+        if advice is None:
+            advice = f"juni-tui has not changed it. {DOCTOR}"
+            backup = path.with_name(path.name + ".bak")
+            if path.suffix == ".json" and juni_db_file(backup) is not None:
+                advice += f" ({backup.name}, the copy from before the last save, is intact.)"
+        super().__init__(f"{path} cannot be read: {reason}.\n{advice}")
+
+
+#: The advice for a damaged journal: it holds acknowledged changes, so it must never be moved away or deleted.
+JOURNAL_ADVICE = (
+    "It holds changes juni-tui has already confirmed, so do not delete, empty or move it; juni-tui has not changed "
+    f"it. {DOCTOR}"
+)
+
+
+class DamagedHomeError(StoreError):
+    """A home that is not whole (an empty database beside other data, a journal that does not join the database):
+    refused, never treated as empty, and left exactly as it is."""
+
+
+class StoreWriteError(StoreError):
+    """A write that failed (full disk, permissions, I/O). Raised after the write was undone on disk."""
+
+    def __init__(self, what: str, exc: OSError, path: Path, *, kept: str = "Nothing was changed") -> None:
+        self.errno = exc.errno
+        reason, todo = _os_reason(exc, path)
+        super().__init__(f"juni-tui could not save {what}: {reason}. {kept}; {todo}")
+
+
+def _os_reason(exc: OSError, path: Path) -> tuple[str, str]:
+    """What an ``OSError`` means, and what the user can do about it."""
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return "the disk is full", "free some space and try again."
+    if code in (errno.EACCES, errno.EPERM):
+        return f"it is not allowed to write {path}", f"check that you may write to {path.parent}, then try again."
+    if code == errno.EROFS:
+        return f"{path.parent} is on a read-only disk", "use a home on a writable disk."
+    if code == errno.EIO:
+        return "the disk reported an input/output error", "check the disk (and its connection), then try again."
+    if code == errno.EISDIR:
+        return f"{path} is a folder, not a file", f"move that folder out of {path.parent}, then try again."
+    return (exc.strerror or str(exc) or type(exc).__name__).rstrip("."), "try again."
 
 
 class StoreLockedError(StoreError):
@@ -174,45 +224,376 @@ class ImmutableError(StoreError):
         )
 
 
+# --- Reading untrusted files -----------------------------------------------------------------------------------
+#
+# Every file in the home is input: it may be empty, cut off, of the wrong shape, or hostile (nested 100 000 deep,
+# a number of 5 000 digits). The readers below turn all of it into CorruptDataError, naming the file and the
+# place, and never change the file. ``doctor`` uses the same readers, so it reports exactly what the store refuses.
+
+
+def _show(value: Any) -> str:
+    """A value from a file, safe and short enough for a message (``repr`` shows control characters as escapes)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no file. A folder in its place or an unreadable file is a
+    ``CorruptDataError``."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise CorruptDataError(path, "it is a folder, not a file",
+                               f"Move that folder out of {path.parent}; juni-tui has not changed anything.") from None
+    except OSError as exc:
+        raise CorruptDataError(path, exc.strerror or str(exc),
+                               "Check that you may read it (and the disk), then try again.") from None
+
+
+def parse_json(path: Path, raw: bytes, what: str = "") -> Any:
+    """``json.loads`` with every failure (bad JSON, bad UTF-8, too deep, a number too long) as a sentence."""
+    where = f"{what} " if what else ""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise CorruptDataError(path, f"{where}is nested too deeply to be juni-tui's data") from None
+    except UnicodeDecodeError:
+        raise CorruptDataError(path, f"{where}is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise CorruptDataError(path, f"{where}is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    except ValueError as exc:  # e.g. an integer longer than Python's limit for int()
+        reason = "holds a number too long to read" if "digits" in str(exc) else "is not valid JSON"
+        raise CorruptDataError(path, f"{where}{reason}") from None
+
+
+def _check_tables(path: Path, data: Any) -> dict[str, dict[str, Doc]]:
+    """A TinyDB file: an object of tables, each an object of documents keyed by a numeric document id."""
+    if not isinstance(data, dict):
+        raise CorruptDataError(path, "it is JSON, but not a juni-tui database")
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise CorruptDataError(path, f"table {_show(name)} is not a table of documents")
+        for doc_id, doc in table.items():
+            if not isinstance(doc, dict):
+                raise CorruptDataError(path, f"table {_show(name)}, document {_show(doc_id)} is not a document")
+            if not (doc_id.isascii() and doc_id.isdigit() and len(doc_id) < 19):
+                raise CorruptDataError(path, f"table {_show(name)}: document id {_show(doc_id)} is not a number")
+    return data
+
+
+def juni_db_file(path: Path) -> dict[str, dict[str, Doc]] | None:
+    """The tables of a file if it is a readable, non-empty juni-tui database; else None (never raises)."""
+    try:
+        raw = path.read_bytes()
+        data = _check_tables(path, parse_json(path, raw))
+    except (OSError, StoreError):
+        return None
+    return data or None
+
+
+def read_meta(path: Path, snapshot: dict[str, dict[str, Doc]]) -> tuple[int, int]:
+    """``(schema, journal_seq)`` from the ``_meta`` table (removed from ``snapshot``); refused if damaged."""
+    table = snapshot.pop(META_TABLE, {})
+    if not table:
+        return SCHEMA_VERSION, 0
+    meta = table.get("1")
+    if meta is None or len(table) != 1:
+        raise CorruptDataError(path, "its _meta table is damaged (it must hold one document, number 1)")
+    schema = meta.get("schema", SCHEMA_VERSION)
+    seq = meta.get("journal_seq", 0)
+    if not _is_int(schema) or schema < 1:
+        raise CorruptDataError(path, f"its _meta schema {_show(schema)} is not a version number")
+    if not _is_int(seq) or seq < 0:
+        raise CorruptDataError(path, f"its _meta journal_seq {_show(seq)} is not a change number")
+    if schema > SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer juni-tui; upgrade juni-tui to open it.")
+    return schema, seq
+
+
+_STATUSES = frozenset(s.value for s in Status)
+
+
+def check_transaction_doc(doc: Doc) -> str | None:
+    """What is wrong with a stored transaction document for the store's own use (ordering, status); None if fine.
+    The full check of every field happens when the document becomes a model."""
+    if not isinstance(doc.get("id"), str) or not doc["id"]:
+        return "it has no id"
+    if not _is_date(doc.get("date")):
+        return f"date {_show(doc.get('date'))} is not a date (YYYY-MM-DD)"
+    if doc.get("status", "prepare") not in _STATUSES:
+        return f"status {_show(doc.get('status'))} is not a status"
+    return None
+
+
+def check_history_entry_doc(doc: Doc) -> str | None:
+    if not isinstance(doc.get("id"), str) or not doc["id"]:
+        return "it has no id"
+    if not _is_date(doc.get("date")):
+        return f"date {_show(doc.get('date'))} is not a date (YYYY-MM-DD)"
+    if doc.get("part") != doc["date"][:7]:
+        return f"archive {_show(doc.get('part'))} is not the month of its date"
+    for name, kind, label in (("exported_at", str, "a time"), ("merchant", str, "a text"), ("series", str, "a text")):
+        if not isinstance(doc.get(name), kind):
+            return f"{name} {_show(doc.get(name))} is not {label}"
+    for name in ("year", "number"):
+        if not _is_int(doc.get(name)):
+            return f"{name} {_show(doc.get(name))} is not a number"
+    return None
+
+
+def check_archive_doc(doc: Any, part: str | None = None) -> str | None:
+    if not isinstance(doc, dict):
+        return "it is not a document"
+    if not isinstance(doc.get("id"), str) or not doc["id"]:
+        return "it has no id"
+    if not _is_date(doc.get("date")):
+        return f"date {_show(doc.get('date'))} is not a date (YYYY-MM-DD)"
+    if part is not None and doc["date"][:7] != part:
+        return f"its date {doc['date']} is not in {part}"
+    return None
+
+
+#: Per table: the check of each document (tables not named here are checked when their documents are used).
+DOC_CHECKS: dict[str, Callable[[Doc], str | None]] = {
+    "transactions": check_transaction_doc,
+    "history_index": check_history_entry_doc,
+}
+
+
+def read_archive(path: Path, part: str) -> dict[str, Doc]:
+    """The exported transactions in one history file, by id. A file that is not exactly a TinyDB database with one
+    table of transaction documents of that month is refused (and so never rewritten)."""
+    raw = read_bytes(path)
+    if raw is None:
+        return {}
+    if not raw.strip():
+        raise CorruptDataError(path, "it is empty, but a history archive always holds exported transactions")
+    data = _check_tables(path, parse_json(path, raw))
+    if set(data) != {"transactions"}:
+        raise CorruptDataError(path, "it is not a history archive (it must hold one table, 'transactions')")
+    docs: dict[str, Doc] = {}
+    for doc_id, doc in data["transactions"].items():
+        problem = check_archive_doc(doc, part)
+        if problem:
+            raise CorruptDataError(path, f"document {doc_id}: {problem}")
+        docs[doc["id"]] = doc
+    return docs
+
+
+def check_journal_entry(entry: Any) -> str | None:
+    """What is wrong with one journal line's entry; None if it is a journal entry."""
+    if not isinstance(entry, dict):
+        return "not a journal entry"
+    if not _is_int(entry.get("seq")) or entry["seq"] < 1:
+        return f"seq {_show(entry.get('seq'))} is not a change number"
+    ops = entry.get("ops")
+    if not isinstance(ops, list):
+        return "it has no list of operations"
+    for op in ops:
+        if not (isinstance(op, list) and len(op) == 4 and isinstance(op[1], str) and isinstance(op[2], str)):
+            return f"operation {_show(op)} is not an operation"
+        if op[0] == "put":
+            if not isinstance(op[3], dict):
+                return f"operation on {_show(op[1])} puts no document"
+            check = check_archive_doc if op[1] == HISTORY else DOC_CHECKS.get(op[1])
+            problem = check(op[3]) if check else None  # other tables: their key is checked when replayed
+            if problem:
+                return f"a {op[1]} document: {problem}"
+        elif op[0] == "del":
+            if not isinstance(op[3], (str, int)) or isinstance(op[3], bool):
+                return f"operation on {_show(op[1])} deletes no key"
+        else:
+            return f"operation {_show(op[0])} is unknown"
+    audit = entry.get("audit", [])
+    if not isinstance(audit, list) or not all(isinstance(r, dict) for r in audit):
+        return "its audit records are not records"
+    return None
+
+
+@dataclass
+class JournalRead:
+    """A journal file as read: its entries with their line numbers, and what a crash left at its end."""
+
+    entries: list[tuple[int, Doc]]
+    good_size: int  # the bytes up to and including the last complete entry
+    torn: bool  # an unfinished last line (never acknowledged) follows
+    missing_newline: bool  # the last entry is complete but its newline is missing
+
+    @property
+    def docs(self) -> list[Doc]:
+        return [entry for _, entry in self.entries]
+
+
+def parse_journal(path: Path, raw: bytes) -> JournalRead:
+    """The entries of a journal, oldest first. An unfinished last line is reported (``torn``), not an error; a
+    damaged line anywhere else is a ``CorruptDataError`` naming the line. Seqs must be consecutive."""
+    entries: list[tuple[int, Doc]] = []
+    offset = 0
+    lines = raw.split(b"\n")
+    for number, line in enumerate(lines, 1):
+        last = number == len(lines)
+        if line.strip():
+            try:
+                entry = json.loads(line)
+            except (ValueError, RecursionError):
+                problem: str | None = "not valid JSON"
+            else:
+                problem = check_journal_entry(entry)
+            if problem:
+                if last:
+                    return JournalRead(entries, offset, True, False)
+                raise CorruptDataError(path, f"line {number} is damaged ({problem})", JOURNAL_ADVICE)
+            if entries and entry["seq"] != entries[-1][1]["seq"] + 1:
+                raise CorruptDataError(
+                    path, f"line {number} holds change {entry['seq']} right after change {entries[-1][1]['seq']}: "
+                    "changes are missing in between", JOURNAL_ADVICE)
+            entries.append((number, entry))
+            if last:
+                return JournalRead(entries, offset + len(line), False, True)
+        offset += len(line) + (0 if last else 1)
+    return JournalRead(entries, offset, False, False)
+
+
+def check_journal_joins(db: Path, journal: Path, saved_seq: int, entries: list[Doc]) -> None:
+    """The journal must continue the database: no change missing between them, none skipped."""
+    if not entries:
+        return
+    first, last = entries[0]["seq"], entries[-1]["seq"]
+    if first > saved_seq + 1:
+        raise DamagedHomeError(
+            f"{db} holds the changes up to number {saved_seq}, but {journal.name} starts at change {first}: the "
+            f"changes in between are missing. juni-tui has refused to open the home and changed nothing. {DOCTOR}"
+        )
+    if saved_seq > last:
+        raise DamagedHomeError(
+            f"{db} says it holds the changes up to number {saved_seq}, but {journal.name} ends at change {last}: "
+            "one of the two is not what juni-tui wrote (an older copy put back?). juni-tui has refused to open the "
+            f"home and changed nothing, so no change in the journal is skipped. {DOCTOR}"
+        )
+
+
+@dataclass
+class AuditRead:
+    records: list[tuple[int, Doc]]  # (line number, record)
+    good_size: int
+    torn: bool
+
+
+def parse_audit(path: Path, raw: bytes) -> AuditRead:
+    """audit.jsonl's records. A torn last line is left out; a damaged line elsewhere is a ``CorruptDataError``."""
+    records: list[tuple[int, Doc]] = []
+    offset = 0
+    lines = raw.split(b"\n")
+    for number, line in enumerate(lines, 1):
+        last = number == len(lines)
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                record = None
+            if not isinstance(record, dict) or ("seq" in record and not _is_int(record["seq"])):
+                if last:
+                    return AuditRead(records, offset, True)
+                raise CorruptDataError(
+                    path, f"line {number} is damaged",
+                    f"It is the processing history; juni-tui has not changed it. {DOCTOR}")
+            records.append((number, record))
+        offset += len(line) + (0 if last else 1)
+    return AuditRead(records, offset, False)
+
+
+def home_evidence(home: Home, journal: JournalRead | None) -> list[str]:
+    """What in a home shows that it holds data, besides juni.json: the reasons an empty juni.json is damage."""
+    found: list[str] = []
+    if journal is not None and (journal.entries or journal.torn):
+        found.append(f"{home.journal.name} holds {len(journal.entries)} change(s)")
+    folder = home.root / HISTORY
+    if folder.is_dir() and any(p.name.endswith(".json") for p in folder.iterdir()):
+        found.append("history/ holds archives of exported transactions")
+    if home.receipts.is_dir() and any(p.is_file() for p in home.receipts.rglob("*")):
+        found.append("receipts/ holds receipt files")
+    try:
+        if home.audit.is_file() and home.audit.read_bytes().strip():
+            found.append(f"{home.audit.name} holds processing history")
+    except OSError:
+        pass
+    return found
+
+
 # --- TinyDB storage -------------------------------------------------------------------------------------------
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class AtomicJSONStorage(Storage):
     """TinyDB storage that replaces its file atomically and never treats an unreadable file as empty.
 
-    The previous good file is kept as ``<name>.bak`` (a hard link, so it costs no copy).
+    The previous good file is kept as ``<name>.bak`` (a hard link, so it costs no copy). Only a file that is a
+    readable, non-empty juni-tui database becomes the backup: an empty or damaged file never replaces a good copy.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        #: "missing", "empty" (0 bytes or whitespace) or "ok" after ``read``
+        self.state = "missing"
+        self._good: tuple[int, int, int] | None = None  # the file as last read or written, known to be good
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        raw = read_bytes(self.path)
+        if raw is None:
+            self.state = "missing"
             return None
         if not raw.strip():
+            self.state = "empty"
             return None
-        try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptDataError(self.path, f"it is not valid JSON ({exc})") from None
-        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-            raise CorruptDataError(self.path, "it is JSON, but not a juni-tui database")
+        data = _check_tables(self.path, parse_json(self.path, raw))
+        self.state = "ok"
+        if data:
+            self._good = _signature(self.path)
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         payload = _dumps(data)
-        if self.path.exists():
-            backup = self.path.with_name(self.path.name + ".bak")
-            link = self.path.with_name(f".{self.path.name}.bak.tmp")
-            try:
-                link.unlink(missing_ok=True)
-                os.link(self.path, link)
-                os.replace(link, backup)
-            except OSError:
-                pass  # the backup is a courtesy; the atomic replace below is what protects the data
+        self._backup()
         atomic_write(self.path, payload)
+        self._good = _signature(self.path) if data else None
+
+    def _backup(self) -> None:
+        current = _signature(self.path)
+        if current is None:
+            return
+        if current != self._good and juni_db_file(self.path) is None:
+            return  # never replace a good backup with a worse file
+        backup = self.path.with_name(self.path.name + ".bak")
+        link = self.path.with_name(f".{self.path.name}.bak.tmp")
+        try:
+            link.unlink(missing_ok=True)
+            os.link(self.path, link)
+            os.replace(link, backup)
+        except OSError:
+            pass  # the backup is a courtesy; the atomic replace is what protects the data
 
 
 def _open_tinydb(path: Path) -> TinyDB:
@@ -223,62 +604,56 @@ def _open_tinydb(path: Path) -> TinyDB:
 
 
 class Journal:
-    """Append-only JSON lines, fsynced per append.
+    """Append-only JSON lines, made durable per append.
 
     An unfinished last line (a crash mid-append, never acknowledged) is cut off on open; a damaged line anywhere
-    else means the file is corrupt, and it is left as it is.
+    else means the file is corrupt, and it is left as it is. An append that fails (a full disk) is cut back before
+    the error is raised, so a half line never stays in front of a later, acknowledged one.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
         self.size = 0
+        #: set when a failed append could not be undone: no more writes in this process
+        self.broken: str | None = None
 
-    def read(self) -> list[Doc]:
+    def parse(self) -> JournalRead:
+        return parse_journal(self.path, read_bytes(self.path) or b"")
+
+    def repair(self, read: JournalRead) -> None:
+        """Cut off an unfinished last line; complete a last entry whose newline is missing."""
+        self.size = read.good_size
+        if read.torn:
+            with open(self.path, "r+b") as handle:
+                handle.truncate(read.good_size)
+                handle.flush()
+                sync(handle.fileno())
+        elif read.missing_newline:
+            self._write(b"\n", "the journal")
+
+    def _write(self, data: bytes, what: str) -> None:
+        if self.broken:
+            raise StoreError(self.broken)
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return []
-        entries: list[Doc] = []
-        offset = 0
-        lines = raw.split(b"\n")
-        for number, line in enumerate(lines, 1):
-            last = number == len(lines)
-            if line.strip():
-                try:
-                    entry = json.loads(line)
-                    if not isinstance(entry, dict) or "seq" not in entry or "ops" not in entry:
-                        raise ValueError("not a journal entry")
-                except ValueError as exc:
-                    if last:
-                        self._truncate(offset)
-                        break
-                    raise CorruptDataError(self.path, f"line {number} is damaged ({exc})") from None
-                entries.append(entry)
-                if last:  # complete, only its newline is missing
-                    self._write(b"\n")
-                    offset += 1
-            offset += len(line) + (0 if last else 1)
-        self.size = offset
-        return entries
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            before = append_durably(self._fd, data)
+        except UndoFailed as exc:
+            reason, _ = _os_reason(exc.error, self.path)
+            self.broken = (
+                f"juni-tui could not save {what} ({reason}) and could not remove the half-written line from "
+                f"{self.path} either. It will not write anything more in this session, so that nothing follows that "
+                "line: close juni-tui, fix the cause, and start it again (the unfinished line is then dropped; "
+                "every change it confirmed is kept)."
+            )
+            raise StoreWriteError(what, exc.error, self.path) from None
+        except OSError as exc:
+            raise StoreWriteError(what, exc, self.path) from None
+        self.size = before + len(data)
 
-    def _truncate(self, size: int) -> None:
-        with open(self.path, "r+b") as handle:
-            handle.truncate(size)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    def _write(self, data: bytes) -> None:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
-        os.fdatasync(self._fd)
-        self.size += len(data)
-
-    def append(self, entry: Doc) -> None:
-        self._write(_dumps(entry) + b"\n")
+    def append(self, entry: Doc, what: str = "this change") -> None:
+        self._write(_dumps(entry) + b"\n", what)
 
     def reset(self) -> None:
         self.close()
@@ -291,6 +666,100 @@ class Journal:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class AuditLog:
+    """audit.jsonl, brought up to date from the journal: each line carries the seq of the journal entry that holds
+    its record, so writing the same entries again adds nothing (idempotent)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._known: tuple[int, tuple[int, int], int] | None = None  # (file size, position, good size)
+
+    def _scan(self) -> tuple[tuple[int, int], int, int]:
+        """``((seq, n), good, size)``: the last journal seq in the file and how many of that entry's records are
+        there; the size up to the last complete line; the file's size. Reads only the file's end. Raises OSError."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return (0, 0), 0, 0
+        try:
+            size = os.fstat(fd).st_size
+            if self._known is not None and self._known[0] == size:
+                return self._known[1], self._known[2], size
+            position, good = self._tail(fd, size) if size else ((0, 0), 0)
+            self._known = (size, position, good)
+            return position, good, size
+        finally:
+            os.close(fd)
+
+    def position(self) -> tuple[int, int]:
+        return self._scan()[0]
+
+    def unwritten(self, pending: list[tuple[int, list[Doc]]]) -> list[tuple[int, Doc]]:
+        """The records of these journal entries that the file does not hold yet, with their seqs."""
+        (seq, count), _good, _size = self._scan()
+        out = []
+        for entry_seq, records in pending:
+            if entry_seq >= seq:
+                out += [(entry_seq, record) for record in records[count if entry_seq == seq else 0:]]
+        return out
+
+    @staticmethod
+    def _tail(fd: int, size: int) -> tuple[tuple[int, int], int]:
+        """The position at the end of the file, and the size up to its last complete line."""
+        block = 64 * 1024
+        while True:
+            start = max(0, size - block)
+            data = os.pread(fd, size - start, start)
+            newline = data.rfind(b"\n")
+            if newline < 0 and start > 0:
+                block *= 4
+                continue
+            good = start + newline + 1
+            lines = data[: newline + 1].split(b"\n")[:-1]
+            if start > 0:
+                lines = lines[1:]  # the block may begin mid-line
+            seq, count, ended = 0, 0, False
+            for line in reversed(lines):
+                try:
+                    record = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue  # a damaged line: doctor reports it; it holds no position
+                value = record.get("seq") if isinstance(record, dict) else None
+                if not _is_int(value) or (count and value != seq):
+                    ended = True  # a record from before lines carried seqs, or the entry before
+                    break
+                seq, count = value, count + 1
+            if ended or start == 0:
+                return (seq, count), good
+            block *= 4
+
+    def append(self, pending: list[tuple[int, list[Doc]]]) -> None:
+        """Write the records of these journal entries that the file does not hold yet. Raises OSError."""
+        (seq, count), good, size = self._scan()
+        missing = self.unwritten(pending)
+        if not missing:
+            return
+        data = b"".join(_dumps({"seq": s, **{k: v for k, v in r.items() if k != "seq"}}) + b"\n" for s, r in missing)
+        last_seq = missing[-1][0]
+        last = (last_seq, sum(1 for s, _ in missing if s == last_seq) + (count if last_seq == seq else 0))
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if good != size:
+                os.ftruncate(fd, good)  # a line a crash cut off: it is written again, whole, below
+            before = append_durably(fd, data)
+        except OSError:
+            self._known = None
+            raise
+        finally:
+            os.close(fd)
+        end = before + len(data)
+        self._known = (end, last, end)
+
+    def read(self) -> list[Doc]:
+        raw = read_bytes(self.path)
+        return [record for _, record in parse_audit(self.path, raw or b"").records]
 
 
 # --- Tables ---------------------------------------------------------------------------------------------------
@@ -368,11 +837,25 @@ class Table(Generic[M]):
     # --- used by the store ---
 
     def _load(self, raw: dict[str, Doc]) -> None:
+        """The table's documents from the snapshot (whose container ``_check_tables`` checked)."""
+        check = DOC_CHECKS.get(self.name)
         for doc_id, doc in raw.items():
+            problem = self.problem(doc, check)
+            if problem:
+                key = doc.get(self.key_field)
+                where = _show(key) if isinstance(key, str) and key else f"document {doc_id}"
+                raise CorruptDataError(self.source, f"table {self.name!r}, {where}: {problem}")
             key = self.doc_key(doc)
             self._docs[key] = doc
             self._doc_ids[key] = int(doc_id)
         self._next_doc_id = max(self._doc_ids.values(), default=0) + 1
+
+    def problem(self, doc: Doc, check: Callable[[Doc], str | None] | None = None) -> str | None:
+        """What is wrong with a stored document for this table's keys; None if nothing."""
+        key = doc.get(self.key_field, self._key_default)
+        if key is None or isinstance(key, (dict, list, bool)):
+            return f"it has no {self.key_field}"
+        return check(doc) if check else None
 
     def _put(self, doc: Doc, item: M | None = None) -> str:
         key = self.doc_key(doc)
@@ -419,15 +902,28 @@ class HistoryArchive:
     def _part(self, part: str) -> dict[str, Doc]:
         docs = self._parts.get(part)
         if docs is None:
-            docs = {}
-            path = self.path(part)
-            if path.exists():
-                db = _open_tinydb(path)
-                docs = {doc["id"]: dict(doc) for doc in db.table("transactions").all()}
-                db.close()
+            docs = dict(read_archive(self.path(part), part))
             docs.update(self._unsaved.get(part, {}))
             self._parts[part] = docs
         return docs
+
+    def parts(self) -> set[str]:
+        """Every month with an archive file, an indexed transaction, or an export not yet written to its file."""
+        found = {d["part"] for d in self.index._docs.values()} | set(self._unsaved)
+        if self.folder.is_dir():
+            found |= {p.name[:-5] for p in self.folder.glob("*.json") if not p.name.startswith(".")}
+        return found
+
+    def check(self, part: str) -> set[str]:
+        """Read one month's file as a checkpoint would (refused if damaged) and make sure every exported
+        transaction the index puts in that month is there. Returns the ids it holds."""
+        docs = self._parts.get(part)
+        if docs is None:
+            docs = {**read_archive(self.path(part), part), **self._unsaved.get(part, {})}
+        for tx_id, entry in self.index._docs.items():
+            if entry["part"] == part and tx_id not in docs:
+                raise CorruptDataError(self.path(part), f"exported transaction {_show(tx_id)} is missing from it")
+        return set(docs)
 
     def __contains__(self, tx_id: object) -> bool:
         return tx_id in self.index
@@ -604,16 +1100,35 @@ class Store:
     """Open with ``Store.open(home)``; close with ``close()`` (or use it as a context manager)."""
 
     def __init__(self, home: Home, *, checkpoint_bytes: int = CHECKPOINT_BYTES) -> None:
-        self.home = home.ensure()
+        try:
+            self.home = home.ensure()
+        except OSError as exc:
+            raise StoreError(
+                f"juni-tui cannot use {home.root} as its home: {_os_reason(exc, home.root)[0]}. "
+                "Choose a folder you may write to (--home DIR or $JUNI_TUI_HOME)."
+            ) from None
         self.checkpoint_bytes = checkpoint_bytes
         self._lock: filelock.BaseFileLock | None = None
         self._owner_thread = threading.get_ident()
         self._listeners: list[Callable[[Changes], None]] = []
         self._batch: _Batch | None = None
         self._closed = False
+        self._user = os_user()
         self._acquire_lock()
         try:
             self._load()
+        except StoreError:
+            self._release_lock()
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+            # Last resort: a shape of damage the checks above did not foresee is still a sentence, not a traceback.
+            self._release_lock()
+            raise CorruptDataError(self.home.db, f"the home's files are not what juni-tui wrote ({type(exc).__name__})"
+                                   ) from None
+        except OSError as exc:
+            self._release_lock()
+            raise StoreError(f"juni-tui could not read its files in {self.home.root}: {_os_reason(exc, self.home.root)[0]}. "
+                             "Check the folder's permissions and the disk, then try again.") from None
         except BaseException:
             self._release_lock()
             raise
@@ -637,20 +1152,29 @@ class Store:
         except filelock.Timeout:
             try:
                 owner = self.home.owner.read_text(encoding="utf-8").strip() or None
-            except OSError:
+            except (OSError, ValueError):
                 owner = None
-            raise StoreLockedError(self.home.root, owner) from None
+            raise StoreLockedError(self.home.root, _show(owner)[1:-1] if owner else None) from None
+        except OSError as exc:
+            raise StoreError(
+                f"juni-tui cannot lock {self.home.root} (the lock file {self.home.lock.name}): "
+                f"{_os_reason(exc, self.home.lock)[0]}. Check that you may write to that folder and that file, "
+                "then try again."
+            ) from None
         self._lock = lock
         try:
             self.home.owner.write_text(
-                f"pid {os.getpid()} on {socket.gethostname()}, user {os_user()}, since {_now()}", encoding="utf-8"
+                f"pid {os.getpid()} on {socket.gethostname()}, user {self._user}, since {_now()}", encoding="utf-8"
             )
         except OSError:
             pass
 
     def _release_lock(self) -> None:
         if self._lock is not None:
-            self.home.owner.unlink(missing_ok=True)
+            try:
+                self.home.owner.unlink(missing_ok=True)
+            except OSError:
+                pass
             self._lock.release()
             self._lock = None
 
@@ -659,22 +1183,33 @@ class Store:
     def _load(self) -> None:
         remove_stale_temp_files(self.home.root, self.home.db.name)
         self._db = _open_tinydb(self.home.db)
-        snapshot = self._db.storage.read() or {}
+        storage: AtomicJSONStorage = self._db.storage.storage  # type: ignore[attr-defined]
+        snapshot = self._db.storage.read()
         self._db.storage.cache = None  # the tables below hold the documents; no second copy
-        meta = snapshot.pop(META_TABLE, {}).get("1", {})
-        if meta.get("schema", SCHEMA_VERSION) > SCHEMA_VERSION:
-            raise StoreError(f"{self.home.db} was written by a newer juni-tui; upgrade juni-tui to open it.")
-        self._seq = int(meta.get("journal_seq", 0))
         self._journal = Journal(self.home.journal)
+        journal = self._journal.parse()
+        if snapshot is None:
+            self._refuse_if_damaged(storage.state, journal)
+            snapshot = {}
+        _schema, saved_seq = read_meta(self.home.db, snapshot)
+        entries = journal.docs
+        check_journal_joins(self.home.db, self.home.journal, saved_seq, entries)
+        self._seq = saved_seq
         # Journal operations per table, replayed when the table is opened. Tables are opened by the services
         # that own their models, so the store needs to know only its own.
         self._pending: dict[str, list[list[Any]]] = {}
-        for entry in self._journal.read():
+        for entry in entries:
             if entry["seq"] <= self._seq:
                 continue  # already in the snapshot: a crash came between a checkpoint and the journal reset
             for op in entry["ops"]:
                 self._pending.setdefault(op[1], []).append(op)
             self._seq = entry["seq"]
+        self._audit_log = AuditLog(self.home.audit)
+        #: journal entries whose audit records audit.jsonl may not hold yet: (seq, records)
+        self._audit_pending: list[tuple[int, list[Doc]]] = [
+            (entry["seq"], entry["audit"]) for entry in entries if entry.get("audit")
+        ]
+        self._check_audit_not_ahead()
         self._snapshot = snapshot
         self._tables: dict[str, Table[Any]] = {}
         self._by_model: dict[type, Table[Any]] = {}
@@ -692,10 +1227,49 @@ class Store:
         self.financial_years: Table[FinancialYear] = self.table("financial_years", FinancialYear, "id")
         self.voucher_series: Table[VoucherSeries] = self.table("voucher_series", VoucherSeries, "code")
         self.status_index = StatusIndex(self.transactions, self.history_index)
+        # Everything is read and whole: only now may the journal's end be tidied (a write).
+        try:
+            self._journal.repair(journal)
+        except OSError as exc:
+            raise StoreWriteError("the journal", exc, self.home.journal,
+                                  kept="It was left as it was") from None
+        self._sync_audit()
         # The documents just loaded live as long as the store: take them out of the cyclic collector's rounds,
         # which otherwise walk all of them again and again during big commits. (Reference counting still frees
         # whatever is replaced.)
         gc.freeze()
+
+    def _refuse_if_damaged(self, state: str, journal: JournalRead) -> None:
+        """juni.json is missing or empty. That is a new home only if nothing else is there either, or (missing,
+        never yet saved) if the journal holds every change from the first one on."""
+        if state == "missing" and journal.entries and journal.entries[0][1]["seq"] == 1:
+            return
+        evidence = home_evidence(self.home, journal)
+        if not evidence:
+            return
+        what = "missing" if state == "missing" else "empty"
+        backup = self.home.db.with_name(self.home.db.name + ".bak")
+        advice = ""
+        if juni_db_file(backup) is not None:
+            advice = (f" {backup.name} is intact (a copy from before the last save); `juni-tui doctor` says whether "
+                      "it joins the journal.")
+        raise DamagedHomeError(
+            f"{self.home.db} is {what}, but the home holds other data ({'; '.join(evidence)}): this is a damaged "
+            f"home, not a new one. juni-tui has refused to open it, so that no exported transaction can be imported "
+            f"or booked again, and has changed nothing.{advice} {DOCTOR}"
+        )
+
+    def _check_audit_not_ahead(self) -> None:
+        try:
+            seq, _ = self._audit_log.position()
+        except OSError:
+            return  # unreadable: the records stay in the journal; doctor reports it
+        if seq > self._seq:
+            raise DamagedHomeError(
+                f"{self.home.audit.name} records changes up to number {seq}, but {self.home.db.name} and the journal "
+                f"end at change {self._seq}: juni.json looks like an older copy, and the changes after it are missing. "
+                f"juni-tui has refused to open the home and changed nothing. {DOCTOR}"
+            )
 
     def table(self, name: str, model: type[M], key_field: str) -> Table[M]:
         """The table ``name`` holding ``model`` documents keyed by ``key_field``; loaded on first use."""
@@ -704,8 +1278,12 @@ class Store:
             return existing
         table: Table[M] = Table(name, model, key_field, self.home.db)
         table._load(self._snapshot.pop(name, {}))
+        check = DOC_CHECKS.get(name)
         for op in self._pending.pop(name, []):
             if op[0] == "put":
+                problem = table.problem(op[3], check)
+                if problem:
+                    raise CorruptDataError(self.home.journal, f"a change to {name!r}: {problem}", JOURNAL_ADVICE)
                 table._put(op[3])
             else:
                 table._delete(str(op[3]))
@@ -762,6 +1340,8 @@ class Store:
         """
         if self._closed:
             raise StoreError("the store is closed")
+        if self._journal.broken:
+            raise StoreError(self._journal.broken)
         if threading.get_ident() != self._owner_thread:
             raise StoreError("the store was written from a second thread; juni-tui has one writer")
         ops: list[list[Any]] = []
@@ -803,22 +1383,47 @@ class Store:
 
         if self._batch is not None:
             return self._batch.add(self, ops, applies, changes, audit)
-        if ops:
-            self._journal.append({"seq": self._seq + 1, "at": _now(), "ops": ops})
-            self._seq += 1
+        if ops or audit:
+            self._write_entry(ops, [audit] if audit else [])  # raises before anything is applied
             for apply in applies:
                 apply()
-        if audit:
-            self._audit(audit)
         if ops:
             self._notify(changes)
         return changes
+
+    def _write_entry(self, ops: list[list[Any]], audits: list[dict[str, Any]]) -> None:
+        """One durable journal entry: the operations and the audit records that describe them, together."""
+        at = _now()
+        entry: Doc = {"seq": self._seq + 1, "at": at, "ops": ops}
+        records = [{"at": at, "user": self._user, **record} for record in audits]
+        if records:
+            entry["audit"] = records
+        self._journal.append(entry)
+        self._seq += 1
+        if records:
+            self._audit_pending.append((self._seq, records))
+            self._sync_audit()
+
+    def _sync_audit(self) -> bool:
+        """Bring audit.jsonl up to date from the journal (best effort: the journal holds every record). False if
+        it could not be written; the records then stay in the journal and are written at the next chance."""
+        if not self._audit_pending:
+            return True
+        try:
+            self._audit_log.append(self._audit_pending)
+        except OSError:
+            return False
+        self._audit_pending = []
+        return True
 
     def _notify(self, changes: Changes) -> None:
         for listener in list(self._listeners):
             listener(changes)
         if self._journal.size > self.checkpoint_bytes:
-            self.checkpoint()
+            try:
+                self.checkpoint()
+            except StoreError:
+                pass  # the change is durable in the journal; the checkpoint is tried again later, and at close
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -839,39 +1444,66 @@ class Store:
             batch.undo()
             raise
         batch, self._batch = self._batch, None
-        if batch.ops:
-            self._journal.append({"seq": self._seq + 1, "at": _now(), "ops": batch.ops})
-            self._seq += 1
-        for record in batch.audits:
-            self._audit(record)
+        if batch.ops or batch.audits:
+            try:
+                self._write_entry(batch.ops, batch.audits)
+            except BaseException:
+                batch.undo()  # nothing was written: nothing stays changed in memory either
+                raise
         if batch.ops:
             self._notify(batch.changes)
 
-    def _audit(self, record: dict[str, Any]) -> None:
-        line = _dumps({"at": _now(), "user": os_user(), **record}) + b"\n"
-        fd = os.open(self.home.audit, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            view = memoryview(line)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
-
     def audit(self, record: dict[str, Any]) -> None:
-        """Record an event that changes no data (e.g. an export run started). Inside a batch, at its end."""
+        """Record an event that changes no data (e.g. an export run started): a journal entry of its own, durable
+        when this returns. Inside a batch, part of the batch's entry."""
         if self._batch is not None:
             self._batch.audits.append(record)
         else:
-            self._audit(record)
+            if self._closed:
+                raise StoreError("the store is closed")
+            self._write_entry([], [record])
 
     def audit_log(self) -> list[Doc]:
-        """The processing history, oldest first."""
-        try:
-            lines = self.home.audit.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return []
-        return [json.loads(line) for line in lines if line.strip()]
+        """The processing history, oldest first: audit.jsonl, and any record the journal holds that it lacks."""
+        self._sync_audit()
+        records = self._audit_log.read()
+        if self._audit_pending:
+            try:
+                missing = self._audit_log.unwritten(self._audit_pending)
+            except OSError:
+                missing = [(seq, r) for seq, records in self._audit_pending for r in records]
+            records += [{"seq": seq, **record} for seq, record in missing]
+        return records
+
+    # --- integrity ---
+
+    def check_history(self, months: Iterable[str | date] | None = None) -> None:
+        """Read the history archives a run may write to (``months``: dates or ``"YYYY-MM"``; None: every archive)
+        as a checkpoint would, and raise ``CorruptDataError`` if one is damaged or lacks an exported transaction
+        its index names. For the exporter to call before anything is booked: a damaged archive is found before a
+        voucher is created, not at the checkpoint after it."""
+        if months is None:
+            parts = self.history.parts()
+        else:
+            parts = {m.strftime("%Y-%m") if isinstance(m, date) else str(m)[:7] for m in months}
+        for part in sorted(parts):
+            self.history.check(part)
+
+    def seen_transaction_ids(self) -> set[str]:
+        """Every transaction id this home has ever known: work in progress, the history index, the ids in the
+        history archive files and the ids named in the audit log. An import skips these, so that an exported
+        transaction is never added (and booked) again, even after a damaged home was repaired by hand."""
+        seen = set(self.transactions.keys()) | set(self.history_index.keys())
+        for part in sorted(self.history.parts()):
+            path = self.history.path(part)
+            docs = self.history._parts.get(part) or read_archive(path, part)
+            seen.update(docs)
+            seen.update(self.history._unsaved.get(part, {}))
+        for record in self.audit_log():
+            ids = record.get("ids")
+            if isinstance(ids, list):
+                seen.update(i for i in ids if isinstance(i, str))
+        return seen
 
     def save_settings(self, settings: Settings, *, what: str = "settings changed") -> None:
         self.commit([settings], audit={"action": "settings", "details": what})
@@ -881,19 +1513,36 @@ class Store:
         return self._journal.size
 
     def checkpoint(self) -> None:
-        """Fold the journal into ``juni.json`` and the history files (each replaced atomically), then empty it."""
+        """Fold the journal into ``juni.json`` and the history files (each replaced atomically), then empty it.
+
+        A history file of the wrong shape is refused, never rewritten. If a file cannot be written the old files
+        stay, the journal keeps every change, and the error says why. The journal is emptied only once audit.jsonl
+        holds every audit record in it."""
         if self._journal.size == 0 and self.home.db.exists():
             return
-        self.history._checkpoint()
+        if self._journal.broken:
+            raise StoreError(self._journal.broken)
         unopened = self._unopened_tables()
         data: dict[str, dict[str, Any]] = dict(unopened)
         data.update({name: t._raw() for name, t in self._tables.items()})
         data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION, "journal_seq": self._seq}}
-        self._db.storage.write(data)
-        self._db.storage.flush()
-        self._db.storage.cache = None
+        path = self.home.db
+        try:
+            self.history._checkpoint()
+            self._db.storage.write(data)
+            self._db.storage.flush()
+        except OSError as exc:
+            raise StoreWriteError(path.name, exc, path,
+                                  kept="Nothing was lost: every change is still in the journal") from None
+        finally:
+            self._db.storage.cache = None
         self._snapshot, self._pending = unopened, {}
-        self._journal.reset()
+        if not self._sync_audit():
+            return  # the journal holds audit records audit.jsonl lacks: keep it until they are written
+        try:
+            self._journal.reset()
+        except OSError:
+            pass  # the journal's entries are all in juni.json now (its journal_seq says so): they are skipped
 
     def _unopened_tables(self) -> dict[str, dict[str, Doc]]:
         """Tables no service opened this session, with their journal operations folded in."""
