@@ -21,13 +21,14 @@ from textual.timer import Timer
 
 from juni_tui.models import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
 from juni_tui.screens.dialogs import Message, TextPrompt
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import InboxWatcher, ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
-from juni_tui.services.display import printable
+from juni_tui.services.display import printable, unexpected_error
 from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
 
@@ -45,7 +46,7 @@ def _settings_screen() -> Screen:
     return SettingsScreen()
 
 
-class JuniApp(App):
+class JuniApp(ReportsWorkerErrors, App):
     TITLE = "juni-tui"
     CSS_PATH = "app.tcss"
     MODES = {
@@ -152,6 +153,21 @@ class JuniApp(App):
         are shown as plain text (never markup) through the one sanitiser."""
         super().notify(printable(message, multiline=True), title=printable(title), severity=severity,
                        timeout=timeout, markup=False)
+
+    def report_unexpected(self, error: BaseException) -> None:
+        """The last resort (a worker's or an action's error nobody expected): one sentence and a log file with the
+        traceback, in a toast that stays; the app goes on (GUIDE §7). See ``screens/errors.py``."""
+        self.notify(unexpected_error(error, self.store.home.root), severity="error", timeout=60)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Every key's action (bindings, the command palette, clicks): an unexpected error is said, not a crash.
+        The action ran on the app's message loop, which an escaped error would stop; catching it here keeps the
+        loop going."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as exc:  # noqa: BLE001 - the last resort: said with a log file, never swallowed
+            self.report_unexpected(exc)
+            return True
 
     # --- tabs ---
 

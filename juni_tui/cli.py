@@ -2,14 +2,20 @@
 
 Commands live in ``juni_tui.commands``: each module there has ``register(subparsers)``, which adds its
 subcommands and sets ``func(args) -> int`` on them. Adding a command never means editing this file.
+
+``main`` is the last resort (GUIDE §7): an error no command turned into a sentence (a bug, a RecursionError or
+MemoryError while reading a file) becomes one sentence on stderr and a log file with the traceback, exit 1; a
+closed pipe on stdout (``juni-tui list | head -1``) ends quietly with exit 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
+from pathlib import Path
 
 import juni_tui
 from juni_tui import commands
@@ -32,6 +38,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last resort: one sentence, the traceback in a log file
+        from juni_tui.services.display import unexpected_error
+
+        try:
+            print(unexpected_error(exc, _home_root(argv)), file=sys.stderr)
+        except BrokenPipeError:
+            pass
+        return 1
+
+
+def _stdout_to_devnull() -> None:
+    """The reader went away: point stdout at /dev/null so nothing more (the final flush) fails (Python's docs, "Note
+    on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (captured in a test)
+        pass
+
+
+def _home_root(argv: list[str]) -> Path | None:
+    """The home the command was about (for the log file), or None if even that cannot be told."""
+    try:
+        from juni_tui.services.home import resolve_home
+
+        quick = argparse.ArgumentParser(add_help=False)
+        quick.add_argument("--home")
+        known, _ = quick.parse_known_args(argv)
+        return resolve_home(known.home).root
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _run(argv: list[str]) -> int:
     if argv[:1] == ["sandbox"]:
         # The sandbox has its own parser and starts fast: no need to import the rest of the app.
         from juni_tui.services.sandbox.cli import main as sandbox_main
@@ -48,8 +98,4 @@ def main(argv: list[str] | None = None) -> int:
         return run_tui(known)
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
+    return int(args.func(args) or 0)

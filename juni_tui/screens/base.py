@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input
 
 from juni_tui.models import Status, Transaction
 from juni_tui.money import MoneyError, format_sek, to_money
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.services.store import Store
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeStatic
@@ -35,7 +36,7 @@ class SelectionBar(SafeStatic):
     """
 
 
-class TransactionsScreen(Screen):
+class TransactionsScreen(ReportsWorkerErrors, Screen):
     """A tab listing transactions with some statuses."""
 
     MODE: ClassVar[str]

@@ -24,6 +24,7 @@ from juni_tui.money import format_sek
 from juni_tui.screens import cells
 from juni_tui.screens.dialogs import Message
 from juni_tui.screens.editing import PreAccountingActions
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.screens.receipts import ReceiptActions, receipt_lines
 from juni_tui.screens.rules import describe_suggestion
 from juni_tui.services import bookkeeping, rules
@@ -152,7 +153,7 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
     return Group(*parts)
 
 
-class DetailScreen(ReceiptActions, PreAccountingActions, Screen):
+class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Screen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("a", "account", "Account"),
@@ -217,7 +218,7 @@ class DetailScreen(ReceiptActions, PreAccountingActions, Screen):
             self.app.push_screen(SplitEditor(self.store, tx), lambda saved: saved and self.notify("Split saved"))
 
 
-class PreviewScreen(ModalScreen[None]):
+class PreviewScreen(ReportsWorkerErrors, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,p,enter", "app.pop_screen", "Close")]
     DEFAULT_CSS = """
     PreviewScreen { align: center middle; }

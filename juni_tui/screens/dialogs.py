@@ -17,6 +17,7 @@ from textual_autocomplete import AutoComplete, DropdownItem
 from textual_autocomplete._path_autocomplete import PathAutoComplete
 
 from juni_tui.models import Account, VatCode
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
@@ -38,7 +39,7 @@ DIALOG_CSS = """
 """
 
 
-class Dialog(ModalScreen[T], Generic[T]):
+class Dialog(ReportsWorkerErrors, ModalScreen[T], Generic[T]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def action_cancel(self) -> None:

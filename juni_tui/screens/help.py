@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import VirtualTable
 
@@ -44,7 +45,7 @@ def keys_table(screen: Screen) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ReportsWorkerErrors, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

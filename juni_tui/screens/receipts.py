@@ -43,6 +43,7 @@ from juni_tui.screens import cells
 from juni_tui.screens.attach import AttachFilePrompt, TransactionPicker, describe_all, tx_summary
 from juni_tui.screens.base import TransactionsScreen
 from juni_tui.screens.dialogs import ChoicePicker, Message
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.services import receipts
 from juni_tui.services.receipt_match import money_text
 from juni_tui.services.receipts import InboxFile, ScanReport
@@ -588,7 +589,7 @@ def detach(store: Store, receipt: Receipt, tx_id: str | None = None) -> tuple[li
 # --- the preview ------------------------------------------------------------------------------------------------
 
 
-class ReceiptPreview(ModalScreen[None]):
+class ReceiptPreview(ReportsWorkerErrors, ModalScreen[None]):
     """``enter`` in tab 6: what juni-tui knows about the file and the text of a PDF; ``o`` opens it."""
 
     BINDINGS = [Binding("escape,q,enter", "app.pop_screen", "Close"), Binding("o", "open", "Open in viewer")]

@@ -49,6 +49,7 @@ from juni_tui.screens import cells
 from juni_tui.screens.attach import tx_summary
 from juni_tui.screens.base import TransactionsScreen
 from juni_tui.screens.dialogs import DIALOG_CSS, ChoicePicker, Confirm, Dialog, Message, parse_account
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.services import rules
 from juni_tui.services.display import printable
 from juni_tui.services.rules import RuleChange, RuleError, Suggestion
@@ -544,7 +545,7 @@ def edit_rule(node: Any, kind: RuleKind, rule: Rule | None = None, title: str = 
 # --- the transactions a rule matches (enter) ------------------------------------------------------------------
 
 
-class MatchesScreen(ModalScreen[None]):
+class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
     """The Prepare and Ready transactions a rule's conditions match now; ``enter`` opens one."""
 
     DEFAULT_CSS = """

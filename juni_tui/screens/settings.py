@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Input, Select, Switch
 
 from juni_tui.models import ReportingPair
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
+from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.services import auth
 from juni_tui.services.fortnox import DEFAULT_TIMEOUT, FortnoxError
 from juni_tui.services.store import Store
@@ -37,7 +38,7 @@ PAIR_FIELDS = (
 )
 
 
-class SettingsScreen(Screen):
+class SettingsScreen(ReportsWorkerErrors, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("f5", "sync", "Sync with Fortnox"),
