@@ -533,6 +533,9 @@ def home_evidence(home: Home, journal: JournalRead | None) -> list[str]:
             found.append(f"{home.audit.name} holds processing history")
     except OSError:
         pass
+    backup = home.db.with_name(home.db.name + ".bak")
+    if juni_db_file(backup) is not None:
+        found.append(f"{backup.name} is a copy of an earlier database")
     return found
 
 
