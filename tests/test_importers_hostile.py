@@ -302,3 +302,9 @@ def test_a_json_file_of_something_else_is_refused_before_it_is_decoded(tmp_path,
     monkeypatch.setattr(json.JSONDecoder, "raw_decode", lambda *a: pytest.fail("decoded"))
     ((line, reason),) = problems_of(write(tmp_path, "t.json", json.dumps({"numbers": [1.5] * 2000})))
     assert line == 0 and "more than 1 000 values" in reason
+
+
+def test_a_header_line_longer_than_the_limit_is_named_by_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(importers, "MAX_LINE_CHARS", 1000)
+    ((line, reason),) = problems_of(write(tmp_path, "t.csv", "\n\n" + "x" * 5000 + "\n"))
+    assert line == 3 and "longer than 1 000 characters" in reason

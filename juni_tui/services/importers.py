@@ -398,15 +398,17 @@ def _csv_items(f: BinaryIO, size: int, problems: _Problems, accept: Callable[[_I
     except csv.Error as exc:
         problems.add(reader.line_num, f"the CSV cannot be read: {exc}")
     except _LineTooLong:
-        problems.add(last_line + 1, f"is longer than {_spaced(MAX_LINE_CHARS)} characters (a transaction takes a few "
-                                    "hundred): is this the file of transactions?")
+        problems.add(last_line + 1 + lines.blanks_ahead,  # blank lines read ahead of a header line too long
+                     f"is longer than {_spaced(MAX_LINE_CHARS)} characters (a transaction takes a few hundred): is "
+                     "this the file of transactions?")
     except _FileTooBig:
         problems.add(0, _too_big())
     except _TooManyBlankLines:
         problems.add(0, f"the file has more than {_spaced(MAX_ROWS)} empty lines: is this the file of transactions?")
         return
     if header is None:
-        problems.add(0, "the file is empty")
+        if not problems:  # (a file cut short by one of the problems above is not empty)
+            problems.add(0, "the file is empty")
     elif header_ok and not rows and not problems:
         problems.add(0, "the file has a header row but no transactions")
 
@@ -592,6 +594,7 @@ def _json_items(f: BinaryIO, size: int, problems: _Problems, accept: Callable[[_
         return
     unknown: dict[str, tuple[int, int, int]] = {}  # key → (line, item, count)
     items: list[tuple[_Item, int]] = []
+    names: dict[str, str] = {}  # key → column: every item has the same few keys
     line, counted = 1, 0
     for n, (pos, value) in enumerate(located, 1):
         line += text.count("\n", counted, pos)
@@ -602,7 +605,9 @@ def _json_items(f: BinaryIO, size: int, problems: _Problems, accept: Callable[[_
             continue
         values: dict[str, Any] = {}
         for key, item_value in value.items():
-            name = _column_name(str(key))
+            name = names.get(key)
+            if name is None:
+                name = names[key] = _column_name(str(key))
             if name not in COLUMNS:
                 first = unknown.get(name)
                 unknown[name] = (line, n, 1) if first is None else (first[0], first[1], first[2] + 1)
