@@ -137,7 +137,10 @@ async def test_the_tui_shows_hostile_text_as_codes_in_tables_details_dialogs_and
             shown = screen_text(app)
             assert_safe(shown, visible=())
             assert "[@click=app.quit]" in shown
-            await pilot.press("6")  # the Receipts tab
+            await pilot.press("e")  # the rule editor: its inputs draw their values as they are
+            await pilot.pause(0.2)
+            assert_safe(screen_text(app), visible=("\\u202e",))
+            await pilot.press("escape", "6")  # the Receipts tab
             await pilot.pause(0.3)
             assert_safe(screen_text(app))
             await pilot.press("1")

@@ -182,7 +182,7 @@ class TextPrompt(Dialog[str]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield SafeLabel(self.title_text, classes="title")
-            box = Input(value=self.value, placeholder=self.placeholder, id="text")
+            box = Input(value=printable(self.value), placeholder=self.placeholder, id="text")  # drawn as it is
             yield box
             yield SafeStatic("", classes="error", id="error")
             if self.hint:

@@ -209,7 +209,9 @@ class ConditionRow(Horizontal):
             value = f"{c.min}" if c.min is not None else ""
         yield Select(FIELD_CHOICES, value=field, allow_blank=False, compact=True, classes="field", id="field")
         yield Select(OPS_OF[field], value=op, allow_blank=False, compact=True, classes="op", id="op")
-        yield Input(value, placeholder=self._placeholder_for(field, op), compact=True, classes="value", id="value")
+        # an Input draws its value as it is: a value read from a file is shown (and kept) through the sanitiser
+        yield Input(printable(value), placeholder=self._placeholder_for(field, op), compact=True, classes="value",
+                    id="value")
         yield Input(f"{c.max}" if c is not None and c.max is not None else "", placeholder="at most (SEK)",
                     compact=True, classes="max", id="max")
         yield Select(GROUPS, value=self.group, allow_blank=False, compact=True, classes="group", id="group")
@@ -354,7 +356,7 @@ class RuleEditor(Dialog[Rule]):
             with VerticalScroll(id="form"):
                 with FormLine():
                     yield SafeLabel("Name")
-                    yield Input(rule.name if rule else "", id="name", compact=True, placeholder=name_hint)
+                    yield Input(printable(rule.name if rule else ""), id="name", compact=True, placeholder=name_hint)
                     yield Select([("switched on", True), ("switched off", False)], value=rule.enabled if rule else True,
                                  allow_blank=False, compact=True, id="enabled", classes="state")
                 if kind == RuleKind.CUSTOM:
@@ -372,12 +374,12 @@ class RuleEditor(Dialog[Rule]):
                 elif kind == RuleKind.MERCHANT:
                     with FormLine():
                         yield SafeLabel("Merchant")
-                        yield Input(rule.merchant or "" if rule else "", id="merchant", compact=True,
+                        yield Input(printable(rule.merchant or "" if rule else ""), id="merchant", compact=True,
                                     placeholder="as on the card statement; covers longer names too")
                 else:
                     with FormLine():
                         yield SafeLabel("Category")
-                        yield Input(rule.category or "" if rule else "", id="category", compact=True,
+                        yield Input(printable(rule.category or "" if rule else ""), id="category", compact=True,
                                     placeholder="one of Juni's categories",
                                     suggester=SuggestFromList(self._categories(), case_sensitive=False))
                 yield SafeLabel("Then fill in, where empty", classes="section")
@@ -395,12 +397,13 @@ class RuleEditor(Dialog[Rule]):
                                                ("project", "Project", self.store.projects)):
                         with FormLine():
                             yield SafeLabel(label)
-                            yield Input(getattr(then, name) or "" if then else "", id=name, compact=True,
+                            yield Input(printable(getattr(then, name) or "" if then else ""), id=name, compact=True,
                                         placeholder="(not set by this rule)",
                                         suggester=SuggestFromList(sorted(table.keys()), case_sensitive=False))
                     with FormLine():
                         yield SafeLabel("No receipt")
-                        yield Input(then.no_receipt_reason or "" if then else "", id="no_receipt_reason", compact=True,
+                        yield Input(printable(then.no_receipt_reason or "" if then else ""), id="no_receipt_reason",
+                                    compact=True,
                                     placeholder="why no receipt is needed (e.g. bank fee); empty: not set")
             yield SafeStatic("", id="said")
             yield SafeStatic("", classes="error", id="error")

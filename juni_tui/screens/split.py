@@ -19,6 +19,7 @@ from juni_tui.models import SplitLine, Transaction, VatCode
 from juni_tui.money import MoneyError, format_sek, to_money
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import workflow
+from juni_tui.services.display import printable
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.safe import SafeLabel, SafeStatic
 
@@ -48,9 +49,9 @@ class SplitLineRow(Horizontal):
                     restrict=r"[0-9]*", max_length=4)
         yield Select(VAT_CHOICES, value=line.vat_code.value if line and line.vat_code else Select.NULL,
                      prompt="VAT code")
-        yield Input(line.cost_center or "" if line else "", placeholder="cost ctr", classes="dimension")
-        yield Input(line.project or "" if line else "", placeholder="project", classes="dimension")
-        yield Input(line.text or "" if line else "", placeholder="text (e.g. minibar)", classes="text")
+        yield Input(printable(line.cost_center or "" if line else ""), placeholder="cost ctr", classes="dimension")
+        yield Input(printable(line.project or "" if line else ""), placeholder="project", classes="dimension")
+        yield Input(printable(line.text or "" if line else ""), placeholder="text (e.g. minibar)", classes="text")
 
     def read(self) -> tuple[SplitLine | None, str]:
         inputs = list(self.query(Input))
