@@ -580,8 +580,8 @@ def _json_items(f: BinaryIO, size: int, problems: _Problems, accept: Callable[[_
         return
     except RecursionError:
         line = text.count("\n", 0, walk.pos) + 1
-        problems.add(line, "the JSON is nested too deeply to be a file of transactions (lists within lists, "
-                           "thousands deep): is this the right file?")
+        problems.add(line, "the JSON is nested too deeply to be a file of transactions (lists or objects "
+                           "within each other, about a thousand deep): is this the right file?")
         return
     except _TooManyItems:
         problems.add(0, _too_many())
