@@ -156,3 +156,19 @@ async def test_the_tui_shows_hostile_text_as_codes_in_tables_details_dialogs_and
             shown = screen_text(app)
             assert_safe(shown)
             assert "[@click=app.quit]" in shown
+
+
+def test_rules_export_to_the_terminal_writes_control_and_bidi_characters_as_escapes(home, capsys):
+    name = f"Soft\x9b2J\u202eware\x7f"
+    with Store.open(home) as store:
+        rules.add(store, Rule(kind=RuleKind.CUSTOM, name=name,
+                              when={"match": "all", "conditions": [{"field": "merchant", "op": "regex",
+                                                                    "value": "\\bsas\\b\u202e"}]},
+                              then=RuleActions(account=5420)))
+    assert run(home, "rules", "export", "-") == 0
+    out = capsys.readouterr().out
+    assert not set(out) & {"\x9b", "\u202e", "\x7f", "\x1b"}
+    from juni_tui.services import rules_text
+
+    (parsed,) = rules_text.parse_text(out)
+    assert parsed.rule.name == name  # the escapes read back as the same text

@@ -85,11 +85,17 @@ class RuleFileError(RuleError):
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+#: Characters written as ``\uXXXX`` even where TOML allows them as they are: DEL, the C1 controls (U+009B is a
+#: terminal's CSI) and the invisible bidi and zero-width marks, so a file shown with ``cat`` or ``rules export -``
+#: cannot drive the terminal or disguise a rule.
+_ESCAPED = re.compile("[\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
 def _str(text: str) -> str:
     """A TOML string: literal ('...') when that reads better (regexes with backslashes), else basic ("...")."""
-    if "\\" in text and "'" not in text and not any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if "\\" in text and "'" not in text and not any(ord(ch) < 32 for ch in text) and not _ESCAPED.search(text):
         return f"'{text}'"
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+    return _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _value(value: Any) -> str:
