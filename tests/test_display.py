@@ -57,3 +57,17 @@ def test_ten_thousand_cells_cost_milliseconds():
         for text in data:
             printable(text)
         assert time.perf_counter() - start < budget
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("refresh_token=abc123secret&x=1", "abc123secret"),
+    ('{"access_token": "eyJhbGciOi.xyz", "expires_in": 3600}', "eyJhbGciOi"),
+    ("Authorization: Bearer eyJabcdefgh12345", "eyJabcdefgh12345"),
+    ("GET /callback?code=SECRETCODE&state=STATE1", "SECRETCODE"),
+    ("{'client_secret': 's3cr3t'}", "s3cr3t"),
+])
+def test_secrets_never_reach_a_crash_log(text, secret):
+    from juni_tui.services.display import redact
+
+    assert secret not in redact(text)
+    assert redact("Fortnox error code 2000359") == "Fortnox error code 2000359"
