@@ -556,9 +556,54 @@ def test_a_read_only_home_is_a_sentence(home):
         home.root.chmod(0o700)
 
 
+def test_a_lock_file_that_cannot_be_opened_is_a_sentence(home, monkeypatch):
+    """What a read-only lock file or home gives (simulated, so that it holds when the tests run as root)."""
+    import filelock
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(home.lock))
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
+    with pytest.raises(StoreError, match="cannot lock") as excinfo:
+        Store.open(home)
+    assert "may write" in str(excinfo.value)
+
+
+def test_an_owner_file_that_cannot_be_written_does_not_stop_the_store(home, monkeypatch):
+    from pathlib import Path
+
+    real = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        if self.name == home.owner.name:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    with Store.open(home) as store:
+        store.commit([make_tx("a")])
+
+
+def test_a_journal_that_cannot_be_created_is_a_sentence(home, monkeypatch):
+    real = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path) == str(home.journal):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    with Store.open(home) as store:
+        monkeypatch.setattr(os, "open", refuse)
+        with pytest.raises(StoreError, match="not allowed to write") as excinfo:
+            store.commit([make_tx("a")])
+        assert "Nothing was changed" in str(excinfo.value)
+        assert "a" not in store.transactions
+        monkeypatch.undo()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 def test_a_home_folder_that_cannot_be_created_is_a_sentence(tmp_path):
-    tmp_path.chmod(0o500)
+    tmp_path.chmod(0o500)  # see the simulated case below for root
     try:
         with pytest.raises(StoreError, match="cannot"):
             Store.open(Home(tmp_path / "new"))
@@ -580,3 +625,14 @@ def test_seen_transaction_ids_cover_active_history_archives_and_the_audit_log(ho
     with Store.open(home) as store:
         seen = store.seen_transaction_ids()
     assert {"active", "done", "only-archived", "only-audited"} <= seen
+
+
+def test_a_home_folder_that_cannot_be_created_is_a_sentence_simulated(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(StoreError, match="cannot use"):
+        Store.open(Home(tmp_path / "new"))

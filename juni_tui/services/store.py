@@ -12,11 +12,22 @@ Files in the home folder:
     transactions never change, so a month's file is rewritten only while that month is being exported, and read
     only when someone opens an exported transaction. The history can grow for years without slowing the start.
 ``journal.jsonl``
-    A write-ahead journal. Every commit appends one line and fsyncs it before the change becomes visible, so a
-    commit is durable when it returns and costs the size of the change, not of the database. On open the journal
-    is replayed over the snapshot; a checkpoint folds it into the files above and empties it.
+    A write-ahead journal. Every commit appends one line and makes it durable before the change becomes visible,
+    so a commit is durable when it returns and costs the size of the change, not of the database. The line holds
+    the change *and* its audit records (``{"seq", "at", "ops", "audit"}``): one durable write, so there is never a
+    change without its audit record. Seqs are consecutive. On open the journal is replayed over the snapshot; a
+    checkpoint folds it into the files above and empties it. An append that fails (a full disk) is cut back before
+    the error is raised, so a half line never stays in front of a later, acknowledged one.
 ``audit.jsonl``
-    Append-only processing history (time, OS user, what changed). Never rewritten.
+    Append-only processing history (time, OS user, what changed), never rewritten. Each line carries the ``seq`` of
+    the journal entry that holds it, and the file is brought up to date from the journal after each commit (best
+    effort), at open and before a checkpoint empties the journal, idempotently: a record is written once.
+
+A home that is not whole is refused, never treated as empty: a missing or empty ``juni.json`` beside a journal,
+history, receipts, an audit log or a backup; a journal that does not continue ``juni.json``; an audit log ahead of
+both. Every file is input: a damaged one is a ``CorruptDataError`` naming the file and the place, and is left as it
+is; a history archive of the wrong shape is never rewritten; ``juni.json.bak`` is replaced only by a good file.
+``juni-tui doctor`` (``services.doctor``) runs the same readers over a home without changing it.
 
 Why not TinyDB's table API for writes: every TinyDB insert or update rebuilds the whole table and rewrites the
 whole file in place (reference textual-and-tinydb.md §5): hundreds of milliseconds per change at 50 000
@@ -1572,7 +1583,8 @@ class Store:
         if self._closed:
             return
         try:
-            self.checkpoint()
+            if not self._journal.broken:  # said when it happened; the next start drops the unfinished line
+                self.checkpoint()
         finally:
             self._closed = True
             self._journal.close()
