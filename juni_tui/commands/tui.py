@@ -17,5 +17,6 @@ def run_tui(args: argparse.Namespace) -> int:
     from juni_tui.app import JuniApp
 
     with open_store(args) as store:
-        JuniApp(store).run()
-    return 0
+        app = JuniApp(store)
+        app.run()
+    return app.return_code or 0  # 1 after a crash Textual reported: the shell sees it
