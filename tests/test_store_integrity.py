@@ -401,6 +401,21 @@ def test_a_history_archive_of_the_wrong_shape_is_refused_and_never_rewritten(hom
     assert home.journal.stat().st_size > 0  # the export of b is still in the journal
 
 
+def test_a_history_archive_damaged_while_the_store_is_open_is_not_written_over(home):
+    with Store.open(home) as store:
+        store.commit([make_tx("a", date=date(2026, 9, 3)), make_tx("b", date=date(2026, 9, 4))])
+        store.commit([exported(store.transactions["a"])])
+        store.checkpoint()
+        assert store.get_transaction("a") is not None  # the month is read and kept in memory
+        archive = home.root / "history" / "2026-09.json"
+        archive.write_bytes(b"[]")
+        store.commit([exported(store.transactions["b"], 2)])
+        with pytest.raises(CorruptDataError):
+            store.checkpoint()
+        assert archive.read_bytes() == b"[]"
+        crash(store)
+
+
 def test_check_history_passes_for_intact_archives_and_months_without_a_file(home):
     with Store.open(home) as store:
         store.commit([make_tx("a", date=date(2026, 9, 3))])

@@ -928,16 +928,19 @@ class HistoryArchive:
             found |= {p.name[:-5] for p in self.folder.glob("*.json") if not p.name.startswith(".")}
         return found
 
-    def check(self, part: str) -> set[str]:
-        """Read one month's file as a checkpoint would (refused if damaged) and make sure every exported
-        transaction the index puts in that month is there. Returns the ids it holds."""
-        docs = self._parts.get(part)
-        if docs is None:
-            docs = {**read_archive(self.path(part), part), **self._unsaved.get(part, {})}
+    def check(self, parts: Iterable[str]) -> None:
+        """Read these months' files as a checkpoint would (refused if damaged) and make sure every exported
+        transaction the index puts in those months is there."""
+        wanted = set(parts)
+        indexed: dict[str, list[str]] = {}
         for tx_id, entry in self.index._docs.items():
-            if entry["part"] == part and tx_id not in docs:
-                raise CorruptDataError(self.path(part), f"exported transaction {_show(tx_id)} is missing from it")
-        return set(docs)
+            if entry["part"] in wanted:
+                indexed.setdefault(entry["part"], []).append(tx_id)
+        for part in sorted(wanted):
+            docs = {**read_archive(self.path(part), part), **self._unsaved.get(part, {})}  # the file as it is now
+            for tx_id in indexed.get(part, []):
+                if tx_id not in docs:
+                    raise CorruptDataError(self.path(part), f"exported transaction {_show(tx_id)} is missing from it")
 
     def __contains__(self, tx_id: object) -> bool:
         return tx_id in self.index
@@ -976,10 +979,15 @@ class HistoryArchive:
             return
         self.folder.mkdir(exist_ok=True, mode=0o700)
         remove_stale_temp_files(self.folder, "*")
-        for part in list(self._unsaved):
-            docs = self._part(part)
+        # Every month's file is read again, as it is on disk now, and checked before any is written: a file of the
+        # wrong shape (whoever made it so) is refused, never written over.
+        merged = {part: {**read_archive(self.path(part), part), **self._parts.get(part, {}), **unsaved}
+                  for part, unsaved in self._unsaved.items()}
+        for part, docs in merged.items():
             storage = AtomicJSONStorage(self.path(part))
             storage.write({"transactions": {str(n): doc for n, doc in enumerate(docs.values(), 1)}})
+            if part in self._parts:
+                self._parts[part] = docs
             del self._unsaved[part]
         # keep only the most recently used months in memory
         for part in list(self._parts)[:-3]:
@@ -1479,7 +1487,8 @@ class Store:
 
     def audit_log(self) -> list[Doc]:
         """The processing history, oldest first: audit.jsonl, and any record the journal holds that it lacks."""
-        self._sync_audit()
+        if threading.get_ident() == self._owner_thread and not self._closed:
+            self._sync_audit()  # a write: only by the store's own thread
         records = self._audit_log.read()
         if self._audit_pending:
             try:
@@ -1500,8 +1509,7 @@ class Store:
             parts = self.history.parts()
         else:
             parts = {m.strftime("%Y-%m") if isinstance(m, date) else str(m)[:7] for m in months}
-        for part in sorted(parts):
-            self.history.check(part)
+        self.history.check(parts)
 
     def seen_transaction_ids(self) -> set[str]:
         """Every transaction id this home has ever known: work in progress, the history index, the ids in the
