@@ -296,7 +296,7 @@ def test_when_the_undo_fails_too_the_store_refuses_further_writes(home, monkeypa
         store.commit([make_tx("a")])
         monkeypatch.setattr(os, "write", failing_once(os.write, partial=True))
         monkeypatch.setattr(os, "ftruncate", lambda fd, n: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
-        with pytest.raises(StoreError):
+        with pytest.raises(StoreError, match="will not write anything more"):
             store.commit([make_tx("b")])
         monkeypatch.undo()
         with pytest.raises(StoreError, match="will not write"):

@@ -326,8 +326,8 @@ class _Doctor:
             elif entry["seq"] == last:
                 behind += max(0, len(records) - count_at_last)
         if behind:
-            self.add(NOTE, self.home.audit, f"{behind} audit record(s) are in the journal but not yet here (audit.jsonl "
-                     "could not be written, or juni-tui stopped right after a change).",
+            self.add(NOTE, self.home.audit, f"{behind} audit record(s) are in the journal but not yet here "
+                     "(audit.jsonl could not be written, or juni-tui stopped right after a change).",
                      "juni-tui adds them when it next opens the home; nothing is lost.")
 
     def check_secrets(self) -> None:

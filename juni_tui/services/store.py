@@ -195,10 +195,11 @@ class DamagedHomeError(StoreError):
 class StoreWriteError(StoreError):
     """A write that failed (full disk, permissions, I/O). Raised after the write was undone on disk."""
 
-    def __init__(self, what: str, exc: OSError, path: Path, *, kept: str = "Nothing was changed") -> None:
+    def __init__(self, what: str, exc: OSError, path: Path, *, kept: str = "Nothing was changed",
+                 message: str | None = None) -> None:
         self.errno = exc.errno
         reason, todo = _os_reason(exc, path)
-        super().__init__(f"juni-tui could not save {what}: {reason}. {kept}; {todo}")
+        super().__init__(message or f"juni-tui could not save {what}: {reason}. {kept}; {todo}")
 
 
 def _os_reason(exc: OSError, path: Path) -> tuple[str, str]:
@@ -656,12 +657,12 @@ class Journal:
         except UndoFailed as exc:
             reason, _ = _os_reason(exc.error, self.path)
             self.broken = (
-                f"juni-tui could not save {what} ({reason}) and could not remove the half-written line from "
-                f"{self.path} either. It will not write anything more in this session, so that nothing follows that "
-                "line: close juni-tui, fix the cause, and start it again (the unfinished line is then dropped; "
-                "every change it confirmed is kept)."
+                f"juni-tui could not save {what} ({reason}), nor remove what it had begun to write to {self.path}. "
+                "It will not write anything more in this session, so that nothing follows it: close juni-tui, fix "
+                "the cause, and start it again. At the start a half-written change is dropped (if the disk kept "
+                "all of it, it is kept: check it then); every change confirmed before is kept."
             )
-            raise StoreWriteError(what, exc.error, self.path) from None
+            raise StoreWriteError(what, exc.error, self.path, message=self.broken) from None
         except OSError as exc:
             raise StoreWriteError(what, exc, self.path) from None
         self.size = before + len(data)
@@ -1145,11 +1146,12 @@ class Store:
         except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
             # Last resort: a shape of damage the checks above did not foresee is still a sentence, not a traceback.
             self._release_lock()
-            raise CorruptDataError(self.home.db, f"the home's files are not what juni-tui wrote ({type(exc).__name__})"
-                                   ) from None
+            reason = f"the home's files are not what juni-tui wrote ({type(exc).__name__})"
+            raise CorruptDataError(self.home.db, reason) from None
         except OSError as exc:
             self._release_lock()
-            raise StoreError(f"juni-tui could not read its files in {self.home.root}: {_os_reason(exc, self.home.root)[0]}. "
+            reason = _os_reason(exc, self.home.root)[0]
+            raise StoreError(f"juni-tui could not read its files in {self.home.root}: {reason}. "
                              "Check the folder's permissions and the disk, then try again.") from None
         except BaseException:
             self._release_lock()
