@@ -651,3 +651,49 @@ def test_a_home_folder_that_cannot_be_created_is_a_sentence_simulated(tmp_path, 
     monkeypatch.setattr(Path, "mkdir", refuse)
     with pytest.raises(StoreError, match="cannot use"):
         Store.open(Home(tmp_path / "new"))
+
+
+# --- from the user's side: the commands ----------------------------------------------------------------------------
+
+CSV = """id,date,merchant,amount
+a1,2026-10-01,Adobe Systems,-1250.00
+a2,2026-10-02,GitHub,-220.50
+"""
+
+
+def cli(home: Home, *args: str) -> int:
+    from juni_tui.cli import main
+
+    return main(["--home", str(home.root), *args])
+
+
+def test_an_emptied_database_stops_import_and_list_with_a_sentence_and_changes_nothing(home, tmp_path, capsys):
+    csv = tmp_path / "oktober.csv"
+    csv.write_text(CSV)
+    assert cli(home, "import", str(csv)) == 0
+    Store.open(home).close()
+    home.db.write_bytes(b"")
+    before = snapshot(home)
+    capsys.readouterr()
+    assert cli(home, "list") == 1
+    assert cli(home, "import", str(csv)) == 1
+    err = capsys.readouterr().err
+    assert "damaged home" in err and "Traceback" not in err
+    assert snapshot(home) == before
+
+
+def test_a_full_disk_during_import_is_a_sentence_and_the_next_import_works(home, tmp_path, capsys, monkeypatch):
+    csv = tmp_path / "oktober.csv"
+    csv.write_text(CSV)
+    Store.open(home).close()
+    monkeypatch.setattr(os, "write", failing_once(os.write, partial=True))
+    assert cli(home, "import", str(csv)) == 1
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "Traceback" not in err
+    monkeypatch.undo()
+    assert cli(home, "import", str(csv)) == 0
+    capsys.readouterr()
+    assert cli(home, "list", "--json") == 0
+    assert [t["id"] for t in json.loads(capsys.readouterr().out)] == ["a1", "a2"]
+    with Store.open(home) as store:
+        assert [r["action"] for r in store.audit_log()].count("import") == 1
