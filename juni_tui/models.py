@@ -615,7 +615,10 @@ class Settings(BaseModel):
 # --- Rules ----------------------------------------------------------------------------------------------------
 # Accounting rules (services.rules applies them; services.rules_text reads and writes them as TOML).
 
-import re as _re  # noqa: E402  (imports for this section only; the file's header imports are the rest's)
+import regex as _regex  # noqa: E402  (imports for this section only; the file's header imports are the rest's)
+
+#: The longest regex a rule may hold (a long pattern is a slow one, and no merchant text needs more).
+MAX_PATTERN_LENGTH = 200
 
 from pydantic import Discriminator, StrictInt, Tag, model_validator  # noqa: E402
 
@@ -717,9 +720,12 @@ class Condition(BaseModel):
             if code != self.value:
                 object.__setattr__(self, "value", code)
         if self.op == ConditionOp.REGEX:
-            try:
-                _re.compile(self.value, _re.IGNORECASE)
-            except _re.error as exc:
+            if len(self.value) > MAX_PATTERN_LENGTH:
+                raise ValueError(f"the pattern {self.value[:40]!r}… is {len(self.value)} characters; a rule's pattern "
+                                 f"may have at most {MAX_PATTERN_LENGTH} characters. Shorten it, or split the rule.")
+            try:  # compiled the way the rule engine runs it (the regex package, as Python's re reads patterns)
+                _regex.compile(self.value, _regex.IGNORECASE | _regex.VERSION0)
+            except (_regex.error, RecursionError, MemoryError, OverflowError) as exc:
                 raise ValueError(f"regex {self.value!r} does not compile: {exc}") from None
         return self
 

@@ -54,6 +54,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     from sre_parse import parse as _sre_parse  # type: ignore[no-redef]
 
 from juni_tui.models import (
+    MAX_PATTERN_LENGTH,
     PRE_ACCOUNTING_FIELDS,
     Condition,
     ConditionField,
@@ -92,7 +93,6 @@ MATCH_TIMEOUT = 0.05
 #: How long one regex condition may take over all the distinct texts it looks at (thousands of merchants).
 CONDITION_BUDGET = 1.0
 #: The longest regex a rule may have: a longer one is refused when the rule is saved or read from a file.
-MAX_PATTERN_LENGTH = 200
 _CHUNK = 512  # texts per call into C between two looks at the clock
 #: Texts up to this long may skip the per-search time limit when the pattern backtracks little (``_tame``): with at
 #: most one variable repeat and nothing nested, a search is at worst quadratic, 40 000 steps here.
