@@ -17,8 +17,9 @@ from datetime import datetime
 
 import httpx
 
-from juni_tui.commands._common import fail, friendly, open_store
+from juni_tui.commands._common import fail, friendly, open_store, say
 from juni_tui.services import auth
+from juni_tui.services.display import printable
 from juni_tui.services.fortnox import DEFAULT_TIMEOUT, FortnoxError
 from juni_tui.services.store import Store
 
@@ -63,15 +64,15 @@ async def _status(store: Store) -> int:
         except FortnoxError as exc:
             return fail(f"Fortnox: {exc}. {exc.meaning}")
     print(f"Connected to Fortnox ({status['mode']})")
-    print(f"  Company:        {status['company']}")
-    print(f"  Org number:     {status['org_number']}")
+    say(f"  Company:        {status['company']}")
+    say(f"  Org number:     {status['org_number']}")
     print(f"  API:            {status['api_url']}")
     print(f"  Scopes:         {status['scope'] or '—'}")
     print(f"  Access token:   valid until {_when(status['access_expires_at'])}")
     if "refresh_expires_at" in status:
         print(f"  Authorization:  runs out {_when(status['refresh_expires_at'])} unless used before")
     if status.get("warning"):
-        print(f"  Warning: {status['warning']}")
+        say(f"  Warning: {status['warning']}")
     return 0
 
 
@@ -158,7 +159,7 @@ async def _wait_for_code(redirect_uri: str, state: str, *, listen: bool) -> str:
                     try:
                         return auth.code_from_pasted(value, state)
                     except auth.NeedWholeAddress as exc:  # a bare code: say why, and let the user paste again
-                        print(f"{exc}\n> ", end="", file=sys.stderr, flush=True)
+                        print(f"{printable(exc)}\n> ", end="", file=sys.stderr, flush=True)
                         pasted = _read_line()
                         waiting.add(pasted)
                         continue

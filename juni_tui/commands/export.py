@@ -12,10 +12,11 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from juni_tui.commands._common import fail, friendly, open_store, print_json
+from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.models import IN_FLIGHT_STATUSES, Status
 from juni_tui.money import format_sek
 from juni_tui.services import auth, bookkeeping
+from juni_tui.services.display import printable
 from juni_tui.services.exporter import ExportEvent, Exporter, RunReport
 from juni_tui.services.fortnox import FortnoxError
 from juni_tui.services.store import Store
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _progress(event: ExportEvent) -> None:
-    print(f"  {event.tx_id}: {event.text}", file=sys.stderr, flush=True)
+    print(printable(f"  {event.tx_id}: {event.text}"), file=sys.stderr, flush=True)
 
 
 @friendly
@@ -74,13 +75,13 @@ def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -> int:
     else:
         for body in bodies:
             voucher = body["Voucher"]
-            print(f"{voucher['VoucherSeries']}  {voucher['TransactionDate']}  {voucher['Description']}")
+            say(f"{voucher['VoucherSeries']}  {voucher['TransactionDate']}  {voucher['Description']}")
             for row in voucher["VoucherRows"]:
-                print(f"    {row['Account']}  {format_sek(row['Debit']):>13}  {format_sek(row['Credit']):>13}  "
-                      f"{row.get('Description', '')}")
+                say(f"    {row['Account']}  {format_sek(row['Debit']):>13}  {format_sek(row['Credit']):>13}  "
+                    f"{row.get('Description', '')}")
         print(f"{len(bodies)} vouchers would be sent to series {series} (dry run: nothing was sent).", file=sys.stderr)
     for tx_id, problem in problems.items():
-        print(f"  cannot build {tx_id}: {problem}", file=sys.stderr)
+        say(f"  cannot build {tx_id}: {problem}", err=True)
     return 1 if problems else 0
 
 
@@ -100,7 +101,7 @@ async def _export(store: Store, ready: list[str], series: str | None, *, as_json
             if outcome is not None and outcome.refused:
                 print(f"{len(outcome.refused)} kept out of the queue:", file=sys.stderr)
                 for tx_id, reasons in outcome.refused.items():
-                    print(f"  {tx_id}: {'; '.join(reasons)}", file=sys.stderr)
+                    say(f"  {tx_id}: {'; '.join(reasons)}", err=True)
             if outcome is not None and outcome.done:
                 print(f"Exporting {len(outcome.done)} to series {series}…", file=sys.stderr)
                 report.add(await exporter.run())
@@ -108,12 +109,12 @@ async def _export(store: Store, ready: list[str], series: str | None, *, as_json
             return fail(f"{exc}. {exc.meaning}".strip())
         warning = auth.connection_warning(client)
         if warning:
-            print(f"Warning: {warning}", file=sys.stderr)
+            say(f"Warning: {warning}", err=True)
     refused = outcome.refused if outcome else {}
     failed = {tx_id: store.transactions[tx_id].export.error for tx_id in report.failed
               if tx_id in store.transactions and store.transactions[tx_id].export}
     for tx_id, error in failed.items():
-        print(f"  failed {tx_id}: {error.message if error else ''}. {error.meaning if error else ''}", file=sys.stderr)
+        say(f"  failed {tx_id}: {error.message if error else ''}. {error.meaning if error else ''}", err=True)
     print(f"Exported {len(report.exported)}; failed {len(failed)}; not queued {len(refused)}.", file=sys.stderr)
     earlier = store.count(Status.FAILED) - len(failed)
     if earlier > 0:

@@ -210,7 +210,7 @@ class ConnectDialog(Dialog[bool]):
             yield Input(fx.redirect_uri, placeholder="redirect URI registered for the app", id="redirect")
             yield Button("Show the address to open", id="start", variant="primary")
             yield SafeStatic("", id="url")
-            yield Input("", placeholder="paste the address the browser ended on (or the code)", id="code")
+            yield Input("", placeholder="paste the whole address the browser ended on", id="code")
             yield SafeStatic("", classes="error", id="error")
 
     @on(Button.Pressed, "#start")

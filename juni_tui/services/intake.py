@@ -18,7 +18,7 @@ class IntakeReport:
     @property
     def lines(self) -> list[str]:
         out = []
-        if self.rules.applied:
+        if self.rules.applied or self.rules.warnings:
             out.append(f"Rules: {self.rules.summary}.")
         if self.receipts is not None and (self.receipts.auto or self.receipts.suggested):
             out.append(f"Receipts: {self.receipts.summary}.")
