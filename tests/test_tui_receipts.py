@@ -350,7 +350,7 @@ async def test_refused_inbox_files_are_listed_with_their_reason_until_removed(st
         assert " 6 Receipts (2) " in str(app.screen.query_one("NavTabs").render())
         await pilot.press("down", "enter")
         assert isinstance(app.screen, ReceiptPreview)
-        shown = plain(app.screen.body())
+        shown = text_of(app.screen.query_one("#body"))
         assert "is not what its name says" in shown and "Remove it from the inbox" in shown
         await pilot.press("escape")
 
@@ -371,7 +371,8 @@ async def test_the_preview_shows_the_pdf_text_and_o_says_why_there_is_no_viewer(
         await settle(app, pilot)
         await pilot.press("enter")
         assert isinstance(app.screen, ReceiptPreview)
-        shown = plain(app.screen.body())
+        await settle(app, pilot)  # the file is read in a thread
+        shown = text_of(app.screen.query_one("#body"))
         assert "Ref K-991" in shown and "Totalt SEK" in shown  # the PDF's text
         assert "777,00 SEK, 2026-10-05" in shown  # what was read from it
         await pilot.press("o")
@@ -420,3 +421,29 @@ async def test_y_and_x_on_an_unmatched_receipt_explain_what_to_do_instead(store,
         await pilot.pause()
         (note,) = [n.message for n in app._notifications]
         assert note.startswith("clas.pdf has no suggestion to")
+
+
+async def test_the_preview_reads_the_file_in_a_thread_so_a_slow_pdf_never_freezes_the_app(store, monkeypatch):
+    import threading
+
+    receipts.add_receipt(store, pdf("Clas Ohlson", "777.00", reference="K-991"), "clas.pdf")
+    release = threading.Event()
+    real_text = receipts.receipt_text
+
+    def slow_text(*args, **kw):
+        release.wait(timeout=2)  # a hostile PDF that takes its time
+        return real_text(*args, **kw)
+
+    monkeypatch.setattr(receipts, "receipt_text", slow_text)
+    app = app_for(store, watch=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("6")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReceiptPreview)
+        assert "Reading clas.pdf" in text_of(app.screen.query_one("#body"))  # the app kept drawing
+        release.set()
+        await settle(app, pilot)
+        assert "Ref K-991" in text_of(app.screen.query_one("#body"))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -606,26 +607,45 @@ class ReceiptPreview(ReportsWorkerErrors, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield SafeStatic(self.body(), id="body")
+            if isinstance(self.target, InboxFile):
+                yield SafeStatic(self.refused_body(self.target), id="body")
+            else:
+                yield SafeStatic(Text(f"Reading {self.target.filename}…", style="dim"), id="body")
         yield Footer()
 
-    def body(self) -> Group:
-        facts = Table.grid(padding=(0, 2))
-        facts.add_column(style="bold", no_wrap=True)
-        facts.add_column()
-        if isinstance(self.target, InboxFile):
-            facts.add_row("File", self.target.name)
-            facts.add_row("Path", self.target.path)
-            facts.add_row(Text("Refused", style="red"), Text(self.target.refused or "", style="red"))
-            facts.add_row("What to do", "Remove it from the inbox, or replace it with a file juni-tui can take (PDF, "
-                                        "JPEG, TIFF; PNG, GIF and WebP are converted). It stays listed until then.")
-            return Group(Text(self.target.name, style="bold"), facts)
-        receipt = self.target
+    def on_mount(self) -> None:
+        if isinstance(self.target, Receipt):
+            self.read(self.target)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def read(self, receipt: Receipt) -> None:
+        """Parsing a PDF can take a while (and the file is input): never on the app's thread."""
         try:
             rows = receipts.receipt_metadata(self.store, receipt)
             text = receipts.receipt_text(self.store, receipt)
         except StoreError as exc:
             rows, text = [("File", receipt.filename)], f"({exc})"
+        self.app.call_from_thread(self.show, receipt, rows, text)
+
+    def show(self, receipt: Receipt, rows: list[tuple[str, str]], text: str) -> None:
+        self.query_one("#body", SafeStatic).update(self.body(receipt, rows, text))
+
+    @staticmethod
+    def refused_body(target: InboxFile) -> Group:
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column(style="bold", no_wrap=True)
+        facts.add_column()
+        facts.add_row("File", target.name)
+        facts.add_row("Path", target.path)
+        facts.add_row(Text("Refused", style="red"), Text(target.refused or "", style="red"))
+        facts.add_row("What to do", "Remove it from the inbox, or replace it with a file juni-tui can take (PDF, "
+                                    "JPEG, TIFF; PNG, GIF and WebP are converted). It stays listed until then.")
+        return Group(Text(target.name, style="bold"), facts)
+
+    def body(self, receipt: Receipt, rows: list[tuple[str, str]], text: str) -> Group:
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column(style="bold", no_wrap=True)
+        facts.add_column()
         for label, value in rows:
             if label == "Attached to":
                 value = tx_summary(self.store, value)
