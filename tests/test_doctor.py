@@ -203,3 +203,9 @@ def test_secrets_readable_by_others_are_named(home_copy):
 def test_doctor_on_a_missing_home_says_so(tmp_path, capsys):
     assert main(["--home", str(tmp_path / "nowhere"), "doctor"]) == 1
     assert "no home folder" in capsys.readouterr().out
+
+
+def test_a_file_where_the_history_folder_should_be_is_named(tmp_path):
+    home = Home(tmp_path / "home").ensure()
+    (home.root / "history").write_text("x")
+    named(check_home(home), PROBLEM, "history", "is a file")

@@ -697,3 +697,12 @@ def test_a_full_disk_during_import_is_a_sentence_and_the_next_import_works(home,
     assert [t["id"] for t in json.loads(capsys.readouterr().out)] == ["a1", "a2"]
     with Store.open(home) as store:
         assert [r["action"] for r in store.audit_log()].count("import") == 1
+
+
+def test_a_file_where_a_folder_should_be_is_a_sentence(home):
+    import shutil
+
+    shutil.rmtree(home.receipts)
+    home.receipts.write_text("not a folder")
+    with pytest.raises(StoreError, match="a file where juni-tui needs a folder"):
+        Store.open(home)

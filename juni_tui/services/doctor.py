@@ -253,6 +253,11 @@ class _Doctor:
 
     def check_history(self) -> None:
         folder = self.home.root / HISTORY
+        if folder.exists() and not folder.is_dir():
+            self.add(PROBLEM, folder, "is a file, but juni-tui keeps the exported transactions' archives in a "
+                     "folder of that name: the next export cannot be saved.",
+                     f"Move that file out of {self.home.root}.")
+            return
         index = self._replayed("history_index")
         pending: dict[str, set[str]] = {}  # exports in the journal, not yet written to their month's file
         for entry in (self.journal.docs if self.journal else []):

@@ -215,6 +215,9 @@ def _os_reason(exc: OSError, path: Path) -> tuple[str, str]:
         return "the disk reported an input/output error", "check the disk (and its connection), then try again."
     if code == errno.EISDIR:
         return f"{path} is a folder, not a file", f"move that folder out of {path.parent}, then try again."
+    if code in (errno.EEXIST, errno.ENOTDIR):
+        where = Path(exc.filename) if isinstance(exc.filename, str) else path
+        return f"{where} is a file where juni-tui needs a folder", f"move that file out of {where.parent}."
     return (exc.strerror or str(exc) or type(exc).__name__).rstrip("."), "try again."
 
 
