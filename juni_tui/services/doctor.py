@@ -187,10 +187,32 @@ class _Doctor:
             return "There is no intact juni.json.bak to fall back on."
         meta = data.get(META_TABLE, {}).get("1", {})
         seq = meta.get("journal_seq") if isinstance(meta, dict) else None
-        upto = f" and holds the changes up to number {seq}" if isinstance(seq, int) else ""
-        return (f"juni.json.bak is intact (the copy from before the last save{upto}): with juni-tui closed, put "
-                "juni.json aside and copy juni.json.bak in its place; juni-tui then refuses to open only if changes "
-                "after that copy would be missing, and this check says which.")
+        if not isinstance(seq, int):
+            return "juni.json.bak is readable, but has no change number: compare it by hand."
+        known = self._last_known_change()
+        if known <= seq:
+            later = "it holds every change the journal and audit.jsonl know of"
+        else:
+            later = (f"the changes after it, up to number {known} (in the journal and audit.jsonl), would have to be "
+                     "checked by hand")
+        return (f"juni.json.bak is intact (the copy from before the last save, up to change {seq}); {later}. To use "
+                "it: with juni-tui closed, keep juni.json aside (do not delete it) and copy juni.json.bak in its "
+                "place, then run `juni-tui doctor` again.")
+
+    def _last_known_change(self) -> int:
+        """The highest change number the journal or audit.jsonl name (0 if neither can be read)."""
+        known = 0
+        for path, parse in ((self.home.journal, parse_journal), (self.home.audit, parse_audit)):
+            try:
+                raw = read_bytes(path)
+                read = parse(path, raw or b"")
+            except StoreError:
+                continue
+            items = read.entries if isinstance(read, JournalRead) else read.records
+            for _, doc in items:
+                if isinstance(doc.get("seq"), int):
+                    known = max(known, doc["seq"])
+        return known
 
     def check_backup(self) -> None:
         backup = self.home.db.with_name(self.home.db.name + ".bak")
