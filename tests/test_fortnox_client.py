@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import date
 from decimal import Decimal
 
 import httpx
@@ -155,3 +156,45 @@ async def test_the_rate_limiter_never_starts_more_than_the_limit_in_a_window():
     for i in range(len(starts) - 5):
         assert starts[i + 5] - starts[i] >= 0.5 - 1e-3
     assert starts[-1] - starts[0] >= 1.0  # 12 requests at 5 per 0.5 s take at least two full windows
+
+
+# --- Fortnox's answers are input too ---------------------------------------------------------------------------
+
+
+UNREADABLE = [
+    b"<html>Bad gateway</html>",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"Voucher": {"VoucherNumber": ' + b"9" * 5000 + b', "Year": 2}}',
+    b'{"Voucher": {"VoucherNumber": "abc", "Year": 2}}',
+    b'{"Voucher": []}',
+    b"[]",
+]
+
+
+@pytest.mark.parametrize("answer", UNREADABLE, ids=["html", "nested", "5000 digits", "not a number", "list", "array"])
+async def test_an_unreadable_answer_to_a_voucher_post_is_an_unknown_outcome_not_a_traceback(answer):
+    client, _ = client_for(lambda request: httpx.Response(201, content=answer))
+    with pytest.raises(UnknownOutcome, match="could not be read"):
+        await client.create_voucher(VOUCHER, 2)
+
+
+@pytest.mark.parametrize("answer", [
+    b"not json", b"{" * 50_000, b'{"Vouchers": [{"VoucherSeries": "K"}]}', b'{"Vouchers": "x"}',
+    b'{"Vouchers": [{"VoucherSeries": "K", "VoucherNumber": [1]}]}',
+], ids=["text", "nested", "no number", "not a list", "number a list"])
+async def test_an_unreadable_list_is_a_retryable_error_with_a_sentence(answer):
+    from juni_tui.services.fortnox import Unavailable
+
+    client, _ = client_for(lambda request: httpx.Response(200, content=answer))
+    with pytest.raises(Unavailable, match="could not be read") as raised:
+        await client.list_vouchers("K", 2, date(2026, 9, 1), date(2026, 9, 30))
+    assert raised.value.retryable and raised.value.meaning
+
+
+async def test_a_chart_of_accounts_with_a_broken_row_is_a_sentence():
+    from juni_tui.services.fortnox import Unavailable
+
+    answer = {"Accounts": [{"Number": "not-a-number"}], "MetaInformation": {"@TotalPages": 1}}
+    client, _ = client_for(lambda request: httpx.Response(200, json=answer))
+    with pytest.raises(Unavailable, match="chart of accounts"):
+        await client.accounts(2)

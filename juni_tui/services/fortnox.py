@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from juni_tui.models import Account, CostCenter, FinancialYear, Project, VoucherSeries
 from juni_tui.services import fortnox_spec as spec
 from juni_tui.services.jsonutil import dumps, loads
+
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -257,6 +260,38 @@ class RetryPolicy:
 # --- the client -----------------------------------------------------------------------------------------------
 
 
+def _answer(what: str, *, write: bool = False) -> Callable[[Callable[..., Awaitable[T]]], Callable[..., Awaitable[T]]]:
+    """Fortnox's answers are input too: one that is not JSON, is nested without end, or lacks what it must hold
+    becomes a typed error with a sentence, never a traceback. After a write, an unreadable answer means the
+    write's outcome is unknown (the exporter looks it up before it sends again)."""
+
+    def wrap(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+        @functools.wraps(method)
+        async def read(*args: Any, **kwargs: Any) -> T:
+            try:
+                return await method(*args, **kwargs)
+            except FortnoxError:
+                raise
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+                reason = f"Fortnox's answer ({what}) could not be read ({type(exc).__name__})"
+                if write:
+                    raise UnknownOutcome(reason, meaning="Fortnox may have done it: juni-tui looks it up before "
+                                         "sending anything again.") from None
+                raise Unavailable(reason, meaning="Fortnox answered something juni-tui cannot use; it tries again "
+                                  "later. If it keeps happening, check Fortnox's status page.") from None
+
+        return read
+
+    return wrap
+
+
+def _number(value: Any) -> int:
+    """A whole number as Fortnox writes it (an int or its digits); anything else is refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ValueError(f"not a number: {str(value)[:20]!r}")
+    return int(value)
+
+
 class FortnoxClient:
     def __init__(
         self,
@@ -381,23 +416,28 @@ class FortnoxClient:
 
     # --- company and reference data ---
 
+    @_answer("company information")
     async def company_information(self) -> dict[str, Any]:
-        return (await self.get("companyinformation"))["CompanyInformation"]
+        return dict((await self.get("companyinformation"))["CompanyInformation"])
 
+    @_answer("financial years")
     async def financial_years(self, on: date | None = None) -> list[FinancialYear]:
         rows = await self.get_all("financialyears", "FinancialYears", date=on.isoformat() if on else None)
         return [FinancialYear(id=r["Id"], from_date=r["FromDate"], to_date=r["ToDate"]) for r in rows]
 
+    @_answer("the locked period")
     async def locked_until(self) -> date | None:
         data = await self.get("settings/lockedperiod")
         end = (data.get("LockedPeriod") or {}).get("EndDate")
         return date.fromisoformat(end) if end else None
 
+    @_answer("voucher series")
     async def voucher_series(self, financial_year: int | None = None) -> list[VoucherSeries]:
         rows = await self.get_all("voucherseries", "VoucherSeriesCollection", financialyear=financial_year)
         return [VoucherSeries(code=r["Code"], description=r.get("Description") or "", manual=bool(r.get("Manual")))
                 for r in rows]
 
+    @_answer("the chart of accounts")
     async def accounts(self, financial_year: int | None = None) -> list[Account]:
         rows = await self.get_all("accounts", "Accounts", financialyear=financial_year)
         return [
@@ -412,11 +452,13 @@ class FortnoxClient:
             for r in rows
         ]
 
+    @_answer("cost centers")
     async def cost_centers(self) -> list[CostCenter]:
         rows = await self.get_all("costcenters", "CostCenters")
         return [CostCenter(code=r["Code"], description=r.get("Description") or "", active=bool(r.get("Active", True)))
                 for r in rows]
 
+    @_answer("projects")
     async def projects(self) -> list[Project]:
         rows = await self.get_all("projects", "Projects")
         return [
@@ -427,35 +469,53 @@ class FortnoxClient:
 
     # --- vouchers ---
 
+    @_answer("the voucher just created", write=True)
     async def create_voucher(self, body: dict[str, Any], financial_year: int) -> dict[str, Any]:
-        return (await self.post("vouchers", body, financialyear=financial_year))["Voucher"]
+        voucher = dict((await self.post("vouchers", body, financialyear=financial_year))["Voucher"])
+        voucher["VoucherNumber"], voucher["Year"] = _number(voucher["VoucherNumber"]), _number(voucher["Year"])
+        return voucher
 
+    @_answer("the list of vouchers")
     async def list_vouchers(self, series: str, financial_year: int, from_date: date, to_date: date) -> list[dict[str, Any]]:
-        return await self.get_all(
+        items = await self.get_all(
             f"vouchers/sublist/{series}", "Vouchers",
             financialyear=financial_year, fromdate=from_date.isoformat(), todate=to_date.isoformat(),
         )
+        return [{**item, "VoucherSeries": str(item["VoucherSeries"]), "VoucherNumber": _number(item["VoucherNumber"]),
+                 "Description": str(item.get("Description") or "")} for item in items]
 
+    @_answer("a voucher")
     async def get_voucher(self, series: str, number: int, financial_year: int) -> dict[str, Any]:
-        return (await self.get(f"vouchers/{series}/{number}", financialyear=financial_year))["Voucher"]
+        voucher = dict((await self.get(f"vouchers/{series}/{number}", financialyear=financial_year))["Voucher"])
+        voucher["VoucherRows"] = [{**row, "Account": _number(row["Account"])} for row in voucher.get("VoucherRows") or []]
+        return voucher
 
     # --- files ---
 
+    @_answer("the file just uploaded", write=True)
     async def upload(self, filename: str, data: bytes, content_type: str,
                      folder: str = spec.VOUCHER_INBOX_FOLDER) -> dict[str, Any]:
         response = await self.request(
             "POST", "inbox", params={"path": folder}, files={"file": (filename, data, content_type)}, write=True
         )
-        return loads(response.content)["File"]
+        uploaded = dict(loads(response.content)["File"])
+        if not str(uploaded.get("Id") or "").strip():
+            raise ValueError("no file id")
+        return uploaded
 
+    @_answer("the inbox's files")
     async def inbox_files(self, folder: str = spec.VOUCHER_INBOX_FOLDER) -> list[dict[str, Any]]:
         data = await self.get("inbox", path=folder)
         return list((data.get("Folder") or {}).get("Files") or [])
 
+    @_answer("the receipt's connection", write=True)
     async def connect_file(self, file_id: str, series: str, number: int, financial_year: int) -> dict[str, Any]:
         body = {"VoucherFileConnection": {"FileId": file_id, "VoucherNumber": str(number), "VoucherSeries": series}}
         return (await self.post("voucherfileconnections", body, financialyear=financial_year))["VoucherFileConnection"]
 
+    @_answer("the receipts' connections")
     async def file_connections(self, financial_year: int) -> list[dict[str, Any]]:
-        return await self.get_all("voucherfileconnections", "VoucherFileConnections", financialyear=financial_year)
+        items = await self.get_all("voucherfileconnections", "VoucherFileConnections", financialyear=financial_year)
+        return [{**item, "FileId": str(item["FileId"]), "VoucherSeries": str(item["VoucherSeries"]),
+                 "VoucherNumber": _number(item["VoucherNumber"])} for item in items]
 
