@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -272,8 +273,17 @@ class JuniApp(ReportsWorkerErrors, App):
         from juni_tui.services.importers import ImportFileError, ReferenceSnapshot, add_transactions, read_transactions
 
         self.notify(f"Reading {path.name}…")
+        title, shown = self.sub_title, 0.0
+
+        def progress(done: int, total: int) -> None:  # in the reading thread
+            nonlocal shown
+            if total and time.monotonic() - shown >= 0.5:
+                shown = time.monotonic()
+                self.call_from_thread(setattr, self, "sub_title", f"Importing {path.name}: {100 * done // total} %")
+
         try:
-            txs = await asyncio.to_thread(read_transactions, path, ReferenceSnapshot.of(self.store))
+            txs = await asyncio.to_thread(read_transactions, path, ReferenceSnapshot.of(self.store),
+                                          on_progress=progress)
             result = add_transactions(self.store, path, txs)
             report = intake.after_import(self.store, result.added)
         except ImportFileError as exc:
@@ -282,6 +292,8 @@ class JuniApp(ReportsWorkerErrors, App):
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
+        finally:
+            self.sub_title = title
         self.notify(" ".join([result.summary, *report.lines]), timeout=8)
         if not report.rules.applied:  # else the rules' summary says them
             for warning in report.rules.warnings:  # a rule whose pattern took too long matched nothing
