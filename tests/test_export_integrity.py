@@ -264,3 +264,62 @@ async def test_u_in_the_queue_asks_fortnox_first_and_finishes_a_voucher_it_had_b
         await settle(app, pilot)
     assert connected.get_transaction(ids[0]).status == Status.EXPORTED
     assert_exactly_once(sandbox, connected, ids)
+
+
+# --- an import never brings back what this home has known ------------------------------------------------------
+
+
+def test_an_id_named_in_the_audit_log_is_not_imported_again_after_the_home_lost_it(store, tmp_path, capsys):
+    """The home was repaired by hand with an older database: the audit log still says tx-0000 was exported."""
+    from juni_tui.services import importers
+
+    ids = seed_ready(store, 2, receipts_every=0)
+    store.audit({"action": "exported", "ids": ["gone-1"], "voucher": {"series": "K", "number": 9, "year": 2}})
+    path = tmp_path / "again.csv"
+    path.write_text("id,date,merchant,amount\ngone-1,2026-09-01,Adobe,-100.00\nnew-1,2026-09-02,SJ,-50.00\n")
+    result = importers.import_file(store, path)
+    assert result.added == ["new-1"]
+    assert result.seen_before == ["gone-1"]
+    assert "gone-1" not in store.transactions
+    assert "known to this home before" in result.summary and "juni-tui doctor" in result.summary
+    assert ids  # the rest of the home is untouched
+
+
+def test_an_id_in_a_history_archive_but_missing_from_the_index_is_not_imported_again(connected, sandbox, tmp_path):
+    import asyncio
+
+    from juni_tui.services import importers
+
+    ids = seed_ready(connected, 1, receipts_every=0)
+    asyncio.run(export_all(connected, ids))
+    connected.checkpoint()
+    # the index loses the entry (a hand-edited juni.json); the month's archive still holds the transaction
+    connected.commit(deletes=[("history_index", ids[0])])
+    path = tmp_path / "again.csv"
+    tx = connected.history.get(ids[0]) if ids[0] in connected.history else None
+    path.write_text(f"id,date,merchant,amount\n{ids[0]},2026-09-01,Adobe,-100.00\n")
+    result = importers.import_file(connected, path)
+    assert result.added == [] and result.seen_before == ids, tx
+    assert len(booked(sandbox)["vouchers"]) == 1
+
+
+def test_the_cli_says_what_it_did_not_import_again_and_exits_non_zero(store, tmp_path, capsys):
+    store.audit({"action": "exported", "ids": ["gone-1"], "voucher": {"series": "K", "number": 9, "year": 2}})
+    store.close()
+    path = tmp_path / "again.csv"
+    path.write_text("id,date,merchant,amount\ngone-1,2026-09-01,Adobe,-100.00\n")
+    assert main(["--home", str(store.home.root), "import", str(path)]) == 1
+    assert "known to this home before" in capsys.readouterr().out
+
+
+def test_a_damaged_history_archive_stops_the_export_before_anything_is_booked(connected, sandbox, capsys):
+    ids = seed_ready(connected, 2, receipts_every=0)
+    archive = connected.home.root / "history" / "2026-09.json"
+    archive.parent.mkdir(exist_ok=True)
+    archive.write_text('{"transactions": {"1": ["not", "a", "transaction"]}}')
+    connected.close()
+    code = main(["--home", str(connected.home.root), "export", "--yes", "--series", "K"])
+    assert code == 1
+    assert "2026-09.json" in capsys.readouterr().err
+    assert booked(sandbox)["vouchers"] == []
+    assert archive.read_text() == '{"transactions": {"1": ["not", "a", "transaction"]}}'  # left as it was

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from juni_tui.commands._common import friendly, open_store, print_json
+from juni_tui.commands._common import friendly, open_store, print_json, say
 from juni_tui.services import intake
 from juni_tui.services.display import printable
 from juni_tui.services.importers import COLUMNS, REQUIRED, ImportFileError, import_file
@@ -80,14 +80,15 @@ def run_import(args: argparse.Namespace) -> int:
             "added": result.added,
             "already_present": result.already_present,
             "differing": result.differing,
+            "seen_before": result.seen_before,
             "rules_filled": len(report.rules.applied) if report else 0,
         })
-        return 0
-    print(result.summary)
+        return 1 if result.seen_before else 0
+    say(result.summary)
     if result.differing:
         shown = ", ".join(result.differing[:10]) + (" …" if len(result.differing) > 10 else "")
-        print(f"Note: {len(result.differing)} of the transactions already there differ in the file (date, amount or "
-              f"merchant): {shown}. The stored ones were kept; a re-import never changes a transaction.")
+        say(f"Note: {len(result.differing)} of the transactions already there differ in the file (date, amount or "
+            f"merchant): {shown}. The stored ones were kept; a re-import never changes a transaction.")
     for line in report.lines if report is not None else []:
-        print(line)
-    return 0
+        say(line)
+    return 1 if result.seen_before else 0

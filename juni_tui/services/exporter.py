@@ -310,7 +310,11 @@ class Exporter:
         Fortnox could not be reached)."""
         report = RunReport()
         idle_rounds = 0
-        self.store.audit({"action": "export-run", "pending": len(self.pending_ids())})
+        pending = [tx for i in self.pending_ids() if (tx := self.store.transactions.get(i)) is not None]
+        # The months' history archives the run will write to are read and checked before anything is booked:
+        # a damaged one stops the run now, not at the checkpoint after a voucher was created.
+        self.store.check_history(tx.date for tx in pending)
+        self.store.audit({"action": "export-run", "pending": len(pending)})
         while True:
             ids = self.pending_ids()
             if not ids:

@@ -124,6 +124,9 @@ class ImportResult:
     #: ids already present whose date, amount or merchant in the file differ from the stored transaction: the
     #: stored one is kept (a re-import never changes a transaction), but the user should know.
     differing: list[str] = field(default_factory=list)
+    #: ids this home has had (its history archives or its audit log name them) but no longer holds: not added
+    #: again, since Fortnox may have booked them. A sign of a damaged or hand-repaired home.
+    seen_before: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     @property
@@ -134,10 +137,18 @@ class ImportResult:
         n = len(self.added)
         noun = f"transaction{'s' * (n != 1)}"
         if self.dry_run:
-            return f"{name} is fine: {n} {noun} would be imported{there}. Nothing was written (--dry-run)."
-        if not self.added and self.already_present:
-            return f"Imported 0 transactions from {name}: all {len(self.already_present)} were already there."
-        return f"Imported {n} {noun} from {name}{there}."
+            text = f"{name} is fine: {n} {noun} would be imported{there}. Nothing was written (--dry-run)."
+        elif not self.added and self.already_present and not self.seen_before:
+            text = f"Imported 0 transactions from {name}: all {len(self.already_present)} were already there."
+        else:
+            text = f"Imported {n} {noun} from {name}{there}."
+        if self.seen_before:
+            shown = ", ".join(self.seen_before[:5]) + (" …" if len(self.seen_before) > 5 else "")
+            text += (f" {len(self.seen_before)} {'was' if len(self.seen_before) == 1 else 'were'} known to this home "
+                     f"before but {'is' if len(self.seen_before) == 1 else 'are'} missing from it ({shown}): not "
+                     "added again, since Fortnox may have booked them. Run `juni-tui doctor` to see what the home "
+                     "lost.")
+        return text
 
 
 # --- what the reader checks against ---------------------------------------------------------------------------
@@ -897,12 +908,18 @@ def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_ru
     """The second half of an import: skip what the home has (idempotent on id), add the rest in one commit."""
     result = ImportResult(path=path, dry_run=dry_run)
     new: list[Transaction] = []
+    unknown = [tx for tx in txs if tx.id not in store.transactions and tx.id not in store.history]
+    # What the home has lost but once had (an archive whose index entry is gone, an id the audit log names):
+    # never added again, since it may be booked in Fortnox already.
+    seen = store.seen_transaction_ids({tx.date for tx in unknown}) if unknown else set()
     for tx in txs:
         if tx.id in store.transactions or tx.id in store.history:
             result.already_present.append(tx.id)
             stored = store.transactions.raw(tx.id) or store.history_index.raw(tx.id)
             if _differs(stored, tx):
                 result.differing.append(tx.id)
+        elif tx.id in seen:
+            result.seen_before.append(tx.id)
         else:
             new.append(tx)
             result.added.append(tx.id)
