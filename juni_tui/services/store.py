@@ -361,7 +361,24 @@ def check_transaction_doc(doc: Doc) -> str | None:
     return None
 
 
+#: A date as the store writes it; the full check (a real day) happens when a document becomes a model.
+_DATE_SHAPE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\Z").match
+
+
 def check_history_entry_doc(doc: Doc) -> str | None:
+    # The common case, a sound document, in one expression: opening a year's home checks 46 000 of these.
+    try:
+        key, day = doc["id"], doc["date"]
+        if (type(key) is str and key and type(day) is str and _DATE_SHAPE(day) and doc["part"] == day[:7]
+                and type(doc["exported_at"]) is str and type(doc["merchant"]) is str
+                and type(doc["series"]) is str and type(doc["year"]) is int and type(doc["number"]) is int):
+            return None
+    except (KeyError, TypeError):
+        pass
+    return _history_entry_problem(doc)
+
+
+def _history_entry_problem(doc: Doc) -> str | None:
     if not isinstance(doc.get("id"), str) or not doc["id"]:
         return "it has no id"
     if not _is_date(doc.get("date")):
