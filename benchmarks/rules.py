@@ -31,7 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from juni_tui.models import ExportState, Rule, RuleActions, RuleKind, Status, Transaction, VatCode  # noqa: E402
+from juni_tui.domain.rules import Rule, RuleActions, RuleKind
+from juni_tui.domain.transactions import ExportState, Status, Transaction
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules  # noqa: E402
 from juni_tui.services.home import Home  # noqa: E402
 from juni_tui.services.store import Store  # noqa: E402

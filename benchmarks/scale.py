@@ -39,7 +39,8 @@ ACCOUNTS = [5410, 5420, 5611, 5800, 5811, 5831, 6071, 6110, 6212, 6230, 6540]
 
 
 def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
-    from juni_tui.models import ExportState, Status, Transaction, VatCode
+    from juni_tui.domain.transactions import ExportState, Status, Transaction
+    from juni_tui.domain.vat import VatCode
     from juni_tui.services import bookkeeping
     from juni_tui.services.home import Home
     from juni_tui.services.store import Store
@@ -121,7 +122,7 @@ async def child_ui(home_dir: Path, started: float) -> dict:
 
 
 def child_writes(home_dir: Path) -> dict:
-    from juni_tui.models import AttachmentExport, Status
+    from juni_tui.domain.transactions import AttachmentExport, Status
     from juni_tui.services import workflow
     from juni_tui.services.home import Home
     from juni_tui.services.store import Store
@@ -170,7 +171,7 @@ async def child_export(home_dir: Path, count: int) -> dict:
     """Key response and history latency while an export to the sandbox runs (the sandbox in its own process)."""
     from juni_tui.app import JuniApp
     from juni_tui.commands.demo import connect_to_sandbox
-    from juni_tui.models import Status
+    from juni_tui.domain.transactions import Status
     from juni_tui.services import auth, workflow
     from juni_tui.services.home import Home
     from juni_tui.services.store import Store

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
-from juni_tui.models import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
+from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
 from juni_tui.screens.dialogs import Message, TextPrompt
 from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.screens.history import HistoryScreen

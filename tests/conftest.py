@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from juni_tui.models import Transaction
+from juni_tui.domain.transactions import Transaction
 from juni_tui.services.home import Home
 
 # Tests never touch the real user data folder.

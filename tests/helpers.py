@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import httpx
 
-from juni_tui.models import Status, Transaction, VatCode
+from juni_tui.domain.transactions import Status, Transaction
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import auth, receipts, workflow
 from juni_tui.services.fortnox import FortnoxClient, RateLimiter, RetryPolicy
 from juni_tui.services.receipt_pdf import ReceiptSpec, render_receipt_pdf

@@ -9,7 +9,7 @@ import socket
 import httpx
 import pytest
 
-from juni_tui.models import FortnoxSettings
+from juni_tui.domain.settings import FortnoxSettings
 from juni_tui.services import auth
 
 

@@ -12,18 +12,11 @@ from decimal import Decimal
 
 import pytest
 
-from juni_tui.models import (
-    Account,
-    CostCenter,
-    Project,
-    ReportingPair,
-    Settings,
-    SplitLine,
-    Transaction,
-    VatCode,
-    Voucher,
-    VoucherRow,
-)
+from juni_tui.domain.reference import Account, CostCenter, Project
+from juni_tui.domain.settings import ReportingPair, Settings
+from juni_tui.domain.transactions import SplitLine, Transaction
+from juni_tui.domain.vat import VatCode
+from juni_tui.domain.vouchers import Voucher, VoucherRow
 from juni_tui.services import fortnox_spec
 from juni_tui.services.bookkeeping import (
     BookkeepingError,

@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from juni_tui.models import Account, CostCenter, Project, Transaction, VatCode
+from juni_tui.domain.reference import Account, CostCenter, Project
+from juni_tui.domain.transactions import Transaction
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import fortnox_spec, jsonutil
 from juni_tui.services.bookkeeping import build_voucher, check_voucher
 from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, SandboxConfig, SandboxServer

@@ -14,7 +14,7 @@ import pytest
 
 from juni_tui.cli import main
 from juni_tui.commands import transactions
-from juni_tui.models import Transaction
+from juni_tui.domain.transactions import Transaction
 from juni_tui.services.store import Store
 
 

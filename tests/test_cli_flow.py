@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from juni_tui.cli import main
-from juni_tui.models import Status
+from juni_tui.domain.transactions import Status
 from juni_tui.services import auth
 from juni_tui.services.home import Home
 from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID

@@ -127,7 +127,7 @@ def test_two_processes_refreshing_at_once_never_spend_the_same_refresh_token(hom
         from juni_tui.services import auth
         from juni_tui.services.home import Home
         from juni_tui.services.store import Store
-        from juni_tui.models import FortnoxSettings
+        from juni_tui.domain.settings import FortnoxSettings
         import httpx
         home = Home({str(home.root)!r})
         settings = FortnoxSettings(api_url={sandbox.api_url!r}, auth_url={sandbox.auth_url!r},

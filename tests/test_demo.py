@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from juni_tui.models import Origin, Status, VatCode
+from juni_tui.domain.transactions import Origin, Status
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import receipts, rules
 from juni_tui.services.bookkeeping import build_voucher, check_voucher
 from juni_tui.services.demo import (

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from juni_tui.cli import main
-from juni_tui.models import ExportState, Status
+from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services import auth, receipts
 from juni_tui.services.doctor import NOTE, PROBLEM, check_home
 from juni_tui.services.home import Home

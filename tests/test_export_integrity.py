@@ -12,7 +12,8 @@ import httpx
 
 from juni_tui.cli import main
 from juni_tui.commands.demo import connect_to_sandbox
-from juni_tui.models import Status, Transaction, VatCode
+from juni_tui.domain.transactions import Status, Transaction
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import bookkeeping, workflow
 from juni_tui.services.exporter import Exporter
 from tests.helpers import assert_exactly_once, booked, fast_client, seed_ready
@@ -241,7 +242,7 @@ def test_every_tag_reads_back_exactly_from_the_description_it_ends():
 async def test_u_in_the_queue_asks_fortnox_first_and_finishes_a_voucher_it_had_booked(connected, sandbox):
     """The TUI: a failed item whose voucher Fortnox booked without answering; u finds it, and it goes to the
     history with its one voucher instead of back to Prepare."""
-    from juni_tui.models import ExportError
+    from juni_tui.domain.transactions import ExportError
     from juni_tui.screens.queue import QueueScreen
     from tests.test_tui_flow import make_app, settle
 

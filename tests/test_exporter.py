@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from juni_tui.commands.demo import connect_to_sandbox
-from juni_tui.models import AttachmentExport, Status
+from juni_tui.domain.transactions import AttachmentExport, Status
 from juni_tui.services import workflow
 from juni_tui.services.exporter import Exporter
 from tests.helpers import assert_exactly_once, booked, fast_client, seed_ready

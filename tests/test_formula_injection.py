@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from juni_tui.models import Settings, VatCode
+from juni_tui.domain.settings import Settings
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import fortnox_spec, sie
 from juni_tui.services.bookkeeping import build_voucher
 from tests.conftest import make_tx

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from juni_tui.cli import main
-from juni_tui.models import Rule, RuleActions, RuleKind
+from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.services import rules
 from juni_tui.services.store import Store
 from tests.conftest import make_tx

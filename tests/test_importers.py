@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from juni_tui.cli import main
-from juni_tui.models import Origin, Rule, RuleActions, RuleKind, VatCode
+from juni_tui.domain.rules import Rule, RuleActions, RuleKind
+from juni_tui.domain.transactions import Origin
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules
 from juni_tui.services.demo import reference_models
 from juni_tui.services.importers import (

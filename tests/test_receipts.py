@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from juni_tui.models import ExportState, MatchState, Status
+from juni_tui.domain.receipts import MatchState
+from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services import receipts as svc
 from juni_tui.services.fortnox_spec import MAX_ATTACHMENT_BYTES, sniff_content_type
 from juni_tui.services.home import Home

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from juni_tui.cli import main
-from juni_tui.models import MatchState
+from juni_tui.domain.receipts import MatchState
 from juni_tui.services.store import Store
 from tests.conftest import make_tx
 from tests.test_receipts import drop, exported, image, pdf

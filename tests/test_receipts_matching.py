@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from juni_tui.models import MatchState
+from juni_tui.domain.receipts import MatchState
 from juni_tui.services import receipts as svc
 from juni_tui.services.receipt_match import MatchIndex, OpenTx, merchant_similarity
 from juni_tui.services.receipt_text import ReceiptFacts

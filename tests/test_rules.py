@@ -8,18 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from juni_tui.models import (
-    Account,
-    ExportState,
-    FieldSource,
-    Origin,
-    Rule,
-    RuleActions,
-    RuleKind,
-    SplitLine,
-    Status,
-    VatCode,
-)
+from juni_tui.domain.reference import Account
+from juni_tui.domain.rules import Rule, RuleActions, RuleKind
+from juni_tui.domain.transactions import ExportState, FieldSource, Origin, SplitLine, Status
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules, workflow
 from juni_tui.services.rules import RuleError, merchant_key
 from juni_tui.services.store import Store

@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 
 from juni_tui.cli import main
-from juni_tui.models import Account, Rule, RuleActions, RuleKind, VatCode
+from juni_tui.domain.reference import Account
+from juni_tui.domain.rules import Rule, RuleActions, RuleKind
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules, rules_text
 from juni_tui.services.rules_text import RuleFileError
 from juni_tui.services.store import Store

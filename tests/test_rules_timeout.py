@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from juni_tui.models import Rule, RuleActions, RuleKind, Status
+from juni_tui.domain.rules import Rule, RuleActions, RuleKind
+from juni_tui.domain.transactions import Status
 from juni_tui.services import intake, rules, rules_text
 from juni_tui.services.store import Store
 from tests.conftest import make_tx

@@ -10,17 +10,10 @@ from pathlib import Path
 import pytest
 
 from juni_tui.cli import main
-from juni_tui.models import (
-    Account,
-    CostCenter,
-    ExportState,
-    FinancialYear,
-    Project,
-    Settings,
-    SplitLine,
-    Status,
-    VatCode,
-)
+from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project
+from juni_tui.domain.settings import Settings
+from juni_tui.domain.transactions import ExportState, SplitLine, Status
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import bookkeeping, sie
 from juni_tui.services.store import Store
 from juni_tui.services.workflow import export_tag

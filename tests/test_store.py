@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from tinydb import TinyDB
 
-from juni_tui.models import ExportState, Status
+from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services.store import CorruptDataError, ImmutableError, Store, StoreLockedError
 from tests.conftest import make_tx
 
@@ -163,7 +163,7 @@ def test_the_data_file_is_a_plain_tinydb_database(home):
 
 
 def test_a_table_no_one_opened_this_session_is_kept_through_a_checkpoint(home):
-    from juni_tui.models import CostCenter
+    from juni_tui.domain.reference import CostCenter
 
     with Store.open(home) as store:
         store.table("extra", CostCenter, "code")
@@ -198,7 +198,7 @@ def test_files_are_private_to_the_user(home):
 
 
 def test_timestamps_survive_a_restart_even_when_written_in_the_second_they_were_set(home):
-    from juni_tui.models import ExportError
+    from juni_tui.domain.transactions import ExportError
 
     tx = make_tx("a")
     failed = tx.model_copy(update={"status": Status.FAILED, "export": ExportState(

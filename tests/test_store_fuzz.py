@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from juni_tui.models import ExportState, Status
+from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services.doctor import check_home
 from juni_tui.services.home import Home
 from juni_tui.services.store import Store, StoreError

@@ -13,7 +13,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from juni_tui.models import ExportState, Settings, Status
+from juni_tui.domain.settings import Settings
+from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services import files
 from juni_tui.services.home import Home
 from juni_tui.services.store import CorruptDataError, Store, StoreError

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from juni_tui.app import JuniApp
-from juni_tui.models import Status, VatCode
+from juni_tui.domain.transactions import Status
+from juni_tui.domain.vat import VatCode
 from juni_tui.screens.detail import DetailScreen
 from juni_tui.screens.dialogs import AccountPicker, ChoicePicker, Confirm, Message, TextPrompt
 from juni_tui.screens.history import HistoryScreen

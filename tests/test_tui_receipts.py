@@ -12,7 +12,9 @@ import pytest
 from rich.console import Console
 
 from juni_tui.app import JuniApp
-from juni_tui.models import MatchState, Transaction, VatCode
+from juni_tui.domain.receipts import MatchState
+from juni_tui.domain.transactions import Transaction
+from juni_tui.domain.vat import VatCode
 from juni_tui.screens import receipts as receipts_screen
 from juni_tui.screens.attach import AttachFilePrompt, TransactionPicker
 from juni_tui.screens.detail import DetailScreen

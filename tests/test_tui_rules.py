@@ -7,16 +7,10 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from juni_tui.app import FLUSH_SECONDS, JuniApp
-from juni_tui.models import (
-    Account,
-    ExportState,
-    Origin,
-    Rule,
-    RuleActions,
-    RuleKind,
-    Status,
-    VatCode,
-)
+from juni_tui.domain.reference import Account
+from juni_tui.domain.rules import Rule, RuleActions, RuleKind
+from juni_tui.domain.transactions import ExportState, Origin, Status
+from juni_tui.domain.vat import VatCode
 from juni_tui.screens.detail import DetailScreen
 from juni_tui.screens.help import HelpScreen
 from juni_tui.screens.dialogs import AccountPicker, ChoicePicker, Confirm

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from juni_tui.models import Account, ExportError, FieldSource, Origin, SplitLine, Status, VatCode
+from juni_tui.domain.reference import Account
+from juni_tui.domain.transactions import ExportError, FieldSource, Origin, SplitLine, Status
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import workflow
 from juni_tui.services.store import ImmutableError
 from tests.conftest import make_tx

@@ -44,7 +44,7 @@ def prepare_demo(home: Home, *, reset: bool = False) -> None:
 
 def connect_to_sandbox(store, sandbox) -> None:  # noqa: ANN001 - Store, SandboxServer
     """Point the demo home at the running sandbox with its demo service account."""
-    from juni_tui.models import FortnoxSettings
+    from juni_tui.domain.settings import FortnoxSettings
     from juni_tui.services import auth
     from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
 

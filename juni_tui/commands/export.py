@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
-from juni_tui.models import IN_FLIGHT_STATUSES, Status
-from juni_tui.money import format_sek
+from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, Status
+from juni_tui.domain.money import format_sek
 from juni_tui.services import auth, bookkeeping
 from juni_tui.services.display import printable
 from juni_tui.services.exporter import ExportEvent, Exporter, RunReport

@@ -23,8 +23,9 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 from textual_autocomplete import DropdownItem, TargetState
 
-from juni_tui.models import Receipt, Status
-from juni_tui.money import format_sek
+from juni_tui.domain.receipts import Receipt
+from juni_tui.domain.transactions import Status
+from juni_tui.domain.money import format_sek
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog, PathCompletion
 from juni_tui.services import receipts
 from juni_tui.services.display import printable

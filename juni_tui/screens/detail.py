@@ -19,8 +19,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
-from juni_tui.models import Status, Transaction
-from juni_tui.money import format_sek
+from juni_tui.domain.transactions import Status, Transaction
+from juni_tui.domain.money import format_sek
 from juni_tui.screens import cells
 from juni_tui.screens.dialogs import Message
 from juni_tui.screens.editing import PreAccountingActions

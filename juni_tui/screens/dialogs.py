@@ -16,7 +16,8 @@ from textual.widgets.option_list import Option
 from textual_autocomplete import AutoComplete, DropdownItem
 from textual_autocomplete._path_autocomplete import PathAutoComplete
 
-from juni_tui.models import Account, VatCode
+from juni_tui.domain.reference import Account
+from juni_tui.domain.vat import VatCode
 from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store

@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 
-from juni_tui.models import Status
+from juni_tui.domain.transactions import Status
 from juni_tui.screens import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.dialogs import Message

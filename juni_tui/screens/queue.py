@@ -10,7 +10,7 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import ProgressBar
 
-from juni_tui.models import QUEUE_STATUSES, Status
+from juni_tui.domain.transactions import QUEUE_STATUSES, Status
 from juni_tui.screens import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.dialogs import Message

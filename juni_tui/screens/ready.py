@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from textual import work
 from textual.binding import Binding
 
-from juni_tui.models import Status
-from juni_tui.money import format_sek
+from juni_tui.domain.transactions import Status
+from juni_tui.domain.money import format_sek
 from juni_tui.screens import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.dialogs import ChoicePicker, Confirm, Message

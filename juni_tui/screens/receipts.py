@@ -38,8 +38,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from juni_tui.models import MatchState, Receipt, Status, Transaction
-from juni_tui.money import MoneyError, format_sek, to_money
+from juni_tui.domain.receipts import MatchState, Receipt
+from juni_tui.domain.transactions import Status, Transaction
+from juni_tui.domain.money import format_sek, MoneyError, to_money
 from juni_tui.screens import cells
 from juni_tui.screens.attach import AttachFilePrompt, TransactionPicker, describe_all, tx_summary
 from juni_tui.screens.base import TransactionsScreen

@@ -34,17 +34,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Select
 from textual_autocomplete import AutoComplete, DropdownItem
 
-from juni_tui.models import (
-    TEXT_CONDITION_FIELDS,
-    Condition,
-    ConditionField,
-    ConditionGroup,
-    Rule,
-    RuleKind,
-    Status,
-    Transaction,
-    VatCode,
-)
+from juni_tui.domain.rules import Condition, ConditionField, ConditionGroup, Rule, RuleKind, TEXT_CONDITION_FIELDS
+from juni_tui.domain.transactions import Status, Transaction
+from juni_tui.domain.vat import VatCode
 from juni_tui.screens import cells
 from juni_tui.screens.attach import tx_summary
 from juni_tui.screens.base import TransactionsScreen

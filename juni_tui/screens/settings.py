@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Switch
 
-from juni_tui.models import ReportingPair
+from juni_tui.domain.settings import ReportingPair
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
 from juni_tui.screens.errors import ReportsWorkerErrors
 from juni_tui.services import auth

@@ -15,8 +15,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Select
 
-from juni_tui.models import SplitLine, Transaction, VatCode
-from juni_tui.money import MoneyError, format_sek, to_money
+from juni_tui.domain.transactions import SplitLine, Transaction
+from juni_tui.domain.vat import VatCode
+from juni_tui.domain.money import format_sek, MoneyError, to_money
 from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import workflow
 from juni_tui.services.display import printable

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import filelock
 import httpx
 
-from juni_tui.models import FortnoxSettings
+from juni_tui.domain.settings import FortnoxSettings
 from juni_tui.services import fortnox_spec as spec
 from juni_tui.services.files import atomic_write
 from juni_tui.services.fortnox import DEFAULT_TIMEOUT, AuthError, ConsentRevoked, FortnoxClient, NotConnected, NotSent

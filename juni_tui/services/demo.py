@@ -30,24 +30,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from juni_tui.models import (
-    Account,
-    Condition,
-    ConditionField,
-    ConditionOp,
-    CostCenter,
-    FinancialYear,
-    Project,
-    Rule,
-    RuleActions,
-    RuleKind,
-    RuleWhen,
-    Settings,
-    Transaction,
-    VatCode,
-    VoucherSeries,
-)
-from juni_tui.money import round_ore
+from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
+from juni_tui.domain.rules import Condition, ConditionField, ConditionOp, Rule, RuleActions, RuleKind, RuleWhen
+from juni_tui.domain.settings import Settings
+from juni_tui.domain.transactions import Transaction
+from juni_tui.domain.vat import VatCode
+from juni_tui.domain.money import round_ore
 from juni_tui.services import receipts, rules
 from juni_tui.services.home import Home
 from juni_tui.services.importers import import_file, write_csv

@@ -26,20 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from juni_tui.models import (
-    IN_FLIGHT_STATUSES,
-    Account,
-    AttachmentExport,
-    CostCenter,
-    ExportError,
-    FinancialYear,
-    Project,
-    Receipt,
-    Status,
-    Transaction,
-    VoucherSeries,
-    utcnow,
-)
+from juni_tui.domain.clock import utcnow
+from juni_tui.domain.receipts import Receipt
+from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
+from juni_tui.domain.transactions import AttachmentExport, ExportError, IN_FLIGHT_STATUSES, Status, Transaction
 from juni_tui.services import bookkeeping, fortnox_spec, receipts, workflow
 from juni_tui.services.fortnox import (
     AuthError,

@@ -56,8 +56,9 @@ from typing import Any, BinaryIO, Protocol
 
 from pydantic import ValidationError
 
-from juni_tui.models import FieldSource, Origin, Transaction, VatCode
-from juni_tui.money import MoneyError, to_money
+from juni_tui.domain.transactions import FieldSource, Origin, Transaction
+from juni_tui.domain.vat import VatCode
+from juni_tui.domain.money import MoneyError, to_money
 from juni_tui.services import workflow
 from juni_tui.services.store import Store, StoreError
 

@@ -38,8 +38,9 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from juni_tui.models import MatchState, Status, Transaction
-from juni_tui.money import format_sek
+from juni_tui.domain.receipts import MatchState
+from juni_tui.domain.transactions import Status, Transaction
+from juni_tui.domain.money import format_sek
 from juni_tui.services.receipt_text import ReceiptFacts
 
 DEFAULT_WINDOW = (-3, 7)

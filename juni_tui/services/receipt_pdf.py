@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from fpdf import FPDF
 
-from juni_tui.money import format_sek
+from juni_tui.domain.money import format_sek
 
 
 @dataclass(frozen=True)

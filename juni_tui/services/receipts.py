@@ -40,7 +40,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from juni_tui.models import MatchState, Receipt, Status, Transaction, utcnow
+from juni_tui.domain.clock import utcnow
+from juni_tui.domain.receipts import MatchState, Receipt
+from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.services import workflow
 from juni_tui.services.files import atomic_write
 from juni_tui.services.home import Home

@@ -53,24 +53,20 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre  # type: ignore[no-redef]
     from sre_parse import parse as _sre_parse  # type: ignore[no-redef]
 
-from juni_tui.models import (
-    MAX_PATTERN_LENGTH,
-    PRE_ACCOUNTING_FIELDS,
+from juni_tui.domain.clock import utcnow
+from juni_tui.domain.rules import (
     Condition,
     ConditionField,
     ConditionGroup,
     ConditionOp,
-    FieldSource,
-    Origin,
+    MAX_PATTERN_LENGTH,
     Rule,
     RuleActions,
     RuleKind,
     RuleWhen,
-    Status,
-    Transaction,
-    VatCode,
-    utcnow,
 )
+from juni_tui.domain.transactions import FieldSource, Origin, PRE_ACCOUNTING_FIELDS, Status, Transaction
+from juni_tui.domain.vat import VatCode
 from juni_tui.services import workflow
 from juni_tui.services.store import Store, StoreError, Table
 

@@ -41,7 +41,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from juni_tui.models import Condition, ConditionGroup, ConditionOp, Rule, RuleKind, utcnow
+from juni_tui.domain.clock import utcnow
+from juni_tui.domain.rules import Condition, ConditionGroup, ConditionOp, Rule, RuleKind
 from juni_tui.services import rules as rules_service
 from juni_tui.services.rules import RuleError, describe_then, describe_when, list_rules
 from juni_tui.services.store import Store

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import juni_tui
-from juni_tui.models import FinancialYear, Status, Transaction
-from juni_tui.money import ORE, ZERO
+from juni_tui.domain.reference import FinancialYear
+from juni_tui.domain.transactions import Status, Transaction
+from juni_tui.domain.money import ORE, ZERO
 from juni_tui.services import bookkeeping
 from juni_tui.services.files import atomic_write
 from juni_tui.services.fortnox_spec import defuse_formula

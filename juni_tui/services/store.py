@@ -66,18 +66,10 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
-from juni_tui.models import (
-    Account,
-    CostCenter,
-    FinancialYear,
-    HistoryEntry,
-    Project,
-    Receipt,
-    Settings,
-    Status,
-    Transaction,
-    VoucherSeries,
-)
+from juni_tui.domain.receipts import Receipt
+from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
+from juni_tui.domain.settings import Settings
+from juni_tui.domain.transactions import HistoryEntry, Status, Transaction
 from juni_tui.services.files import (
     UndoFailed,
     append_durably,

@@ -17,20 +17,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from juni_tui.models import (
-    QUEUE_STATUSES,
+from juni_tui.domain.clock import utcnow
+from juni_tui.domain.transactions import (
     AttachmentExport,
     ExportError,
     ExportState,
     FieldSource,
     Origin,
+    QUEUE_STATUSES,
     SendAttempt,
     SplitLine,
     Status,
     Transaction,
-    VatCode,
-    utcnow,
 )
+from juni_tui.domain.vat import VatCode
 from juni_tui.services.fortnox_spec import invalid_characters
 from juni_tui.services.store import ImmutableError, Store, StoreError
 

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import BeforeValidator, PlainSerializer
 
 ORE = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -155,3 +158,7 @@ def format_sek(amount: Decimal | None, *, sign: bool = True) -> str:
     if negative and sign:
         return "-" + text
     return text
+
+
+#: Money in a model: parsed with ``to_money``, stored as text with two decimals.
+Money = Annotated[Decimal, BeforeValidator(to_money), PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
