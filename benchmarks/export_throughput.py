@@ -32,8 +32,8 @@ async def one_run(n: int) -> dict:
     import httpx
 
     from juni_tui.commands.demo import connect_to_sandbox
-    from juni_tui.services import auth
-    from juni_tui.services.exporter import Exporter
+    from juni_tui.services.fortnox import oauth
+    from juni_tui.services.export import Exporter
     from juni_tui.services.home import Home
     from juni_tui.services.store import Store
     from tests.helpers import seed_ready
@@ -42,7 +42,7 @@ async def one_run(n: int) -> dict:
         connect_to_sandbox(store, sandbox)
         ids = seed_ready(store, n, receipts_every=1)
         times: list[float] = []
-        client = auth.make_client(store.home, store.settings.fortnox, env={})
+        client = oauth.make_client(store.home, store.settings.fortnox, env={})
         client.on_request = lambda method, path, status: times.append(time.perf_counter())
         async with client:
             exporter = Exporter(store, client)

@@ -39,7 +39,7 @@ from juni_tui.services.receipt_match import (  # noqa: E402
     merchant_similarity,
     merchant_tokens,
 )
-from juni_tui.services.receipt_pdf import ReceiptSpec, render_receipt_pdf  # noqa: E402
+from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
 from juni_tui.services.store import Store  # noqa: E402
 
 TARGET_SECONDS = 5.0

@@ -41,7 +41,7 @@ ACCOUNTS = [5410, 5420, 5611, 5800, 5811, 5831, 6071, 6110, 6212, 6230, 6540]
 def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
     from juni_tui.domain.transactions import ExportState, Status, Transaction
     from juni_tui.domain.vat import VatCode
-    from juni_tui.services import bookkeeping
+    from juni_tui.services import vouchers as bookkeeping
     from juni_tui.services.home import Home
     from juni_tui.services.store import Store
 
@@ -172,7 +172,8 @@ async def child_export(home_dir: Path, count: int) -> dict:
     from juni_tui.app import JuniApp
     from juni_tui.commands.demo import connect_to_sandbox
     from juni_tui.domain.transactions import Status
-    from juni_tui.services import auth, workflow
+    from juni_tui.services import workflow
+    from juni_tui.services.fortnox import oauth as auth
     from juni_tui.services.home import Home
     from juni_tui.services.store import Store
     from juni_tui.widgets.table import VirtualTable

@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
-from juni_tui.screens.dialogs import Message, TextPrompt
-from juni_tui.screens.errors import ReportsWorkerErrors
+from juni_tui.screens.modals.dialogs import Message, TextPrompt
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
@@ -34,8 +34,8 @@ from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
 
 if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint
-    from juni_tui.services.exporter import ExportEvent, Exporter
-    from juni_tui.services.fortnox import FortnoxClient
+    from juni_tui.services.export import ExportEvent, Exporter
+    from juni_tui.services.fortnox.client import FortnoxClient
 
 #: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
 FLUSH_SECONDS = 0.1
@@ -105,9 +105,9 @@ class JuniApp(ReportsWorkerErrors, App):
     @work(group="startup", exit_on_error=False)
     async def startup(self) -> None:
         """Connect to Fortnox, fetch the chart of accounts, and resume an interrupted export."""
-        from juni_tui.services import auth
-        from juni_tui.services.exporter import sync_reference_data
-        from juni_tui.services.fortnox import FortnoxError
+        from juni_tui.services.fortnox import oauth
+        from juni_tui.services.export import sync_reference_data
+        from juni_tui.services.fortnox.client import FortnoxError
 
         try:
             await sync_reference_data(self.store, self.client())
@@ -119,7 +119,7 @@ class JuniApp(ReportsWorkerErrors, App):
             if self.store.settings.company_name:
                 self.sub_title = printable(self.store.settings.company_name)
             self.refresh_screen()
-            warning = auth.connection_warning(self.client())
+            warning = oauth.connection_warning(self.client())
             if warning:
                 self.notify(warning, severity="warning", timeout=20)
         if self.store.count(*IN_FLIGHT_STATUSES, Status.QUEUED):
@@ -127,9 +127,9 @@ class JuniApp(ReportsWorkerErrors, App):
             self.start_export()
 
     def _default_client(self) -> FortnoxClient:
-        from juni_tui.services import auth
+        from juni_tui.services.fortnox import oauth
 
-        return auth.make_client(self.store.home, self.store.settings.fortnox)
+        return oauth.make_client(self.store.home, self.store.settings.fortnox)
 
     def client(self) -> FortnoxClient:
         if self._client is None:
@@ -216,7 +216,7 @@ class JuniApp(ReportsWorkerErrors, App):
     # --- export ---
 
     def exporter(self) -> Exporter:
-        from juni_tui.services.exporter import Exporter
+        from juni_tui.services.export import Exporter
 
         return Exporter(self.store, self.client(), on_event=self._export_event)
 
@@ -235,7 +235,7 @@ class JuniApp(ReportsWorkerErrors, App):
 
     @work(group="export", exclusive=True, exit_on_error=False, description="Exporting to Fortnox")
     async def run_export(self) -> None:
-        from juni_tui.services.fortnox import AuthError, FortnoxError
+        from juni_tui.services.fortnox.client import AuthError, FortnoxError
 
         try:
             report = await self.exporter().run()
@@ -300,14 +300,14 @@ class JuniApp(ReportsWorkerErrors, App):
                 self.notify(warning, severity="warning", timeout=15)
 
     def action_export_sie(self) -> None:
-        from juni_tui.screens.sie import SieDialog
+        from juni_tui.screens.modals.sie import SieDialog
 
         self.push_screen(SieDialog(self.store), lambda summary: summary and self.notify(summary, timeout=10))
 
     # --- help and the command palette ---
 
     def action_help(self) -> None:
-        from juni_tui.screens.help import HelpScreen
+        from juni_tui.screens.modals.help import HelpScreen
 
         self.push_screen(HelpScreen(self.screen))
 

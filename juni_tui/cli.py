@@ -84,7 +84,7 @@ def _home_root(argv: list[str]) -> Path | None:
 def _run(argv: list[str]) -> int:
     if argv[:1] == ["sandbox"]:
         # The sandbox has its own parser and starts fast: no need to import the rest of the app.
-        from juni_tui.services.sandbox.cli import main as sandbox_main
+        from juni_tui.sandbox.cli import main as sandbox_main
 
         return sandbox_main(argv[1:])
     quick = argparse.ArgumentParser(add_help=False)

@@ -34,7 +34,7 @@ from juni_tui.services.store import Store  # noqa: E402
 
 @pytest.fixture
 def sandbox_factory():
-    from juni_tui.services.sandbox import SandboxConfig, SandboxServer
+    from juni_tui.sandbox import SandboxConfig, SandboxServer
 
     servers = []
 

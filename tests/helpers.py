@@ -10,9 +10,10 @@ import httpx
 
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import auth, receipts, workflow
-from juni_tui.services.fortnox import FortnoxClient, RateLimiter, RetryPolicy
-from juni_tui.services.receipt_pdf import ReceiptSpec, render_receipt_pdf
+from juni_tui.services import receipts, workflow
+from juni_tui.services.fortnox import oauth
+from juni_tui.services.fortnox.client import FortnoxClient, RateLimiter, RetryPolicy
+from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
 from juni_tui.services.store import Store
 
 MERCHANTS = ["Adobe", "Clas Ohlson", "Espresso House", "SJ", "Kjell & Company", "Telia"]
@@ -41,9 +42,9 @@ def seed_ready(store: Store, n: int, *, receipts_every: int = 2, start: date = d
 
 def fast_client(store: Store, *, limit: int = 1000, window: float = 5.0, timeout: float = 3.0) -> FortnoxClient:
     """A client for tests: a roomy limiter (unless the test is about the limit) and short waits."""
-    conn = auth.resolve_connection(store.home, store.settings.fortnox, env={})
+    conn = oauth.resolve_connection(store.home, store.settings.fortnox, env={})
     http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=timeout))
-    client = FortnoxClient(conn.api_url, auth.token_provider(conn, http, store.home), http=http,
+    client = FortnoxClient(conn.api_url, oauth.token_provider(conn, http, store.home), http=http,
                            limiter=RateLimiter(limit=limit, window=window),
                            retry=RetryPolicy(attempts=8, base_delay=0.01, max_delay=0.1, rate_limit_delay=0.3))
     client.owns_http = True

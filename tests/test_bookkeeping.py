@@ -17,13 +17,8 @@ from juni_tui.domain.settings import ReportingPair, Settings
 from juni_tui.domain.transactions import SplitLine, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.domain.vouchers import Voucher, VoucherRow
-from juni_tui.services import fortnox_spec
-from juni_tui.services.bookkeeping import (
-    BookkeepingError,
-    build_voucher,
-    check_voucher,
-    vat_part,
-)
+from juni_tui.services.fortnox import spec
+from juni_tui.services.vouchers import BookkeepingError, build_voucher, check_voucher, vat_part
 from juni_tui.services.workflow import export_tag
 from tests.conftest import make_tx
 
@@ -289,7 +284,7 @@ def test_texts_fortnox_refuses_are_replaced_not_rejected():
              original_currency="EUR")
     voucher = build_voucher(tx, PLAIN, "K")
     for text in _all_texts(voucher):
-        assert fortnox_spec.invalid_characters(text) == [], text
+        assert spec.invalid_characters(text) == [], text
     assert "Café" in voucher.description and "Zürich" in voucher.description
     assert voucher.description.endswith(f"({export_tag('t<1>')})")
     assert "Åsa Öberg" in (voucher.comments or "")
@@ -300,12 +295,12 @@ def test_long_texts_are_cut_to_fortnox_limits_but_never_lose_the_tag():
     tx = _tx("tx-long", "-1250.00", 5410, VatCode.VAT25, merchant="M" * 300, description="D" * 300,
              no_receipt_reason="R" * 2000)
     voucher = build_voucher(tx, PLAIN, "K")
-    assert len(voucher.description) <= fortnox_spec.MAX_VOUCHER_DESCRIPTION
+    assert len(voucher.description) <= spec.MAX_VOUCHER_DESCRIPTION
     assert voucher.description.endswith(" (juni tx-long)")
-    assert len(voucher.comments or "") <= fortnox_spec.MAX_VOUCHER_COMMENTS
+    assert len(voucher.comments or "") <= spec.MAX_VOUCHER_COMMENTS
     for row in voucher.rows:
-        assert len(row.description or "") <= fortnox_spec.MAX_ROW_DESCRIPTION
-        assert len(row.transaction_information or "") <= fortnox_spec.MAX_ROW_TRANSACTION_INFORMATION
+        assert len(row.description or "") <= spec.MAX_ROW_DESCRIPTION
+        assert len(row.transaction_information or "") <= spec.MAX_ROW_TRANSACTION_INFORMATION
 
 
 def test_foreign_purchase_books_the_settled_sek_and_names_the_original_in_the_row_text():

@@ -20,9 +20,10 @@ import pytest
 from juni_tui.domain.reference import Account, CostCenter, Project
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import fortnox_spec, jsonutil
-from juni_tui.services.bookkeeping import build_voucher, check_voucher
-from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, SandboxConfig, SandboxServer
+from juni_tui.services import jsonutil
+from juni_tui.services.fortnox import spec
+from juni_tui.services.vouchers import build_voucher, check_voucher
+from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, SandboxConfig, SandboxServer
 from tests.conftest import make_tx
 from tests.test_bookkeeping import CASES, PLAIN, Case
 
@@ -34,8 +35,8 @@ TEST_RATE_LIMIT = 10_000  # requests per window: roomy, as in the exporter's fau
 class Pacer:
     """At most 25 request starts in any 5 s (plus a margin): the sandbox's rate limit, as Fortnox's."""
 
-    def __init__(self, limit: int = fortnox_spec.RATE_LIMIT_REQUESTS,
-                 window: float = fortnox_spec.RATE_LIMIT_WINDOW_SECONDS * 1.05) -> None:
+    def __init__(self, limit: int = spec.RATE_LIMIT_REQUESTS,
+                 window: float = spec.RATE_LIMIT_WINDOW_SECONDS * 1.05) -> None:
         self.limit, self.window = limit, window
         self.starts: collections.deque[float] = collections.deque()
 

@@ -127,7 +127,7 @@ def test_every_screen_says_its_workers_errors():
 
     import juni_tui.screens as screens
     from juni_tui.app import JuniApp
-    from juni_tui.screens.errors import ReportsWorkerErrors
+    from juni_tui.screens.shared.errors import ReportsWorkerErrors
 
     missing = []
     for info in pkgutil.iter_modules(screens.__path__):

@@ -16,9 +16,9 @@ import pytest
 
 from juni_tui.cli import main
 from juni_tui.domain.transactions import Status
-from juni_tui.services import auth
+from juni_tui.services.fortnox import oauth
 from juni_tui.services.home import Home
-from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
 from juni_tui.services.store import Store
 from tests.helpers import assert_exactly_once, booked, seed_ready
 
@@ -30,9 +30,9 @@ a3,2026-10-03,Espresso House,-104.00,,,,
 
 
 def service_env(sandbox) -> dict[str, str]:
-    return {auth.ENV_API_URL: sandbox.api_url, auth.ENV_AUTH_URL: sandbox.auth_url,
-            auth.ENV_CLIENT_ID: DEMO_CLIENT_ID, auth.ENV_CLIENT_SECRET: DEMO_CLIENT_SECRET,
-            auth.ENV_TENANT_ID: DEMO_TENANT_ID}
+    return {oauth.ENV_API_URL: sandbox.api_url, oauth.ENV_AUTH_URL: sandbox.auth_url,
+            oauth.ENV_CLIENT_ID: DEMO_CLIENT_ID, oauth.ENV_CLIENT_SECRET: DEMO_CLIENT_SECRET,
+            oauth.ENV_TENANT_ID: DEMO_TENANT_ID}
 
 
 def cli(home: Home, *args: str) -> int:

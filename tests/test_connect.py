@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from juni_tui.cli import main
-from juni_tui.services import auth
-from juni_tui.services.fortnox import ConsentRevoked
-from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from juni_tui.services.fortnox import oauth as auth
+from juni_tui.services.fortnox.client import ConsentRevoked
+from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from juni_tui.services.store import Store
 from tests.test_auth import free_port
 
@@ -124,7 +124,7 @@ def test_two_processes_refreshing_at_once_never_spend_the_same_refresh_token(hom
     start_at = time.time() + 3  # all three refresh at the same moment, after their slow start
     script = textwrap.dedent(f"""
         import asyncio, sys, time
-        from juni_tui.services import auth
+        from juni_tui.services.fortnox import oauth as auth
         from juni_tui.services.home import Home
         from juni_tui.services.store import Store
         from juni_tui.domain.settings import FortnoxSettings

@@ -13,19 +13,19 @@ from pypdf import PdfReader
 from juni_tui.domain.transactions import Origin, Status
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import receipts, rules
-from juni_tui.services.bookkeeping import build_voucher, check_voucher
-from juni_tui.services.demo import (
+from juni_tui.services.vouchers import build_voucher, check_voucher
+from juni_tui.services.demo.company import (
     CATEGORIES,
-    DEMO_FILE,
-    FX_RATES,
-    HOTEL_BILL_TEXT,
     create_demo_home,
+    DEMO_FILE,
     demo_period,
+    FX_RATES,
     generate,
+    HOTEL_BILL_TEXT,
 )
 from juni_tui.services.home import Home
 from juni_tui.services.importers import import_file
-from juni_tui.services.sandbox import company
+from juni_tui.sandbox import company
 from juni_tui.services.store import Store
 from tests.conftest import make_tx
 

@@ -12,10 +12,11 @@ import pytest
 
 from juni_tui.cli import main
 from juni_tui.domain.transactions import ExportState, Status
-from juni_tui.services import auth, receipts
+from juni_tui.services import receipts
+from juni_tui.services.fortnox import oauth
 from juni_tui.services.doctor import NOTE, PROBLEM, check_home
 from juni_tui.services.home import Home
-from juni_tui.services.receipt_pdf import ReceiptSpec, render_receipt_pdf
+from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
 from juni_tui.services.store import Store
 from tests.conftest import make_tx
 
@@ -53,7 +54,7 @@ def healthy(tmp_path_factory) -> Home:
         store._journal.close()  # no checkpoint: the journal holds the last changes
         store._closed = True
         store._release_lock()
-    auth.write_secret(home.tokens, {"access_token": "x", "refresh_token": "y"})
+    oauth.write_secret(home.tokens, {"access_token": "x", "refresh_token": "y"})
     return home
 
 

@@ -14,8 +14,8 @@ from juni_tui.cli import main
 from juni_tui.commands.demo import connect_to_sandbox
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import bookkeeping, workflow
-from juni_tui.services.exporter import Exporter
+from juni_tui.services import vouchers as bookkeeping, workflow
+from juni_tui.services.export import Exporter
 from tests.helpers import assert_exactly_once, booked, fast_client, seed_ready
 
 
@@ -111,7 +111,7 @@ async def test_a_voucher_already_claimed_by_another_transaction_is_not_taken_aga
 
 async def lost_answer_then_unreachable(store, sandbox, monkeypatch, n: int = 1) -> list[str]:
     """Fortnox books the voucher but the answer is lost, and from then on cannot be reached: the item fails."""
-    from juni_tui.services.fortnox import Unavailable
+    from juni_tui.services.fortnox.client import Unavailable
 
     ids = seed_ready(store, n, receipts_every=0)
     set_faults(sandbox, drop_after_commit_rate=1.0, paths=["vouchers"])

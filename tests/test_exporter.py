@@ -13,7 +13,7 @@ import pytest
 from juni_tui.commands.demo import connect_to_sandbox
 from juni_tui.domain.transactions import AttachmentExport, Status
 from juni_tui.services import workflow
-from juni_tui.services.exporter import Exporter
+from juni_tui.services.export import Exporter
 from tests.helpers import assert_exactly_once, booked, fast_client, seed_ready
 
 
@@ -100,7 +100,7 @@ async def test_a_voucher_booked_before_a_crash_is_found_on_restart_not_booked_ag
         exporter = Exporter(connected, client, lookup_grace=0.01)
         await exporter.queue(ids, "K")
         tx = connected.transactions[ids[0]]
-        from juni_tui.services import bookkeeping
+        from juni_tui.services import vouchers as bookkeeping
 
         body = bookkeeping.build_voucher(tx, connected.settings, "K").to_fortnox()
         workflow.begin_voucher(connected, tx, body, 2)
@@ -117,8 +117,8 @@ async def test_a_receipt_upload_interrupted_by_a_crash_is_found_by_name(connecte
         exporter = Exporter(connected, client, lookup_grace=0.01)
         await exporter.queue(ids, "K")
         tx = connected.transactions[ids[0]]
-        from juni_tui.services import bookkeeping
-        from juni_tui.services.exporter import upload_name
+        from juni_tui.services import vouchers as bookkeeping
+        from juni_tui.services.export import upload_name
 
         body = bookkeeping.build_voucher(tx, connected.settings, "K").to_fortnox()
         tx = workflow.begin_voucher(connected, tx, body, 2)

@@ -9,8 +9,9 @@ import pytest
 
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import fortnox_spec, sie
-from juni_tui.services.bookkeeping import build_voucher
+from juni_tui.services import sie
+from juni_tui.services.fortnox import spec
+from juni_tui.services.vouchers import build_voucher
 from tests.conftest import make_tx
 from tests.test_sie import read_sie
 
@@ -25,15 +26,15 @@ def starts_like_a_formula(text: str) -> bool:
 
 @pytest.mark.parametrize("text", FORMULAS)
 def test_a_fortnox_text_never_starts_like_a_formula_and_keeps_its_words(text):
-    cleaned = fortnox_spec.sanitize_text(text)
+    cleaned = spec.sanitize_text(text)
     assert not starts_like_a_formula(cleaned)
     assert cleaned.startswith("’")  # the typographic apostrophe: Fortnox takes it, a spreadsheet reads text
-    assert not fortnox_spec.invalid_characters(cleaned)
+    assert not spec.invalid_characters(cleaned)
 
 
 def test_negative_numbers_and_ordinary_texts_are_left_alone():
-    assert fortnox_spec.sanitize_text("Adobe -25 % rabatt") == "Adobe -25 % rabatt"
-    assert fortnox_spec.sanitize_text("a = b") == "a = b"
+    assert spec.sanitize_text("Adobe -25 % rabatt") == "Adobe -25 % rabatt"
+    assert spec.sanitize_text("a = b") == "a = b"
 
 
 @pytest.mark.parametrize("text", FORMULAS)

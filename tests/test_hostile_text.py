@@ -109,8 +109,8 @@ def screen_text(app) -> str:
 
 async def test_the_tui_shows_hostile_text_as_codes_in_tables_details_dialogs_and_toasts(home, tmp_path):
     from juni_tui.app import JuniApp
-    from juni_tui.screens.detail import DetailScreen
-    from juni_tui.screens.dialogs import Message
+    from juni_tui.screens.modals.detail import DetailScreen
+    from juni_tui.screens.modals.dialogs import Message
 
     from juni_tui.services import receipts
 

@@ -14,7 +14,7 @@ from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import Origin
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules
-from juni_tui.services.demo import reference_models
+from juni_tui.services.demo.company import reference_models
 from juni_tui.services.importers import (
     MAX_LISTED_PROBLEMS,
     ImportFileError,

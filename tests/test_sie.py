@@ -14,7 +14,7 @@ from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Projec
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import ExportState, SplitLine, Status
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import bookkeeping, sie
+from juni_tui.services import sie, vouchers as bookkeeping
 from juni_tui.services.store import Store
 from juni_tui.services.workflow import export_tag
 from tests.conftest import make_tx

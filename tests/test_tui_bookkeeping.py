@@ -8,8 +8,8 @@ from decimal import Decimal
 from juni_tui.app import JuniApp
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens.detail import DetailScreen, PreviewScreen
-from juni_tui.screens.split import SplitEditor
+from juni_tui.screens.modals.detail import DetailScreen, PreviewScreen
+from juni_tui.screens.modals.split import SplitEditor
 from tests.helpers import text_of
 
 

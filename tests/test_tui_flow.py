@@ -7,13 +7,13 @@ import httpx
 from juni_tui.app import JuniApp
 from juni_tui.domain.transactions import Status
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens.detail import DetailScreen
-from juni_tui.screens.dialogs import AccountPicker, ChoicePicker, Confirm, Message, TextPrompt
+from juni_tui.screens.modals.detail import DetailScreen
+from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, Confirm, Message, TextPrompt
 from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
-from juni_tui.services import auth
+from juni_tui.services.fortnox import oauth
 from juni_tui.widgets.table import VirtualTable
 from tests.helpers import booked, seed_ready, text_of
 
@@ -26,7 +26,7 @@ m4,2026-10-04,Telia,-399.00,Mobil
 
 
 def make_app(store) -> JuniApp:
-    return JuniApp(store, client_factory=lambda: auth.make_client(store.home, store.settings.fortnox, env={}))
+    return JuniApp(store, client_factory=lambda: oauth.make_client(store.home, store.settings.fortnox, env={}))
 
 
 async def settle(app, pilot) -> None:

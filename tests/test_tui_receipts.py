@@ -16,13 +16,13 @@ from juni_tui.domain.receipts import MatchState
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens import receipts as receipts_screen
-from juni_tui.screens.attach import AttachFilePrompt, TransactionPicker
-from juni_tui.screens.detail import DetailScreen
-from juni_tui.screens.dialogs import ChoicePicker, Message
+from juni_tui.screens.modals.attach import AttachFilePrompt, TransactionPicker
+from juni_tui.screens.modals.detail import DetailScreen
+from juni_tui.screens.modals.dialogs import ChoicePicker, Message
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.receipts import ReceiptPreview, ReceiptsScreen
 from juni_tui.services import receipts
-from juni_tui.services.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
+from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.widgets.table import VirtualTable
 from tests.helpers import text_of
 

@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from juni_tui.screens.attach import AttachFilePrompt
+from juni_tui.screens.modals.attach import AttachFilePrompt
 from tests.helpers import text_of
 from tests.test_receipt_files_hostile import FAKES, release_fifo
 from tests.test_tui_receipts import app_for, settle, tx

@@ -11,9 +11,9 @@ from juni_tui.domain.reference import Account
 from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import ExportState, Origin, Status
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens.detail import DetailScreen
-from juni_tui.screens.help import HelpScreen
-from juni_tui.screens.dialogs import AccountPicker, ChoicePicker, Confirm
+from juni_tui.screens.modals.detail import DetailScreen
+from juni_tui.screens.modals.help import HelpScreen
+from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, Confirm
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.rules import ApplyPreview, MatchesScreen, RuleEditor, RulesScreen
 from juni_tui.services import rules, workflow

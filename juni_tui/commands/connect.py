@@ -18,9 +18,9 @@ from datetime import datetime
 import httpx
 
 from juni_tui.commands._common import fail, friendly, open_store, say
-from juni_tui.services import auth
+from juni_tui.services.fortnox import oauth as auth
 from juni_tui.services.display import printable
-from juni_tui.services.fortnox import DEFAULT_TIMEOUT, FortnoxError
+from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxError
 from juni_tui.services.store import Store
 
 

@@ -33,7 +33,7 @@ def demo_home(args: argparse.Namespace) -> Home:
 
 
 def prepare_demo(home: Home, *, reset: bool = False) -> None:
-    from juni_tui.services.demo import create_demo_home
+    from juni_tui.services.demo.company import create_demo_home
 
     if reset and home.root.exists():
         import shutil
@@ -45,12 +45,12 @@ def prepare_demo(home: Home, *, reset: bool = False) -> None:
 def connect_to_sandbox(store, sandbox) -> None:  # noqa: ANN001 - Store, SandboxServer
     """Point the demo home at the running sandbox with its demo service account."""
     from juni_tui.domain.settings import FortnoxSettings
-    from juni_tui.services import auth
-    from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+    from juni_tui.services.fortnox import oauth
+    from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
 
     fortnox = FortnoxSettings(api_url=sandbox.api_url, auth_url=sandbox.auth_url, client_id=DEMO_CLIENT_ID,
                               tenant_id=DEMO_TENANT_ID, mode="service")
-    auth.save_client_secret(store.home, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    oauth.save_client_secret(store.home, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     if store.settings.fortnox != fortnox:
         store.save_settings(store.settings.model_copy(update={"fortnox": fortnox}), what="demo sandbox")
 
@@ -58,8 +58,8 @@ def connect_to_sandbox(store, sandbox) -> None:  # noqa: ANN001 - Store, Sandbox
 @friendly
 def run_demo(args: argparse.Namespace) -> int:
     from juni_tui.app import JuniApp
-    from juni_tui.services import auth
-    from juni_tui.services.sandbox import SandboxConfig, SandboxServer
+    from juni_tui.services.fortnox import oauth
+    from juni_tui.sandbox import SandboxConfig, SandboxServer
     from juni_tui.services.store import Store
 
     home = demo_home(args)
@@ -68,7 +68,7 @@ def run_demo(args: argparse.Namespace) -> int:
         with Store.open(home) as store:
             connect_to_sandbox(store, sandbox)
             # The demo never uses Fortnox credentials from the environment: it talks to its own sandbox only.
-            app = JuniApp(store, client_factory=lambda: auth.make_client(store.home, store.settings.fortnox, env={}))
+            app = JuniApp(store, client_factory=lambda: oauth.make_client(store.home, store.settings.fortnox, env={}))
             app.run()
     print(f"Demo data is in {home.root} (juni-tui demo --reset starts again).")
     return 0

@@ -15,10 +15,11 @@ from typing import Any
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, Status
 from juni_tui.domain.money import format_sek
-from juni_tui.services import auth, bookkeeping
+from juni_tui.services import vouchers as bookkeeping
+from juni_tui.services.fortnox import oauth
 from juni_tui.services.display import printable
-from juni_tui.services.exporter import ExportEvent, Exporter, RunReport
-from juni_tui.services.fortnox import FortnoxError
+from juni_tui.services.export import ExportEvent, Exporter, RunReport
+from juni_tui.services.fortnox.client import FortnoxError
 from juni_tui.services.store import Store
 
 
@@ -87,7 +88,7 @@ def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -> int:
 
 async def _export(store: Store, ready: list[str], series: str | None, *, as_json: bool) -> int:
     try:
-        client = auth.make_client(store.home, store.settings.fortnox)
+        client = oauth.make_client(store.home, store.settings.fortnox)
     except FortnoxError as exc:
         return fail(str(exc))
     async with client:
@@ -107,7 +108,7 @@ async def _export(store: Store, ready: list[str], series: str | None, *, as_json
                 report.add(await exporter.run())
         except FortnoxError as exc:
             return fail(f"{exc}. {exc.meaning}".strip())
-        warning = auth.connection_warning(client)
+        warning = oauth.connection_warning(client)
         if warning:
             say(f"Warning: {warning}", err=True)
     refused = outcome.refused if outcome else {}

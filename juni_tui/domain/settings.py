@@ -40,7 +40,7 @@ class ReportingPair(BaseModel):
 
 
 class FortnoxSettings(BaseModel):
-    """Where and how to reach Fortnox. Secrets are never here: they live in 0600 files (services.auth)."""
+    """Where and how to reach Fortnox. Secrets are never here: they live in 0600 files (services.fortnox.oauth)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input
 
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.money import format_sek, MoneyError, to_money
-from juni_tui.screens.errors import ReportsWorkerErrors
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.store import Store
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeStatic
@@ -216,7 +216,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         self.open_details(event.row_id)
 
     def open_details(self, row_id: str) -> None:
-        from juni_tui.screens.detail import DetailScreen
+        from juni_tui.screens.modals.detail import DetailScreen
 
         self.app.push_screen(DetailScreen(row_id))
 

@@ -9,10 +9,10 @@ from rich.text import Text
 from textual.binding import Binding
 
 from juni_tui.domain.transactions import Status
-from juni_tui.screens import cells
+from juni_tui.screens.shared import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
-from juni_tui.screens.dialogs import Message
-from juni_tui.screens.editing import PreAccountingActions
+from juni_tui.screens.modals.dialogs import Message
+from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.receipts import ReceiptActions
 from juni_tui.screens.rules import RuleKeys
 from juni_tui.services import workflow
@@ -95,7 +95,7 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         self.reload()
 
     def action_preview(self) -> None:
-        from juni_tui.screens.detail import preview_vouchers
+        from juni_tui.screens.modals.detail import preview_vouchers
 
         preview_vouchers(self, self.targets())
 

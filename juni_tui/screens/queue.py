@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.widgets import ProgressBar
 
 from juni_tui.domain.transactions import QUEUE_STATUSES, Status
-from juni_tui.screens import cells
+from juni_tui.screens.shared import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
-from juni_tui.screens.dialogs import Message
+from juni_tui.screens.modals.dialogs import Message
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell, Column
 
@@ -84,7 +84,7 @@ class QueueScreen(TransactionsScreen):
 
     @work(exclusive=True, group="send-back", exit_on_error=False)
     async def settle_and_send_back(self, ids: list[str]) -> None:
-        from juni_tui.services.fortnox import FortnoxError
+        from juni_tui.services.fortnox.client import FortnoxError
 
         self.notify("Asking Fortnox whether it already booked them…")
         try:

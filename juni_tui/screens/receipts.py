@@ -41,11 +41,11 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.money import format_sek, MoneyError, to_money
-from juni_tui.screens import cells
-from juni_tui.screens.attach import AttachFilePrompt, TransactionPicker, describe_all, tx_summary
+from juni_tui.screens.shared import cells
+from juni_tui.screens.modals.attach import AttachFilePrompt, describe_all, TransactionPicker, tx_summary
 from juni_tui.screens.base import TransactionsScreen
-from juni_tui.screens.dialogs import ChoicePicker, Message
-from juni_tui.screens.errors import ReportsWorkerErrors
+from juni_tui.screens.modals.dialogs import ChoicePicker, Message
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services import receipts
 from juni_tui.services.receipt_match import money_text
 from juni_tui.services.receipts import InboxFile, ScanReport

@@ -37,11 +37,11 @@ from textual_autocomplete import AutoComplete, DropdownItem
 from juni_tui.domain.rules import Condition, ConditionField, ConditionGroup, Rule, RuleKind, TEXT_CONDITION_FIELDS
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens import cells
-from juni_tui.screens.attach import tx_summary
+from juni_tui.screens.shared import cells
+from juni_tui.screens.modals.attach import tx_summary
 from juni_tui.screens.base import TransactionsScreen
-from juni_tui.screens.dialogs import DIALOG_CSS, ChoicePicker, Confirm, Dialog, Message, parse_account
-from juni_tui.screens.errors import ReportsWorkerErrors
+from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, DIALOG_CSS, Dialog, Message, parse_account
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services import rules
 from juni_tui.services.display import printable
 from juni_tui.services.rules import RuleChange, RuleError, Suggestion
@@ -604,7 +604,7 @@ class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
             self._open(row_id)
 
     def _open(self, row_id: str) -> None:
-        from juni_tui.screens.detail import DetailScreen
+        from juni_tui.screens.modals.detail import DetailScreen
 
         self.app.push_screen(DetailScreen(row_id))
 

@@ -15,10 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Switch
 
 from juni_tui.domain.settings import ReportingPair
-from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
-from juni_tui.screens.errors import ReportsWorkerErrors
-from juni_tui.services import auth
-from juni_tui.services.fortnox import DEFAULT_TIMEOUT, FortnoxError
+from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
+from juni_tui.services.fortnox import oauth as auth
+from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxError
 from juni_tui.services.store import Store
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain

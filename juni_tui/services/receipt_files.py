@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from juni_tui.services.fortnox_spec import MAX_ATTACHMENT_BYTES, sniff_content_type
+from juni_tui.services.fortnox.spec import MAX_ATTACHMENT_BYTES, sniff_content_type
 from juni_tui.services.receipt_text import PdfUnreadable, read_pdf
 
 PDF, JPEG, TIFF, PNG, GIF, WEBP, HEIC = (

@@ -31,7 +31,7 @@ from juni_tui.domain.transactions import (
     Transaction,
 )
 from juni_tui.domain.vat import VatCode
-from juni_tui.services.fortnox_spec import invalid_characters
+from juni_tui.services.fortnox.spec import invalid_characters
 from juni_tui.services.store import ImmutableError, Store, StoreError
 
 MANUAL = FieldSource(origin=Origin.MANUAL, label="set by hand")
@@ -376,7 +376,7 @@ def retry(store: Store, ids: Iterable[str]) -> Outcome:
     return _bulk(store, ids, decide, "retry")
 
 
-# --- the exporter's steps (services.exporter calls these; each is one durable write) --------------------------
+# --- the exporter's steps (services.export calls these; each is one durable write) --------------------------
 
 
 def begin_voucher(store: Store, tx: Transaction, body: dict[str, Any], financial_year_id: int) -> Transaction:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tests.sandbox.sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox
 
-from juni_tui.services.sandbox import SandboxConfig, SandboxServer
+from juni_tui.sandbox import SandboxConfig, SandboxServer
 
 
 @pytest.fixture

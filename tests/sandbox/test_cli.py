@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from juni_tui.services.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
 
 
 def free_port() -> int:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox, assert_error
 
-from juni_tui.services import fortnox_spec as spec
-from juni_tui.services.sandbox import DEMO_CLIENT_ID
+from juni_tui.services.fortnox import spec
+from juni_tui.sandbox import DEMO_CLIENT_ID
 
 
 def post_voucher(sandbox: Sandbox, client: httpx.Client | None = None) -> httpx.Response:

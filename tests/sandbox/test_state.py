@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox
 
-from juni_tui.services.sandbox import SandboxConfig, SandboxServer, StateFileError
+from juni_tui.sandbox import SandboxConfig, SandboxServer, StateFileError
 
 
 def book_and_attach(sandbox: Sandbox) -> str:
@@ -97,7 +97,7 @@ def test_state_file_whose_file_bytes_are_missing_is_refused(tmp_path: Path) -> N
 
 
 def test_sandbox_never_imports_textual() -> None:
-    code = ("import sys, juni_tui.services.sandbox.cli, juni_tui.services.sandbox as s; "
+    code = ("import sys, juni_tui.sandbox.cli, juni_tui.sandbox as s; "
             "s.SandboxServer().start().stop(); print(sorted(m for m in sys.modules if m.startswith('textual')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert result.stdout.strip() == "[]", result.stderr

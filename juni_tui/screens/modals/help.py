@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 
-from juni_tui.screens.errors import ReportsWorkerErrors
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import VirtualTable
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 
 from . import admin, api
 from .auth import Auth

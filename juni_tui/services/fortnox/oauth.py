@@ -29,9 +29,16 @@ import filelock
 import httpx
 
 from juni_tui.domain.settings import FortnoxSettings
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 from juni_tui.services.files import atomic_write
-from juni_tui.services.fortnox import DEFAULT_TIMEOUT, AuthError, ConsentRevoked, FortnoxClient, NotConnected, NotSent
+from juni_tui.services.fortnox.client import (
+    AuthError,
+    ConsentRevoked,
+    DEFAULT_TIMEOUT,
+    FortnoxClient,
+    NotConnected,
+    NotSent,
+)
 from juni_tui.services.home import Home
 
 ENV_API_URL = "JUNI_TUI_FORTNOX_API_URL"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from juni_tui.services.files import atomic_write
-from juni_tui.services.fortnox_spec import KNOWN_SCOPES
+from juni_tui.services.fortnox.spec import KNOWN_SCOPES
 
 from .config import DEMO_CLIENT_ID, DEMO_TENANT_ID
 

@@ -34,7 +34,7 @@ from juni_tui.domain.transactions import SplitLine, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.domain.vouchers import Voucher, VoucherRow
 from juni_tui.domain.money import round_ore, ZERO
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 from juni_tui.services.workflow import export_tag
 
 #: Fortnox: "Max 14 digits (incl. decimals)" for Debit and Credit (reference §3).

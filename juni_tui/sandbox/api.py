@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 
 from . import company
 from . import errors as e

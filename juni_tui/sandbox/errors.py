@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 
 # --- Invented codes (all in 2090xxx so they are easy to spot) -----------------------------------------------
 MISSING_FIELD_CODE = 2090001  # invented: no public source

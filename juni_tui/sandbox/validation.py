@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 
 from . import company
 from . import errors as e

@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 from juni_tui.services.jsonutil import dumps, loads
 
 T = TypeVar("T")

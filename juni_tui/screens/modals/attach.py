@@ -26,7 +26,7 @@ from textual_autocomplete import DropdownItem, TargetState
 from juni_tui.domain.receipts import Receipt
 from juni_tui.domain.transactions import Status
 from juni_tui.domain.money import format_sek
-from juni_tui.screens.dialogs import DIALOG_CSS, Dialog, PathCompletion
+from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, PathCompletion
 from juni_tui.services import receipts
 from juni_tui.services.display import printable
 from juni_tui.services.receipt_match import needs_receipt

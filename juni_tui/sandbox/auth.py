@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from juni_tui.services import fortnox_spec as spec
+from juni_tui.services.fortnox import spec
 
 from .config import DEMO_TENANT_ID, ClientApp, SandboxConfig
 from .errors import FortnoxError, oauth_error

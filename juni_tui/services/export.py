@@ -30,8 +30,9 @@ from juni_tui.domain.clock import utcnow
 from juni_tui.domain.receipts import Receipt
 from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
 from juni_tui.domain.transactions import AttachmentExport, ExportError, IN_FLIGHT_STATUSES, Status, Transaction
-from juni_tui.services import bookkeeping, fortnox_spec, receipts, workflow
-from juni_tui.services.fortnox import (
+from juni_tui.services import receipts, vouchers as bookkeeping, workflow
+from juni_tui.services.fortnox import spec
+from juni_tui.services.fortnox.client import (
     AuthError,
     FortnoxClient,
     FortnoxError,
@@ -102,12 +103,12 @@ async def sync_reference_data(store: Store, client: FortnoxClient) -> ReferenceD
 
 def receipt_problems(store: Store, receipt: Receipt) -> list[str]:
     problems = []
-    if receipt.content_type not in fortnox_spec.ACCEPTED_TYPES:
+    if receipt.content_type not in spec.ACCEPTED_TYPES:
         problems.append(f"receipt {receipt.filename} is {receipt.content_type}; Fortnox takes PDF, JPEG or TIFF")
-    if receipt.size > fortnox_spec.MAX_ATTACHMENT_BYTES:
+    if receipt.size > spec.MAX_ATTACHMENT_BYTES:
         problems.append(
             f"receipt {receipt.filename} is {receipt.size / 1e6:.1f} MB; Fortnox takes at most "
-            f"{fortnox_spec.MAX_ATTACHMENT_BYTES / 1e6:.1f} MB"
+            f"{spec.MAX_ATTACHMENT_BYTES / 1e6:.1f} MB"
         )
     if not (store.home.root / receipt.path).exists():
         problems.append(f"receipt {receipt.filename} is missing from {store.home.receipts}")

@@ -18,7 +18,7 @@ from textual_autocomplete._path_autocomplete import PathAutoComplete
 
 from juni_tui.domain.reference import Account
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens.errors import ReportsWorkerErrors
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain

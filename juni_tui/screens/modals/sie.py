@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input
 
-from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
+from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import sie
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.safe import SafeLabel, SafeStatic

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Select
 from juni_tui.domain.transactions import SplitLine, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.domain.money import format_sek, MoneyError, to_money
-from juni_tui.screens.dialogs import DIALOG_CSS, Dialog
+from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store, StoreError

@@ -39,8 +39,8 @@ from juni_tui.domain.money import round_ore
 from juni_tui.services import receipts, rules
 from juni_tui.services.home import Home
 from juni_tui.services.importers import import_file, write_csv
-from juni_tui.services.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
-from juni_tui.services.sandbox import company
+from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
+from juni_tui.sandbox import company
 from juni_tui.services.store import Store
 
 DEMO_FILE = "demo-transactions.csv"

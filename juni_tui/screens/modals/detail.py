@@ -21,13 +21,13 @@ from textual.widgets import Footer
 
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.money import format_sek
-from juni_tui.screens import cells
-from juni_tui.screens.dialogs import Message
-from juni_tui.screens.editing import PreAccountingActions
-from juni_tui.screens.errors import ReportsWorkerErrors
+from juni_tui.screens.shared import cells
+from juni_tui.screens.modals.dialogs import Message
+from juni_tui.screens.shared.editing import PreAccountingActions
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.receipts import ReceiptActions, receipt_lines
 from juni_tui.screens.rules import describe_suggestion
-from juni_tui.services import bookkeeping, rules
+from juni_tui.services import rules, vouchers
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 from juni_tui.widgets.safe import SafeStatic
@@ -77,8 +77,8 @@ def voucher_view(store: Store, tx: Transaction) -> Group | Text:
         return Group(*parts)
     series = tx.export.series if tx.export else (store.settings.default_series or "K")
     try:
-        voucher = bookkeeping.build_voucher(tx, store.settings, series)
-    except bookkeeping.BookkeepingError as exc:
+        voucher = vouchers.build_voucher(tx, store.settings, series)
+    except vouchers.BookkeepingError as exc:
         return Text(f"No voucher yet: {exc}", style="yellow")
     body = voucher.to_fortnox()["Voucher"]
     parts = [Text(f"Voucher preview (series {series}) · {body['Description']}", style="bold"),
@@ -211,7 +211,7 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         return True
 
     def action_split(self) -> None:
-        from juni_tui.screens.split import SplitEditor
+        from juni_tui.screens.modals.split import SplitEditor
 
         tx = self.store.transactions.get(self.tx_id)
         if tx is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens.dialogs import AccountPicker, ChoicePicker, TextPrompt, vat_picker
+from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, TextPrompt, vat_picker
 from juni_tui.services import workflow
 from juni_tui.services.store import Store, StoreError
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from juni_tui.services import fortnox_spec
+from juni_tui.services.fortnox import spec
 
 # The pre-registered demo app. The secret is public: it only opens this sandbox.
 DEMO_CLIENT_ID = "juni-tui-demo"
@@ -67,11 +67,11 @@ def _api_prefix(path: str) -> str:
 
 
 class SandboxConfig(_Strict):
-    access_token_ttl: int = Field(fortnox_spec.ACCESS_TOKEN_TTL_SECONDS, ge=1)
-    refresh_token_ttl: int = Field(fortnox_spec.REFRESH_TOKEN_TTL_SECONDS, ge=1)
-    authorization_code_ttl: int = Field(fortnox_spec.AUTHORIZATION_CODE_TTL_SECONDS, ge=1)
-    rate_limit_requests: int = Field(fortnox_spec.RATE_LIMIT_REQUESTS, ge=1)
-    rate_limit_window: float = Field(fortnox_spec.RATE_LIMIT_WINDOW_SECONDS, gt=0)
+    access_token_ttl: int = Field(spec.ACCESS_TOKEN_TTL_SECONDS, ge=1)
+    refresh_token_ttl: int = Field(spec.REFRESH_TOKEN_TTL_SECONDS, ge=1)
+    authorization_code_ttl: int = Field(spec.AUTHORIZATION_CODE_TTL_SECONDS, ge=1)
+    rate_limit_requests: int = Field(spec.RATE_LIMIT_REQUESTS, ge=1)
+    rate_limit_window: float = Field(spec.RATE_LIMIT_WINDOW_SECONDS, gt=0)
     # Real Fortnox is not known to send Retry-After [§2], so by default neither do we.
     send_retry_after: bool = False
     state_file: Path | None = None

@@ -1,0 +1,1 @@
+"""Dialogs and the detail view: screens pushed over a tab."""

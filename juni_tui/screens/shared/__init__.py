@@ -1,0 +1,1 @@
+"""What several tabs share: cell renderers, key handling, the worker-error report."""
