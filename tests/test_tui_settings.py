@@ -57,7 +57,7 @@ async def test_an_unknown_or_inactive_account_is_refused_and_nothing_is_saved(co
         await pilot.pause()
         error = text_of(screen.query_one("#error", Static))
         assert "Not saved" in error
-        assert "account 5460 is not an active account" in error
+        assert "Account 5460" in error and "is inactive in Fortnox" in error
         assert "a four-digit account number" in error
     assert (connected.settings.payment_account, connected.settings.input_vat_account) == before
     assert not any(r.get("action") == "settings" and "payment_account" in r.get("details", "")

@@ -102,21 +102,20 @@ async def _connect(store: Store, args: argparse.Namespace) -> int:
     })
     if fortnox.mode == "service" and not fortnox.tenant_id:
         return fail("--service needs --tenant-id (the company's DatabaseNumber)")
-    conn = auth.Connection(fortnox.api_url, fortnox.auth_url, client_id, secret, fortnox.mode, fortnox.tenant_id,
-                           fortnox.redirect_uri)
-    async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
-        if fortnox.mode == "oauth":
-            state = auth.new_state()
-            url = auth.authorize_url(fortnox.auth_url, client_id, fortnox.redirect_uri, state)
-            print("Open this address in a browser and approve juni-tui:\n")
-            print(f"  {url}\n")
-            code = await _wait_for_code(fortnox.redirect_uri, state, listen=not args.no_browser_redirect)
-            try:
-                await auth.exchange_code(conn, http, store.home, code)
-            except FortnoxError as exc:
-                return fail(str(exc))
+    if fortnox.mode == "oauth":
+        state = auth.new_state()
+        url = auth.authorize_url(fortnox.auth_url, client_id, fortnox.redirect_uri, state)
+        print("Open this address in a browser and approve juni-tui:\n")
+        print(f"  {url}\n")
+        code = await _wait_for_code(fortnox.redirect_uri, state, listen=not args.no_browser_redirect)
+        try:
+            async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
+                await auth.complete_oauth(store, fortnox, secret, code, http)
+        except FortnoxError as exc:
+            return fail(str(exc))
+    else:
         auth.save_client_secret(store.home, client_id, secret)
-        store.save_settings(store.settings.model_copy(update={"fortnox": fortnox}), what=f"fortnox {fortnox.mode}")
+        store.save_settings(store.settings.model_copy(update={"fortnox": fortnox}), what="fortnox service")
     print("Connected.")
     return await _status(store)
 

@@ -4,6 +4,7 @@ financial years and voucher series."""
 from __future__ import annotations
 
 from datetime import date
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -61,3 +62,15 @@ class VoucherSeries(BaseModel):
     code: str
     description: str = ""
     manual: bool = True
+
+
+def account_problem(accounts: Mapping[int, Account], number: int) -> str | None:
+    """Why Fortnox would not take ``number`` on a voucher, in words (``account 6540 is not in the chart of accounts
+    in Fortnox``, ``account 6250 Postbefordran is inactive in Fortnox``), or None. The one account check: the
+    editor, the importer, the rules, the settings and the checks before export all ask it."""
+    account = accounts.get(number)
+    if account is None:
+        return f"account {number} is not in the chart of accounts in Fortnox"
+    if not account.active:
+        return f"account {account.label} is inactive in Fortnox"
+    return None

@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Input, Select, Switch
 from juni_tui.domain.settings import ReportingPair
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
+from juni_tui.services import workflow
 from juni_tui.services.fortnox import oauth as auth
 from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxError
 from juni_tui.services.store import Store
@@ -139,8 +140,10 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             errors.append(f"{label}: a four-digit account number")
             return None
         number = int(value)
-        if len(self.store.accounts) and (number not in self.store.accounts or not self.store.accounts[number].active):
-            errors.append(f"{label}: account {number} is not an active account in Fortnox")
+        try:
+            workflow.check_account(self.store, number)
+        except workflow.WorkflowError as exc:
+            errors.append(f"{label}: {exc}")
         return number
 
     def action_save(self) -> None:
@@ -246,18 +249,13 @@ class ConnectDialog(Dialog[bool]):
         fx = self.store.settings.fortnox.model_copy(update={
             "client_id": self.query_one("#client_id", Input).value.strip(),
             "redirect_uri": self.query_one("#redirect", Input).value.strip(),
-            "mode": "oauth",
         })
-        secret = self.query_one("#secret", Input).value
-        conn = auth.Connection(fx.api_url, fx.auth_url, fx.client_id or "", secret, "oauth", None, fx.redirect_uri)
         try:
             async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
-                tokens = await auth.exchange_code(conn, http, self.store.home, code)
+                tokens = await auth.complete_oauth(self.store, fx, self.query_one("#secret", Input).value, code, http)
         except FortnoxError as exc:
             self.query_one("#error", SafeStatic).update(str(exc))
             return
-        auth.save_client_secret(self.store.home, fx.client_id or "", secret)
-        self.store.save_settings(self.store.settings.model_copy(update={"fortnox": fx}), what="fortnox oauth")
         expires = datetime.fromtimestamp(tokens.refresh_expires_at or 0).strftime("%Y-%m-%d")
         self.notify(f"Connected to Fortnox; the authorization runs until {expires} unless renewed.")
         self.dismiss(True)

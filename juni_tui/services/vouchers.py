@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
-from juni_tui.domain.reference import Account, CostCenter, Project
+from juni_tui.domain.reference import Account, CostCenter, Project, account_problem
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import SplitLine, Transaction
 from juni_tui.domain.vat import VatCode
@@ -351,10 +351,8 @@ def check_voucher(voucher: Voucher, accounts: Mapping[int, Account], cost_center
     for n, row in enumerate(voucher.rows, 1):
         where = f"row {n} (account {row.account})"
         account = accounts.get(row.account)
-        if account is None:
-            problems.append(f"{where}: account {row.account} is not in the chart of accounts in Fortnox")
-        elif not account.active:
-            problems.append(f"{where}: account {account.label} is inactive in Fortnox")
+        if (problem := account_problem(accounts, row.account)) is not None:
+            problems.append(f"{where}: {problem}")
         problems += _amount_problems(where, row)
         problems += _dimension_problems(where, account, row.cost_center, "cost center", cost_centers)
         problems += _dimension_problems(where, account, row.project, "project", projects)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from juni_tui.domain.clock import utcnow
+from juni_tui.domain.reference import account_problem
 from juni_tui.domain.transactions import (
     AttachmentExport,
     ExportError,
@@ -118,11 +119,10 @@ def check_account(store: Store, number: int) -> None:
     """Only accounts in the company's Fortnox chart, and active ones, are accepted (when the chart is known)."""
     if len(store.accounts) == 0:
         return
-    account = store.accounts.get(number)
-    if account is None:
-        raise WorkflowError(f"Account {number} is not in the chart of accounts in Fortnox.")
-    if not account.active:
-        raise WorkflowError(f"Account {number} {account.description} is inactive in Fortnox; choose an active account.")
+    problem = account_problem(store.accounts, number)
+    if problem is not None:
+        inactive = number in store.accounts
+        raise WorkflowError(problem[0].upper() + problem[1:] + ("; choose an active account." if inactive else "."))
 
 
 def suggested_vat_code(store: Store, account_number: int) -> VatCode | None:

@@ -19,6 +19,7 @@ from textual_autocomplete._path_autocomplete import PathAutoComplete
 from juni_tui.domain.reference import Account
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
+from juni_tui.services import workflow
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
@@ -57,17 +58,20 @@ def parse_account(store: Store, text: str) -> tuple[Account | None, str]:
         return None, "Type an account number or a part of its name."
     head = text.split()[0]
     if head.isdigit():
-        account = store.accounts.get(int(head))
-        if account is None:
-            return None, f"Account {head} is not in the company's chart of accounts."
+        number = int(head)
     else:
         hits = [a for a in store.accounts.values() if text.lower() in a.description.lower() and a.active]
         if len(hits) != 1:
             return None, (f"{len(hits)} active accounts match {text!r}; pick one from the list." if hits
                           else f"No active account matches {text!r}.")
-        account = hits[0]
-    if not account.active:
-        return None, f"Account {account.number} {account.description} is inactive in Fortnox; choose an active one."
+        number = hits[0].number
+    try:
+        workflow.check_account(store, number)
+    except workflow.WorkflowError as exc:
+        return None, str(exc)
+    account = store.accounts.get(number)
+    if account is None:  # no chart yet: nothing to pick from
+        return None, f"Account {number} is not in the chart of accounts in Fortnox: sync with Fortnox first (F5 in tab 7)."
     return account, ""
 
 

@@ -22,7 +22,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import filelock
@@ -40,6 +40,9 @@ from juni_tui.services.fortnox.client import (
     NotSent,
 )
 from juni_tui.services.home import Home
+
+if TYPE_CHECKING:  # the store is only named in a signature; oauth needs none of it at import
+    from juni_tui.services.store import Store
 
 ENV_API_URL = "JUNI_TUI_FORTNOX_API_URL"
 ENV_AUTH_URL = "JUNI_TUI_FORTNOX_AUTH_URL"
@@ -504,3 +507,16 @@ async def connection_status(client: FortnoxClient, tokens: Any) -> dict[str, Any
     status["scope"] = current.scope if current else ""
     status["access_expires_at"] = current.access_expires_at if current else None
     return status
+
+
+async def complete_oauth(store: Store, fortnox: FortnoxSettings, secret: str, code: str,
+                         http: httpx.AsyncClient) -> TokenSet:
+    """The end of the authorization-code flow, for the TUI and the CLI alike: trade the code for tokens (0600),
+    keep the client secret (0600), and remember the connection in the settings."""
+    fortnox = fortnox.model_copy(update={"mode": "oauth"})
+    conn = Connection(fortnox.api_url, fortnox.auth_url, fortnox.client_id or "", secret, "oauth", None,
+                      fortnox.redirect_uri)
+    tokens = await exchange_code(conn, http, store.home, code)
+    save_client_secret(store.home, fortnox.client_id or "", secret)
+    store.save_settings(store.settings.model_copy(update={"fortnox": fortnox}), what="fortnox oauth")
+    return tokens
