@@ -5,6 +5,7 @@ what keeps exported transactions immutable."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -13,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from juni_tui.domain.clock import utcnow
-from juni_tui.domain.money import Money
+from juni_tui.domain.money import Money, to_money
 from juni_tui.domain.vat import VatCode
 
 # --- Workflow -------------------------------------------------------------------------------------------------
@@ -246,22 +247,8 @@ class Transaction(BaseModel):
 
     def missing_values(self) -> list[str]:
         """What keeps the first checkmark (pre-accounting values complete) grey, in words."""
-        missing: list[str] = []
-        if self.splits:
-            total = sum((line.amount for line in self.splits), Decimal("0"))
-            if total != self.amount:
-                missing.append(f"split lines sum to {total:.2f}, not {self.amount:.2f}")
-            for n, line in enumerate(self.splits, 1):
-                if line.account is None:
-                    missing.append(f"account on split line {n}")
-                if line.vat_code is None:
-                    missing.append(f"VAT code on split line {n}")
-            return missing
-        if self.account is None:
-            missing.append("account")
-        if self.vat_code is None:
-            missing.append("VAT code")
-        return missing
+        return missing_values_of(self.amount, self.account, self.vat_code,
+                                 [(line.amount, line.account, line.vat_code) for line in self.splits])
 
     @property
     def values_complete(self) -> bool:
@@ -294,6 +281,39 @@ class Transaction(BaseModel):
 
     def source_of(self, field: str) -> FieldSource | None:
         return self.sources.get(field)
+
+
+def missing_values_of(amount: Decimal, account: object, vat_code: object,
+                      splits: Sequence[tuple[Decimal, object, object]]) -> list[str]:
+    """The completeness rule, once, for a model and a stored document alike: with splits, every line needs an
+    account and a VAT code and the lines must sum to the amount; without, the transaction needs both."""
+    missing: list[str] = []
+    if splits:
+        total = sum((line_amount for line_amount, _, _ in splits), Decimal("0"))
+        if total != amount:
+            missing.append(f"split lines sum to {total:.2f}, not {amount:.2f}")
+        for n, (_, line_account, line_vat) in enumerate(splits, 1):
+            if line_account is None:
+                missing.append(f"account on split line {n}")
+            if line_vat is None:
+                missing.append(f"VAT code on split line {n}")
+        return missing
+    if account is None:
+        missing.append("account")
+    if vat_code is None:
+        missing.append("VAT code")
+    return missing
+
+
+def stored_is_complete(doc: Mapping[str, Any]) -> bool:
+    """``Transaction.is_complete`` from a stored document, without building the model (filters over many rows)."""
+    if not doc.get("receipts") and not doc.get("no_receipt_reason"):
+        return False
+    splits = doc.get("splits") or ()
+    if not splits:
+        return doc.get("account") is not None and doc.get("vat_code") is not None
+    lines = [(to_money(line.get("amount", "0")), line.get("account"), line.get("vat_code")) for line in splits]
+    return not missing_values_of(to_money(doc.get("amount", "0")), None, None, lines)
 
 
 class HistoryEntry(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 
-from juni_tui.domain.transactions import Status
+from juni_tui.domain.transactions import Status, stored_is_complete
 from juni_tui.screens.shared import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.dialogs import Message
@@ -17,15 +17,6 @@ from juni_tui.screens.receipts import ReceiptActions
 from juni_tui.screens.rules import RuleKeys
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell, Column
-
-
-def incomplete(doc: dict[str, Any]) -> bool:
-    """From the stored document, without building the model: is anything missing for the two checkmarks?"""
-    if not doc.get("receipts") and not doc.get("no_receipt_reason"):
-        return True
-    if doc.get("splits"):
-        return any(line.get("account") is None or line.get("vat_code") is None for line in doc["splits"])
-    return doc.get("account") is None or doc.get("vat_code") is None
 
 
 class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, TransactionsScreen):
@@ -58,7 +49,7 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         ids = super().row_ids()
         if self.only_incomplete:
             raw = self.store.transactions.raw
-            ids = [i for i in ids if incomplete(raw(i) or {})]
+            ids = [i for i in ids if not stored_is_complete(raw(i) or {})]
         return ids
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
