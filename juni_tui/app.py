@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
+from juni_tui.screens.modals.detail import DetailScreen
 from juni_tui.screens.modals.dialogs import Message, TextPrompt
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.history import HistoryScreen
@@ -303,6 +304,10 @@ class JuniApp(ReportsWorkerErrors, App):
         from juni_tui.screens.modals.sie import SieDialog
 
         self.push_screen(SieDialog(self.store), lambda summary: summary and self.notify(summary, timeout=10))
+
+    def open_detail(self, tx_id: str) -> None:
+        """The detail view of one transaction, from any tab (the tabs do not know the modal)."""
+        self.push_screen(DetailScreen(tx_id))
 
     # --- help and the command palette ---
 

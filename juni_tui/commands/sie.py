@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from juni_tui.commands._common import fail, friendly, open_store, say
+from juni_tui.domain.settings import FALLBACK_SERIES
 from juni_tui.services import sie
 
 
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--to", dest="date_to", type=_day, required=True, metavar="DATE",
                         help="last transaction date, YYYY-MM-DD")
     export.add_argument("--series", metavar="CODE", help="voucher series for ready transactions "
-                        f"(default: the settings' default series, else {sie.DEFAULT_SERIES})")
+                        f"(default: the settings' default series, else {FALLBACK_SERIES})")
     export.add_argument("file", type=Path, metavar="FILE")
     export.set_defaults(func=run_export)
 

@@ -27,6 +27,10 @@ DEFAULT_VAT_CODE_MAP: dict[str, VatCode] = {
 }
 
 
+#: Fortnox's own manual series ("Redovisning"): for a voucher not sent yet when no default series is set.
+FALLBACK_SERIES = "A"
+
+
 class ReportingPair(BaseModel):
     """Optional extra rows that put reverse-charge purchases in the VAT return's boxes 20–22 (e.g. 4535 / 4598)."""
 
@@ -69,3 +73,7 @@ class Settings(BaseModel):
     vat_code_map: dict[str, VatCode] = Field(default_factory=lambda: dict(DEFAULT_VAT_CODE_MAP))
     inbox_dir: str | None = None
     fortnox: FortnoxSettings = FortnoxSettings()
+
+    def series_for_preview(self) -> str:
+        """The series a voucher not yet sent is shown in: the default one, else Fortnox's manual series."""
+        return self.default_series or FALLBACK_SERIES

@@ -216,9 +216,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         self.open_details(event.row_id)
 
     def open_details(self, row_id: str) -> None:
-        from juni_tui.screens.modals.detail import DetailScreen
-
-        self.app.push_screen(DetailScreen(row_id))
+        self.juni.open_detail(row_id)
 
 
 def matches_query(store: Store, doc: dict[str, Any], query: str) -> bool:

@@ -34,7 +34,6 @@ NEWLINE = "\r\n"
 COST_CENTER_DIMENSION = 1
 PROJECT_DIMENSION = 6
 DIMENSION_NAMES = {COST_CENTER_DIMENSION: "Kostnadsställe", PROJECT_DIMENSION: "Projekt"}
-DEFAULT_SERIES = "A"  # Fortnox's manual series, for ready transactions when no series is given or set
 
 #: Names for the accounts juni-tui books itself, for when the company's chart is not in the store yet (BAS).
 BAS_NAMES = {
@@ -290,7 +289,7 @@ def collect(store: Store, date_from: date, date_to: date, series: str | None = N
     """The vouchers of exported and ready transactions dated ``date_from``..``date_to``, in date order; and the
     ready transactions that cannot be booked, each with the reason."""
     today = today or date.today()
-    series = series or store.settings.default_series or DEFAULT_SERIES
+    series = series or store.settings.series_for_preview()
     vouchers: list[tuple[tuple, SieVoucher]] = []
     for tx in _exported_in(store, date_from, date_to):
         v = exported_voucher(tx, store, today)

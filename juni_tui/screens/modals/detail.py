@@ -75,7 +75,7 @@ def voucher_view(store: Store, tx: Transaction) -> Group | Text:
         if body.get("Comments"):
             parts.append(Text(f"Comments: {body['Comments']}", style="dim"))
         return Group(*parts)
-    series = tx.export.series if tx.export else (store.settings.default_series or "K")
+    series = tx.export.series if tx.export else store.settings.series_for_preview()
     try:
         voucher = vouchers.build_voucher(tx, store.settings, series)
     except vouchers.BookkeepingError as exc:
