@@ -224,10 +224,6 @@ class Transaction(BaseModel):
         return self.amount > 0
 
     @property
-    def is_split(self) -> bool:
-        return bool(self.splits)
-
-    @property
     def is_foreign(self) -> bool:
         return self.original_currency is not None and self.original_currency != "SEK"
 
@@ -278,9 +274,6 @@ class Transaction(BaseModel):
         """A voucher was sent and Fortnox's answer never came: it may be booked, and only Fortnox can tell."""
         has_voucher = self.export is not None and self.export.voucher_number is not None
         return not has_voucher and any(a.outcome == "unknown" for a in self.send_attempts)
-
-    def source_of(self, field: str) -> FieldSource | None:
-        return self.sources.get(field)
 
 
 def missing_values_of(amount: Decimal, account: object, vat_code: object,

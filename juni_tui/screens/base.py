@@ -108,9 +108,6 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
             ids = [i for i in ids if self.matches(i, self.query_text)]
         return ids
 
-    def transaction(self, row_id: str) -> Transaction | None:
-        return self.store.transactions.get(row_id)
-
     def render_row(self, row_id: str) -> Sequence[Cell]:
         raise NotImplementedError
 

@@ -92,11 +92,6 @@ def printable(text: object, *, multiline: bool = False) -> str:
     return _UNSAFE.sub(_many_lines if multiline else _one_line, s)
 
 
-def is_printable(text: str) -> bool:
-    """True if ``printable`` would leave ``text`` as it is on one line."""
-    return printable(text) == text
-
-
 # --- the last resort: an unexpected error becomes a sentence and a log file -----------------------------------
 
 #: Values that must never reach a log file: tokens, secrets, codes and passwords, in JSON, a query or a header.

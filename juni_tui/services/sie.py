@@ -87,10 +87,6 @@ class SieVoucher:
     rows: tuple[SieTrans, ...]
     tx_id: str = ""
 
-    @property
-    def balance(self) -> Decimal:
-        return sum((r.amount for r in self.rows), ZERO)
-
 
 @dataclass(frozen=True)
 class SieHeader:

@@ -70,7 +70,6 @@ ERIK = Card("Visa *7730", "Erik Berg")  # consultant: travel
 SARA = Card("Visa *1954", "Sara Nilsson")  # office manager
 JOHAN = Card("Visa *3307", "Johan Ek")  # consultant: car and travel
 SAAS = Card("Virtual *9012", "Anna Lind")  # a virtual card for subscriptions
-CARDS = (ANNA, ERIK, SARA, JOHAN, SAAS)
 CONSULTING = "300"  # cost center Konsultverksamhet
 CLIENT_PROJECT = "2"  # project Kund Alfa, införande
 
