@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from juni_tui.services.demo.company import create_demo_home, reference_models
 from juni_tui.services.home import Home  # noqa: E402
-from juni_tui.services.importers import COLUMNS, import_file, read_transactions  # noqa: E402
+from juni_tui.services.importing import COLUMNS, import_file, read_transactions  # noqa: E402
 from juni_tui.services.jsonutil import dumps  # noqa: E402
 from juni_tui.services.store import Store  # noqa: E402
 

@@ -107,7 +107,7 @@ class JuniApp(ReportsWorkerErrors, App):
     async def startup(self) -> None:
         """Connect to Fortnox, fetch the chart of accounts, and resume an interrupted export."""
         from juni_tui.services.fortnox import oauth
-        from juni_tui.services.export import sync_reference_data
+        from juni_tui.services.fortnox.reference import sync_reference_data
         from juni_tui.services.fortnox.client import FortnoxError
 
         try:
@@ -271,7 +271,7 @@ class JuniApp(ReportsWorkerErrors, App):
     async def import_path(self, path: Path) -> None:
         """Read and check the file in a thread (a year's file takes seconds); add it here, on the store's thread."""
         from juni_tui.services import intake
-        from juni_tui.services.importers import ImportFileError, ReferenceSnapshot, add_transactions, read_transactions
+        from juni_tui.services.importing import ImportFileError, ReferenceSnapshot, add_transactions, read_transactions
 
         self.notify(f"Reading {path.name}…")
         title, shown = self.sub_title, 0.0

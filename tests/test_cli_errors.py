@@ -96,12 +96,12 @@ async def test_an_action_that_fails_is_said_and_the_app_goes_on(home, monkeypatc
 
 async def test_a_worker_that_fails_is_said_not_swallowed(home, tmp_path, monkeypatch):
     from juni_tui.app import JuniApp
-    from juni_tui.services import importers
+    from juni_tui.services import importing
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom in a worker")
 
-    monkeypatch.setattr(importers, "read_transactions", broken)
+    monkeypatch.setattr(importing, "read_transactions", broken)
     path = tmp_path / "oct.csv"
     path.write_text("id,date,merchant,amount\n")
     with Store.open(home) as store:

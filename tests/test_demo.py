@@ -24,7 +24,7 @@ from juni_tui.services.demo.company import (
     HOTEL_BILL_TEXT,
 )
 from juni_tui.services.home import Home
-from juni_tui.services.importers import import_file
+from juni_tui.services.importing import import_file
 from juni_tui.sandbox import company
 from juni_tui.services.store import Store
 from tests.conftest import make_tx

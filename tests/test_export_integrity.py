@@ -272,13 +272,13 @@ async def test_u_in_the_queue_asks_fortnox_first_and_finishes_a_voucher_it_had_b
 
 def test_an_id_named_in_the_audit_log_is_not_imported_again_after_the_home_lost_it(store, tmp_path, capsys):
     """The home was repaired by hand with an older database: the audit log still says tx-0000 was exported."""
-    from juni_tui.services import importers
+    from juni_tui.services import importing
 
     ids = seed_ready(store, 2, receipts_every=0)
     store.audit({"action": "exported", "ids": ["gone-1"], "voucher": {"series": "K", "number": 9, "year": 2}})
     path = tmp_path / "again.csv"
     path.write_text("id,date,merchant,amount\ngone-1,2026-09-01,Adobe,-100.00\nnew-1,2026-09-02,SJ,-50.00\n")
-    result = importers.import_file(store, path)
+    result = importing.import_file(store, path)
     assert result.added == ["new-1"]
     assert result.seen_before == ["gone-1"]
     assert "gone-1" not in store.transactions
@@ -289,7 +289,7 @@ def test_an_id_named_in_the_audit_log_is_not_imported_again_after_the_home_lost_
 def test_an_id_in_a_history_archive_but_missing_from_the_index_is_not_imported_again(connected, sandbox, tmp_path):
     import asyncio
 
-    from juni_tui.services import importers
+    from juni_tui.services import importing
 
     ids = seed_ready(connected, 1, receipts_every=0)
     asyncio.run(export_all(connected, ids))
@@ -299,7 +299,7 @@ def test_an_id_in_a_history_archive_but_missing_from_the_index_is_not_imported_a
     path = tmp_path / "again.csv"
     tx = connected.history.get(ids[0]) if ids[0] in connected.history else None
     path.write_text(f"id,date,merchant,amount\n{ids[0]},2026-09-01,Adobe,-100.00\n")
-    result = importers.import_file(connected, path)
+    result = importing.import_file(connected, path)
     assert result.added == [] and result.seen_before == ids, tx
     assert len(booked(sandbox)["vouchers"]) == 1
 

@@ -15,14 +15,8 @@ from juni_tui.domain.transactions import Origin
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules
 from juni_tui.services.demo.company import reference_models
-from juni_tui.services.importers import (
-    MAX_LISTED_PROBLEMS,
-    ImportFileError,
-    import_file,
-    parse_vat_code,
-    read_transactions,
-    write_csv,
-)
+from juni_tui.services.importing import ImportFileError, import_file, parse_vat_code, read_transactions, write_csv
+from juni_tui.services.importing.source import MAX_LISTED_PROBLEMS
 from juni_tui.services.store import Store
 from tests.conftest import make_tx
 from tests.test_receipts import exported

@@ -14,8 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from juni_tui.services import importers
-from juni_tui.services.importers import COLUMNS, ImportFileError, import_file, read_transactions
+from juni_tui.services.importing import COLUMNS, ImportFileError, import_file, read_transactions, source
 from juni_tui.services.store import Store
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -172,4 +171,4 @@ def test_importing_random_csv_commits_it_whole_or_changes_nothing(fuzz_store, te
 
 
 def test_the_limits_are_what_the_docs_say():
-    assert importers.MAX_FILE_BYTES == 100_000_000 and importers.MAX_ROWS == 200_000
+    assert source.MAX_FILE_BYTES == 100_000_000 and source.MAX_ROWS == 200_000

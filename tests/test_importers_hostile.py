@@ -16,8 +16,8 @@ import pytest
 
 from juni_tui.cli import main
 from juni_tui.commands import importing as import_command
-from juni_tui.services import importers
-from juni_tui.services.importers import ImportFileError, read_transactions
+from juni_tui.services import importing
+from juni_tui.services.importing import ImportFileError, read_transactions, source
 from juni_tui.services.store import Store
 
 HEADER = "id,date,merchant,amount\n"
@@ -168,14 +168,14 @@ def test_the_cli_refuses_a_fifo_and_releases_the_home(home, tmp_path, capsys):
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     path = tmp_path / "big.csv"
     with open(path, "wb") as f:  # sparse: no disk used
-        f.truncate(importers.MAX_FILE_BYTES + 1)
+        f.truncate(source.MAX_FILE_BYTES + 1)
     ((line, reason),) = problems_of(path)
-    assert line == 0 and f"{importers.MAX_FILE_BYTES // 1_000_000} MB" in reason and "split" in reason
+    assert line == 0 and f"{source.MAX_FILE_BYTES // 1_000_000} MB" in reason and "split" in reason
 
 
 @pytest.mark.parametrize("name", ["t.csv", "t.json"])
 def test_a_file_over_the_size_limit_is_refused_whatever_its_kind(tmp_path, monkeypatch, name):
-    monkeypatch.setattr(importers, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(source, "MAX_FILE_BYTES", 1000)
     rows = [{"id": f"a{i}", "date": "2026-10-01", "merchant": "Adobe", "amount": "-1"} for i in range(40)]
     text = json.dumps(rows) if name.endswith(".json") else HEADER + "".join(
         f"a{i},2026-10-01,Adobe,-1\n" for i in range(60))
@@ -194,7 +194,7 @@ def rows_json(n: int) -> str:
 
 @pytest.mark.parametrize(("name", "content"), [("t.csv", rows_csv), ("t.json", rows_json)])
 def test_more_rows_than_the_limit_are_refused_with_what_to_do(tmp_path, monkeypatch, name, content):
-    monkeypatch.setattr(importers, "MAX_ROWS", 10)
+    monkeypatch.setattr(source, "MAX_ROWS", 10)
     assert len(read_transactions(write(tmp_path, name, content(10)))) == 10
     problems = problems_of(write(tmp_path, name, content(11)))
     assert len(problems) == 1
@@ -202,7 +202,7 @@ def test_more_rows_than_the_limit_are_refused_with_what_to_do(tmp_path, monkeypa
 
 
 def test_a_line_longer_than_the_limit_is_refused_without_splitting_it_into_fields(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_LINE_CHARS", 10_000)
+    monkeypatch.setattr(source, "MAX_LINE_CHARS", 10_000)
     path = write(tmp_path, "t.csv", HEADER + "a,2026-10-01,Adobe,-1\n" + "," * 20_000 + "\n")
     ((line, reason),) = problems_of(path)
     assert line == 3 and "longer than" in reason
@@ -258,7 +258,7 @@ def test_import_file_passes_progress_on(home, tmp_path):
     path = write(tmp_path, "t.csv", rows_csv(3))
     calls: list[tuple[int, int]] = []
     with Store.open(home) as store:
-        importers.import_file(store, path, on_progress=lambda done, total: calls.append((done, total)))
+        importing.import_file(store, path, on_progress=lambda done, total: calls.append((done, total)))
         assert len(store.transactions) == 3
     assert calls[-1] == (path.stat().st_size,) * 2
 
@@ -291,20 +291,20 @@ def test_a_csv_is_read_as_a_stream_not_held_whole(tmp_path, monkeypatch):
 
 
 def test_a_file_of_empty_lines_is_refused_without_reading_all_of_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_ROWS", 100)
+    monkeypatch.setattr(source, "MAX_ROWS", 100)
     for text in ("\n" * 500, HEADER + "\n" * 500, HEADER + ",,,\n" * 500):
         ((line, reason),) = problems_of(write(tmp_path, "t.csv", text))
         assert line == 0 and "more than 100 empty lines" in reason
 
 
 def test_a_json_file_of_something_else_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_JSON_VALUES", 1000)
+    monkeypatch.setattr(source, "MAX_JSON_VALUES", 1000)
     monkeypatch.setattr(json.JSONDecoder, "raw_decode", lambda *a: pytest.fail("decoded"))
     ((line, reason),) = problems_of(write(tmp_path, "t.json", json.dumps({"numbers": [1.5] * 2000})))
     assert line == 0 and "more than 1 000 values" in reason
 
 
 def test_a_header_line_longer_than_the_limit_is_named_by_its_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr(source, "MAX_LINE_CHARS", 1000)
     ((line, reason),) = problems_of(write(tmp_path, "t.csv", "\n\n" + "x" * 5000 + "\n"))
     assert line == 3 and "longer than 1 000 characters" in reason

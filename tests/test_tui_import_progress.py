@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from juni_tui.services import importers
+from juni_tui.services import importing
 from tests.test_tui_flow import make_app, settle
 
 CSV = "id,date,merchant,amount\np1,2026-10-01,Adobe,-100.00\n"
@@ -14,7 +14,7 @@ async def test_an_import_shows_its_progress_in_the_title_and_restores_it(store, 
     path = tmp_path / "big.csv"
     path.write_text(CSV)
     halfway, release = threading.Event(), threading.Event()
-    real_read = importers.read_transactions
+    real_read = importing.read_transactions
 
     def slow_read(path, known=None, *, on_progress=None):
         on_progress(50, 100)
@@ -22,7 +22,7 @@ async def test_an_import_shows_its_progress_in_the_title_and_restores_it(store, 
         release.wait(timeout=5)
         return real_read(path, known, on_progress=on_progress)
 
-    monkeypatch.setattr(importers, "read_transactions", slow_read)
+    monkeypatch.setattr(importing, "read_transactions", slow_read)
     app = make_app(store)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)

@@ -10,7 +10,7 @@ from pathlib import Path
 from juni_tui.commands._common import friendly, open_store, print_json, say
 from juni_tui.services import intake
 from juni_tui.services.display import printable
-from juni_tui.services.importers import COLUMNS, REQUIRED, ImportFileError, import_file
+from juni_tui.services.importing import COLUMNS, REQUIRED, ImportFileError, import_file
 
 #: Seconds between two progress lines on stderr (none for an import quicker than this).
 PROGRESS_EVERY = 0.5

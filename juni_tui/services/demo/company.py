@@ -3,7 +3,7 @@
 ``create_demo_home(home)`` fills an empty home the way a real one fills up, through the same services:
 
 1. the company's Fortnox lists (chart of accounts, cost centers, projects, financial years, voucher series: the
-   sandbox's own, as ``exporter.sync_reference_data`` would fetch them) and its settings (one commit);
+   sandbox's own, as ``fortnox.reference.sync_reference_data`` would fetch them) and its settings (one commit);
 2. a handful of accounting rules, as an accountant would have set them up (merchant, category and custom rules);
 3. the transactions, written as ``<home>/demo-transactions.csv`` and read by the importer (one commit); values
    the cardholders entered in Juni come with the file, the rules fill in most of the rest (one commit), and
@@ -38,7 +38,7 @@ from juni_tui.domain.vat import VatCode
 from juni_tui.domain.money import round_ore
 from juni_tui.services import receipts, rules
 from juni_tui.services.home import Home
-from juni_tui.services.importers import import_file, write_csv
+from juni_tui.services.importing import import_file, write_csv
 from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.sandbox import company
 from juni_tui.services.store import Store

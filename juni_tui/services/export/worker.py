@@ -18,132 +18,30 @@ export the same transactions: the store's lock keeps it out of the home altogeth
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from juni_tui.domain.clock import utcnow
 from juni_tui.domain.receipts import Receipt
-from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
-from juni_tui.domain.transactions import AttachmentExport, ExportError, IN_FLIGHT_STATUSES, Status, Transaction
-from juni_tui.services import receipts, vouchers as bookkeeping, workflow
-from juni_tui.services.fortnox import spec
+from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, AttachmentExport, ExportError, Status, Transaction
+from juni_tui.services import receipts, workflow
+from juni_tui.services import vouchers as bookkeeping
+from juni_tui.services.export.checks import precheck
+from juni_tui.services.export.lookup import FortnoxLedger, as_amount
 from juni_tui.services.fortnox.client import (
     AuthError,
     FortnoxClient,
     FortnoxError,
     FortnoxRejected,
-    NotFound,
     NotSent,
     RateLimited,
     UnknownOutcome,
 )
+from juni_tui.services.fortnox.reference import ReferenceData, fetch_reference_data
 from juni_tui.services.store import Store
-
-log = logging.getLogger(__name__)
-
-
-# --- reference data -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ReferenceData:
-    """What the checks before queueing need from Fortnox, fetched once per export."""
-
-    financial_years: list[FinancialYear]
-    locked_until: date | None
-    series: dict[int, dict[str, VoucherSeries]] = field(default_factory=dict)  # per financial year
-    accounts: dict[int, dict[int, Account]] = field(default_factory=dict)  # per financial year
-    cost_centers: dict[str, CostCenter] = field(default_factory=dict)
-    projects: dict[str, Project] = field(default_factory=dict)
-    company: dict[str, Any] = field(default_factory=dict)
-
-    def year_of(self, day: date) -> FinancialYear | None:
-        return next((fy for fy in self.financial_years if fy.covers(day)), None)
-
-
-async def fetch_reference_data(client: FortnoxClient, days: Iterable[date] = ()) -> ReferenceData:
-    """Financial years, locked period, cost centers and projects; series and chart for the years ``days`` fall in
-    (and the current one)."""
-    ref = ReferenceData(financial_years=await client.financial_years(), locked_until=await client.locked_until())
-    ref.cost_centers = {c.code: c for c in await client.cost_centers()}
-    ref.projects = {p.number: p for p in await client.projects()}
-    years = {fy.id for day in [*days, date.today()] if (fy := ref.year_of(day))}
-    for year in sorted(years):
-        ref.series[year] = {s.code: s for s in await client.voucher_series(financial_year=year)}
-        ref.accounts[year] = {a.number: a for a in await client.accounts(financial_year=year)}
-    return ref
-
-
-async def sync_reference_data(store: Store, client: FortnoxClient) -> ReferenceData:
-    """Fetch the company's chart of accounts, dimensions, years and series, and keep a copy in the store, so that
-    completion and checks work offline. One commit."""
-    ref = await fetch_reference_data(client)
-    ref.company = await client.company_information()
-    current = ref.year_of(date.today()) or (ref.financial_years[-1] if ref.financial_years else None)
-    puts: list[Any] = list(ref.financial_years)
-    if current is not None:
-        puts += list(ref.accounts.get(current.id, {}).values())
-        puts += list(ref.series.get(current.id, {}).values())
-    puts += list(ref.cost_centers.values()) + list(ref.projects.values())
-    settings = store.settings
-    name, org = ref.company.get("CompanyName"), ref.company.get("OrganizationNumber")
-    if (name, org) != (settings.company_name, settings.org_number):
-        puts.append(settings.model_copy(update={"company_name": name, "org_number": org}))
-    store.commit(puts, audit={"action": "sync-fortnox", "accounts": len(store.accounts)})
-    return ref
-
-
-# --- checks before anything is queued -------------------------------------------------------------------------
-
-
-def receipt_problems(store: Store, receipt: Receipt) -> list[str]:
-    problems = []
-    if receipt.content_type not in spec.ACCEPTED_TYPES:
-        problems.append(f"receipt {receipt.filename} is {receipt.content_type}; Fortnox takes PDF, JPEG or TIFF")
-    if receipt.size > spec.MAX_ATTACHMENT_BYTES:
-        problems.append(
-            f"receipt {receipt.filename} is {receipt.size / 1e6:.1f} MB; Fortnox takes at most "
-            f"{spec.MAX_ATTACHMENT_BYTES / 1e6:.1f} MB"
-        )
-    if not (store.home.root / receipt.path).exists():
-        problems.append(f"receipt {receipt.filename} is missing from {store.home.receipts}")
-    return problems
-
-
-def precheck(store: Store, ref: ReferenceData, tx: Transaction, series: str) -> list[str]:
-    """Every reason Fortnox would refuse this transaction's voucher, in words. Empty means it can go."""
-    problems: list[str] = []
-    fy = ref.year_of(tx.date)
-    if fy is None:
-        problems.append(f"no financial year in Fortnox covers {tx.date}; create it in Fortnox first")
-    if ref.locked_until is not None and tx.date <= ref.locked_until:
-        problems.append(f"{tx.date} is in the period Fortnox has locked (up to {ref.locked_until})")
-    if fy is not None:
-        known = ref.series.get(fy.id, {})
-        if series not in known:
-            problems.append(f"voucher series {series} does not exist in Fortnox for {fy.from_date.year}")
-        elif not known[series].manual:
-            problems.append(f"voucher series {series} is not set to manual bookkeeping in Fortnox")
-    try:
-        voucher = bookkeeping.build_voucher(tx, store.settings, series)
-    except bookkeeping.BookkeepingError as exc:
-        problems.append(str(exc))
-    else:
-        if fy is not None:
-            problems.extend(bookkeeping.check_voucher(voucher, ref.accounts.get(fy.id, {}), ref.cost_centers, ref.projects))
-    for receipt_id in tx.receipts:
-        receipt = store.receipts.get(receipt_id)
-        if receipt is None:
-            problems.append(f"receipt {receipt_id[:12]} is missing")
-        else:
-            problems.extend(receipt_problems(store, receipt))
-    return problems
-
 
 # --- the worker -----------------------------------------------------------------------------------------------
 
@@ -162,7 +60,7 @@ class RunReport:
     exported: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
-    def add(self, other: "RunReport") -> None:
+    def add(self, other: RunReport) -> None:
         """Fold a later run into this one (a resumed run, then the new one): each item counts once, as it ended."""
         for tx_id in other.exported:
             if tx_id in self.failed:
@@ -185,36 +83,10 @@ def _error(exc: FortnoxError) -> ExportError:
                        retryable=exc.retryable)
 
 
-def _amount(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _rows_signature(rows: Iterable[dict[str, Any]]) -> list[tuple[int, Decimal, Decimal, str, str]]:
-    return sorted(
-        (int(r["Account"]), _amount(r.get("Debit", 0) or 0), _amount(r.get("Credit", 0) or 0),
-         str(r.get("CostCenter") or ""), str(r.get("Project") or ""))
-        for r in rows
-        if not r.get("Removed")
-    )
-
-
-def _differences(found: dict[str, Any], expected: dict[str, Any]) -> list[str]:
-    """How a voucher in Fortnox differs from the one this transaction would be booked as (series aside: an earlier
-    attempt may have gone to another series). Empty means it is the same voucher."""
-    out = []
-    if str(found.get("TransactionDate")) != expected["TransactionDate"]:
-        out.append(f"date {found.get('TransactionDate')}, not {expected['TransactionDate']}")
-    if (found.get("Description") or "") != expected["Description"]:
-        out.append("another description")
-    if _rows_signature(found.get("VoucherRows") or []) != _rows_signature(expected["VoucherRows"]):
-        out.append("other rows")
-    return out
-
-
 def _exact_amounts(body: dict[str, Any]) -> dict[str, Any]:
     voucher = dict(body["Voucher"])
     voucher["VoucherRows"] = [
-        {**row, "Debit": _amount(row.get("Debit", 0) or 0), "Credit": _amount(row.get("Credit", 0) or 0)}
+        {**row, "Debit": as_amount(row.get("Debit", 0) or 0), "Credit": as_amount(row.get("Credit", 0) or 0)}
         for row in voucher["VoucherRows"]
     ]
     return {"Voucher": voucher}
@@ -233,7 +105,7 @@ def upload_name(tx: Transaction, receipt: Receipt) -> str:
     return f"{tag}-{receipt.id[:8]}{ext}"
 
 
-class Exporter:
+class Exporter(FortnoxLedger):
     def __init__(
         self,
         store: Store,
@@ -416,125 +288,6 @@ class Exporter:
             return self._record_voucher(tx, created, found_by_lookup=False)
         raise RetryLater(UnknownOutcome("Fortnox kept failing to answer the voucher request"))
 
-    # --- what Fortnox already has ---
-
-    def _places(self, tx: Transaction) -> dict[tuple[str, int], tuple[date, date]]:
-        """(series, financial year) → the date range where this transaction's voucher may be: where it is going
-        now, and wherever any earlier attempt may have landed."""
-        places: dict[tuple[str, int], tuple[date, date]] = {}
-
-        def add(series: str, year: int, day: date) -> None:
-            lo, hi = places.get((series, year), (day, day))
-            places[(series, year)] = (min(lo, day), max(hi, day))
-
-        assert tx.export is not None
-        if self._ref is not None and (fy := self._ref.year_of(tx.date)) is not None:
-            add(tx.export.series, fy.id, tx.date)
-        for attempt in tx.send_attempts:
-            add(attempt.series, attempt.financial_year_id, attempt.date)
-        return places
-
-    async def _list_tagged(self, places: dict[tuple[str, int], tuple[date, date]]) -> dict[str, list[dict[str, Any]]]:
-        """Vouchers by tag, one paged listing per series and year over the whole date range."""
-        tagged: dict[str, list[dict[str, Any]]] = {}
-        for (series, year), (lo, hi) in sorted(places.items()):
-            try:
-                listed = await self.client.list_vouchers(series, year, lo, hi)
-            except NotFound:
-                continue  # no such series in that year: nothing can have landed there
-            for item in listed:
-                tag = bookkeeping.tag_in(item.get("Description"))
-                if tag is not None:
-                    tagged.setdefault(tag, []).append({**item, "Year": item.get("Year", year)})
-        return tagged
-
-    async def _sweep(self, tx: Transaction) -> None:
-        """Before the first POST for a transaction: list, once for every waiting item of the run, the series and
-        dates their vouchers may be in, and remember which tags Fortnox already has."""
-        if tx.id in self._swept:
-            return
-        batch = [tx] + [t for i in self.pending_ids() if i not in self._swept and i != tx.id
-                        and (t := self.store.transactions.get(i)) is not None and t.export is not None
-                        and t.export.voucher_number is None]
-        places: dict[tuple[str, int], tuple[date, date]] = {}
-        for item in batch:
-            for key, (lo, hi) in self._places(item).items():
-                old = places.get(key, (lo, hi))
-                places[key] = (min(old[0], lo), max(old[1], hi))
-        self._tagged.update(await self._list_tagged(places))
-        swept_at = utcnow()
-        for item in batch:
-            self._swept[item.id] = swept_at
-
-    async def _known_voucher(self, tx: Transaction, body: dict[str, Any]) -> dict[str, Any] | None:
-        """The voucher Fortnox has for this transaction: from the sweep, or looked up afresh where an attempt
-        made since the sweep may have landed."""
-        assert tx.export is not None
-        found = await self._pick(tx, body, self._tagged.get(tx.export.tag, []))
-        if found is not None:
-            return found
-        since = self._swept.get(tx.id)
-        recent = [a for a in tx.send_attempts if a.outcome == "unknown" and since is not None and a.at >= since]
-        if recent:
-            return await self._look_up(tx, body, [(a.series, a.financial_year_id, a.date, a.date) for a in recent])
-        return None
-
-    async def _look_up(self, tx: Transaction, body: dict[str, Any],
-                       where: Iterable[tuple[str, int, date, date]]) -> dict[str, Any] | None:
-        places: dict[tuple[str, int], tuple[date, date]] = {}
-        for series, year, lo, hi in where:
-            old = places.get((series, year), (lo, hi))
-            places[(series, year)] = (min(old[0], lo), max(old[1], hi))
-        assert tx.export is not None
-        tagged = await self._list_tagged(places)
-        return await self._pick(tx, body, tagged.get(tx.export.tag, []))
-
-    async def _pick(self, tx: Transaction, body: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """Of the vouchers carrying this transaction's tag, the one that is exactly the voucher it would be booked
-        as, and not already another transaction's. Anything else with its tag stops the transaction: juni-tui
-        never books it again on its own."""
-        if not candidates:
-            return None
-        expected = body["Voucher"]
-        mismatched: list[str] = []
-        for item in candidates:
-            series, number, year = str(item["VoucherSeries"]), int(item["VoucherNumber"]), int(item["Year"])
-            owner = self._claimed_by().get((series, year, number))
-            if owner is not None and owner != tx.id:
-                raise FortnoxRejected(
-                    f"Fortnox's voucher {series} {number} carries this transaction's tag, but juni-tui has already "
-                    f"recorded it as the voucher of transaction {owner}",
-                    meaning="Two transactions cannot share one voucher. Check both in Fortnox; juni-tui will not "
-                    "book this transaction on its own.",
-                )
-            full = await self.client.get_voucher(series, number, year)
-            differences = _differences(full, expected)
-            if not differences:
-                return {**full, "VoucherSeries": series, "VoucherNumber": number, "Year": year}
-            mismatched.append(f"{series} {number} ({', '.join(differences)})")
-        raise FortnoxRejected(
-            f"Fortnox has a voucher with this transaction's tag ({'; '.join(mismatched)}) that differs from the one "
-            "juni-tui would book",
-            meaning="It was booked earlier with other values, changed in Fortnox, or booked by hand. Check it in "
-            "Fortnox and correct it there with a new voucher if needed; juni-tui will not book the transaction "
-            "again on its own.",
-        )
-
-    def _claimed_by(self) -> dict[tuple[str, int, int], str]:
-        """(series, year, number) → the transaction whose voucher it is, for every voucher juni-tui recorded."""
-        if self._claims is None:
-            claims: dict[tuple[str, int, int], str] = {}
-            for key in self.store.history_index.keys():
-                entry = self.store.history_index.raw(key) or {}
-                claims[(str(entry.get("series")), int(entry.get("year", 0)), int(entry.get("number", 0)))] = key
-            for status in (Status.SENDING, Status.ATTACHING, Status.FAILED, Status.QUEUED):
-                for tx_id in self.store.ids(status):
-                    export = self.store.transactions[tx_id].export
-                    if export is not None and export.voucher_number is not None and export.voucher_year is not None:
-                        claims[(export.series, export.voucher_year, export.voucher_number)] = tx_id
-            self._claims = claims
-        return self._claims
-
     def _record_voucher(self, tx: Transaction, voucher: dict[str, Any], *, found_by_lookup: bool) -> Transaction:
         attachments = [
             AttachmentExport(receipt_id=rid, file_name=upload_name(tx, receipt))
@@ -565,7 +318,8 @@ class Exporter:
         for tx in unsettled:
             try:
                 body = bookkeeping.build_voucher(tx, self.store.settings, tx.export.series).to_fortnox() \
-                    if tx.export is not None and tx.export.voucher_body is None else _exact_amounts(tx.export.voucher_body)
+                    if tx.export is not None and tx.export.voucher_body is None \
+                    else _exact_amounts(tx.export.voucher_body)
                 found = await self._look_up(tx, body, [(a.series, a.financial_year_id, a.date, a.date)
                                                        for a in tx.send_attempts])
             except FortnoxRejected as exc:
@@ -642,10 +396,12 @@ class Exporter:
         for conn in await self.client.file_connections(year):
             if str(conn.get("FileId")) != att.file_id:
                 continue
-            if str(conn.get("VoucherSeries")) == tx.export.series and int(conn.get("VoucherNumber")) == tx.export.voucher_number:
+            if (str(conn.get("VoucherSeries")) == tx.export.series
+                    and int(conn.get("VoucherNumber")) == tx.export.voucher_number):
                 return True
             raise FortnoxRejected(
-                f"Receipt {att.file_name} is connected to voucher {conn.get('VoucherSeries')} {conn.get('VoucherNumber')} "
+                f"Receipt {att.file_name} is connected to voucher {conn.get('VoucherSeries')} "
+                f"{conn.get('VoucherNumber')} "
                 f"in Fortnox, not to {tx.export.voucher_label}",
                 meaning="Disconnect it in Fortnox and retry.",
             )

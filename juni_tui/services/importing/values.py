@@ -1,0 +1,123 @@
+"""Reading one value from an import file: text, amounts, dates, VAT codes and account numbers, each checked.
+
+Numbers are what they look like: an amount is checked as text by ``money.to_money``; a JSON number keeps the text it
+was written with (``Number``), so ``1e3`` is not 1000.00 here either. Exponents, more than 12 digits before the
+decimal point, ``NaN`` and ``Infinity`` are refused; a 5 000-digit integer is never turned into an ``int``.
+
+Each ``parse_*`` returns the value, or None with the reason added to ``errors`` (a line of the problem list).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from juni_tui.domain.money import MoneyError, to_money
+from juni_tui.domain.vat import VatCode
+from juni_tui.services.importing.lists import FortnoxLists
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_VAT_ALIASES = {code.value.casefold(): code for code in VatCode}
+
+
+class Number:
+    """A JSON number that is not a plain one (an exponent, very many digits, NaN): kept as the text it was written
+    with, never converted (``1e999999`` is no Decimal to compute with; 5 000 digits are no ``int`` in Python)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text if len(self.text) <= 40 else f"{self.text[:20]}… ({len(self.text)} characters)"
+
+
+def quoted(value: Any) -> str:
+    """A value from the file as a message quotes it: short, whatever the file holds (never a nested repr)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else f"{value[:40]!r}… ({len(value)} characters)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return repr(value)
+
+
+def _as_json(value: Any) -> str:
+    """A value as it was written in the JSON (or the CSV): ``true``, ``null``, ``12.5``, ``"text"``, ``a list``."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value) if len(value) <= 60 else f"{json.dumps(value[:40])}… ({len(value)} characters)"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    return quoted(value)
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_text(name: str, value: Any, errors: list[str]) -> str | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        errors.append(f"{name} must be text, not {_as_json(value)}")
+        return None
+    return str(value).strip()
+
+
+def parse_money(name: str, value: Any, errors: list[str]) -> Decimal | None:
+    if isinstance(value, Number):  # as written in the JSON: checked as text, like a CSV's cell
+        if "e" in value.text.casefold():
+            errors.append(f"{name} {value!r} is written with an exponent; write the number out in digits, such as "
+                          "-1234.50")
+            return None
+        value = value.text
+    elif isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        errors.append(f"{name} {_as_json(value)} is not a number")
+        return None
+    try:
+        amount = to_money(value)
+    except MoneyError as exc:
+        reason = str(exc).removeprefix("amount ")
+        errors.append(f"{name} {reason}")
+        return None
+    return amount
+
+
+def parse_date(value: Any, errors: list[str]) -> date | None:
+    text = value.strip() if isinstance(value, str) else None
+    if text and _DATE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    errors.append(f"date {quoted(value)} is not a date in the form YYYY-MM-DD")
+    return None
+
+
+def parse_vat_code(value: Any) -> VatCode | None:
+    """``25``, ``25%``, ``25 %``, ``rc_eu_services`` … → the VatCode, or None if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip().casefold().replace(" ", "")
+    if text.endswith("%"):
+        text = text[:-1]
+    return _VAT_ALIASES.get(text)
+
+
+def parse_account(value: Any, lists: FortnoxLists, errors: list[str]) -> int | None:
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not 1000 <= number <= 9999:
+        errors.append(f"account {quoted(value)} is not a four-digit account number")
+        return None
+    return number if lists.fits("account", number, errors) else None
