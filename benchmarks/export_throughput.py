@@ -34,7 +34,7 @@ async def one_run(n: int) -> dict:
     from juni_tui.commands.demo import connect_to_sandbox
     from juni_tui.services.fortnox import oauth
     from juni_tui.services.export import Exporter
-    from juni_tui.services.home import Home
+    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
     from tests.helpers import seed_ready
 

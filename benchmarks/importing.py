@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from juni_tui.services.demo.company import create_demo_home, reference_models
-from juni_tui.services.home import Home  # noqa: E402
+from juni_tui.services.store.home import Home  # noqa: E402
 from juni_tui.services.importing import COLUMNS, import_file, read_transactions  # noqa: E402
 from juni_tui.services.jsonutil import dumps  # noqa: E402
 from juni_tui.services.store import Store  # noqa: E402

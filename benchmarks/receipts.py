@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from juni_tui.domain.receipts import Receipt
 from juni_tui.domain.transactions import Transaction
 from juni_tui.services import receipts as svc  # noqa: E402
-from juni_tui.services.home import Home  # noqa: E402
+from juni_tui.services.store.home import Home  # noqa: E402
 from juni_tui.services.receipt_match import (  # noqa: E402
     MatchIndex,
     OpenTx,

@@ -35,7 +35,7 @@ from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import ExportState, Status, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules  # noqa: E402
-from juni_tui.services.home import Home  # noqa: E402
+from juni_tui.services.store.home import Home  # noqa: E402
 from juni_tui.services.store import Store  # noqa: E402
 
 TARGET = 1.0

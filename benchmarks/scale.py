@@ -42,7 +42,7 @@ def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
     from juni_tui.domain.transactions import ExportState, Status, Transaction
     from juni_tui.domain.vat import VatCode
     from juni_tui.services import vouchers as bookkeeping
-    from juni_tui.services.home import Home
+    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
 
     rng = random.Random(seed)
@@ -78,7 +78,7 @@ def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
 
 async def child_ui(home_dir: Path, started: float) -> dict:
     from juni_tui.app import JuniApp
-    from juni_tui.services.home import Home
+    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
     from juni_tui.widgets.table import VirtualTable
 
@@ -124,7 +124,7 @@ async def child_ui(home_dir: Path, started: float) -> dict:
 def child_writes(home_dir: Path) -> dict:
     from juni_tui.domain.transactions import AttachmentExport, Status
     from juni_tui.services import workflow
-    from juni_tui.services.home import Home
+    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
 
     with Store.open(Home(home_dir)) as store:
@@ -174,7 +174,7 @@ async def child_export(home_dir: Path, count: int) -> dict:
     from juni_tui.domain.transactions import Status
     from juni_tui.services import workflow
     from juni_tui.services.fortnox import oauth as auth
-    from juni_tui.services.home import Home
+    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
     from juni_tui.widgets.table import VirtualTable
 

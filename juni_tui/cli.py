@@ -71,7 +71,7 @@ def _stdout_to_devnull() -> None:
 def _home_root(argv: list[str]) -> Path | None:
     """The home the command was about (for the log file), or None if even that cannot be told."""
     try:
-        from juni_tui.services.home import resolve_home
+        from juni_tui.services.store.home import resolve_home
 
         quick = argparse.ArgumentParser(add_help=False)
         quick.add_argument("--home")

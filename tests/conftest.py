@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from juni_tui.domain.transactions import Transaction
-from juni_tui.services.home import Home
+from juni_tui.services.store.home import Home
 
 # Tests never touch the real user data folder.
 os.environ.pop("JUNI_TUI_HOME", None)

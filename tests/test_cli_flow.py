@@ -17,7 +17,7 @@ import pytest
 from juni_tui.cli import main
 from juni_tui.domain.transactions import Status
 from juni_tui.services.fortnox import oauth
-from juni_tui.services.home import Home
+from juni_tui.services.store.home import Home
 from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
 from juni_tui.services.store import Store
 from tests.helpers import assert_exactly_once, booked, seed_ready

@@ -125,7 +125,7 @@ def test_two_processes_refreshing_at_once_never_spend_the_same_refresh_token(hom
     script = textwrap.dedent(f"""
         import asyncio, sys, time
         from juni_tui.services.fortnox import oauth as auth
-        from juni_tui.services.home import Home
+        from juni_tui.services.store.home import Home
         from juni_tui.services.store import Store
         from juni_tui.domain.settings import FortnoxSettings
         import httpx

@@ -23,7 +23,7 @@ from juni_tui.services.demo.company import (
     generate,
     HOTEL_BILL_TEXT,
 )
-from juni_tui.services.home import Home
+from juni_tui.services.store.home import Home
 from juni_tui.services.importing import import_file
 from juni_tui.sandbox import company
 from juni_tui.services.store import Store

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,18 +13,18 @@ import pytest
 from juni_tui.cli import main
 from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services import receipts
-from juni_tui.services.fortnox import oauth
-from juni_tui.services.doctor import NOTE, PROBLEM, check_home
-from juni_tui.services.home import Home
 from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
+from juni_tui.services.fortnox import oauth
 from juni_tui.services.store import Store
+from juni_tui.services.store.doctor import NOTE, PROBLEM, check_home
+from juni_tui.services.store.home import Home
 from tests.conftest import make_tx
 
 
 def exported(tx, number):
     return tx.model_copy(update={"status": Status.EXPORTED, "export": ExportState(
         series="K", tag=f"juni {tx.id}", voucher_number=number, voucher_year=2,
-        exported_at=datetime(2026, 11, 1, 12, tzinfo=timezone.utc))})
+        exported_at=datetime(2026, 11, 1, 12, tzinfo=UTC))})
 
 
 def files_of(home: Home) -> dict[str, tuple[bytes, int]]:

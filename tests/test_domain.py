@@ -8,7 +8,7 @@ import pytest
 
 from juni_tui.domain.transactions import SplitLine, stored_is_complete
 from juni_tui.domain.vat import VatCode
-from juni_tui.services.store import _doc
+from juni_tui.services.store.documents import to_doc as _doc
 from tests.conftest import make_tx
 
 CASES = {

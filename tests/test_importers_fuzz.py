@@ -150,7 +150,7 @@ def test_the_json_walk_refuses_exactly_what_json_loads_refuses(text):
 
 @pytest.fixture(scope="module")
 def fuzz_store(tmp_path_factory):
-    from juni_tui.services.home import Home
+    from juni_tui.services.store.home import Home
 
     with Store.open(Home(tmp_path_factory.mktemp("fuzz-home")).ensure()) as store:
         yield store

@@ -19,7 +19,7 @@ from juni_tui.domain.receipts import MatchState
 from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services import receipts as svc
 from juni_tui.services.fortnox.spec import MAX_ATTACHMENT_BYTES, sniff_content_type
-from juni_tui.services.home import Home
+from juni_tui.services.store.home import Home
 from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.services.store import ImmutableError, Store
 from juni_tui.services.workflow import WorkflowError, mark_ready, set_values

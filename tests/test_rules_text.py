@@ -79,7 +79,7 @@ def test_export_import_export_is_byte_identical(store, home, tmp_path):
     assert not plan.changed and plan.unchanged == 5
     assert rules_text.dump(store) == first
 
-    from juni_tui.services.home import Home
+    from juni_tui.services.store.home import Home
 
     with Store.open(Home(tmp_path / "other")) as other:
         rules_text.import_text(other, first)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,7 +24,7 @@ def exported(tx, number=1):
             "status": Status.EXPORTED,
             "export": ExportState(
                 series="K", tag=f"juni {tx.id}", voucher_number=number, voucher_year=2,
-                exported_at=datetime(2026, 11, 1, 12, tzinfo=timezone.utc),
+                exported_at=datetime(2026, 11, 1, 12, tzinfo=UTC),
             ),
         }
     )
@@ -38,7 +38,7 @@ def test_commit_survives_a_crash_before_any_checkpoint(home):
     result = run_python(
         f"""
         import os
-        from juni_tui.services.home import Home
+        from juni_tui.services.store.home import Home
         from juni_tui.services.store import Store
         from tests.conftest import make_tx
         store = Store.open(Home({str(home.root)!r}))
@@ -94,12 +94,15 @@ def test_an_unparseable_data_file_is_never_overwritten(home):
 
 
 def test_a_document_that_is_not_a_transaction_is_reported_with_its_table_and_key(home):
-    home.db.write_text(json.dumps({"transactions": {"1": {"id": "a", "date": "2026-10-01", "merchant": "X", "amount": "lots"}}}))
+    home.db.write_text(json.dumps(
+        {"transactions": {"1": {"id": "a", "date": "2026-10-01", "merchant": "X", "amount": "lots"}}}))
     with Store.open(home) as store:
         with pytest.raises(CorruptDataError, match="'transactions', a: amount"):
             store.transactions.get("a")
-    home.db.write_text(json.dumps({"transactions": {"1": {"id": "a", "date": "yesterday", "merchant": "X", "amount": "1.00"}}}))
-    with pytest.raises(CorruptDataError, match="'transactions', 'a': date 'yesterday'"):  # dates order the tabs: at once
+    home.db.write_text(json.dumps(
+        {"transactions": {"1": {"id": "a", "date": "yesterday", "merchant": "X", "amount": "1.00"}}}))
+    # dates order the tabs: checked at once
+    with pytest.raises(CorruptDataError, match="'transactions', 'a': date 'yesterday'"):
         Store.open(home)
     assert "yesterday" in home.db.read_text()  # the bad document is kept as it was
 
@@ -108,7 +111,7 @@ def test_a_second_instance_gets_a_clear_message(home):
     with Store.open(home):
         result = run_python(
             f"""
-            from juni_tui.services.home import Home
+            from juni_tui.services.store.home import Home
             from juni_tui.services.store import Store, StoreLockedError
             try:
                 Store.open(Home({str(home.root)!r}))
@@ -205,7 +208,7 @@ def test_timestamps_survive_a_restart_even_when_written_in_the_second_they_were_
         series="K", tag="juni a", error=ExportError(message="nej"))})
     with Store.open(home) as store:
         store.commit([failed])
-    while datetime.now(timezone.utc).replace(microsecond=0) == tx.created_at:
+    while datetime.now(UTC).replace(microsecond=0) == tx.created_at:
         time.sleep(0.05)  # reopen in a later second: a lost timestamp would come back as "now"
     with Store.open(home) as store:
         again = store.transactions["a"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from juni_tui.domain.transactions import ExportState, Status
-from juni_tui.services.doctor import check_home
-from juni_tui.services.home import Home
 from juni_tui.services.store import Store, StoreError
+from juni_tui.services.store.doctor import check_home
+from juni_tui.services.store.home import Home
 from tests.conftest import make_tx
 
 TARGETS = ["juni.json", "journal.jsonl", "history/2026-09.json", "audit.jsonl"]
@@ -30,7 +30,7 @@ def base(tmp_path_factory) -> Path:
         tx = store.transactions["a"]
         store.commit([tx.model_copy(update={"status": Status.EXPORTED, "export": ExportState(
             series="K", tag="juni a", voucher_number=1, voucher_year=2,
-            exported_at=datetime(2026, 11, 1, tzinfo=timezone.utc))})], audit={"action": "exported", "ids": ["a"]})
+            exported_at=datetime(2026, 11, 1, tzinfo=UTC))})], audit={"action": "exported", "ids": ["a"]})
     with Store.open(home) as store:
         store.commit([make_tx("c")], audit={"action": "import", "ids": ["c"]})
         store._journal.close()

@@ -9,22 +9,21 @@ from __future__ import annotations
 import errno
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import ExportState, Status
-from juni_tui.services import files
-from juni_tui.services.home import Home
-from juni_tui.services.store import CorruptDataError, Store, StoreError
+from juni_tui.services.store import CorruptDataError, Store, StoreError, files
+from juni_tui.services.store.home import Home
 from tests.conftest import make_tx
 
 
 def exported(tx, number=1):
     return tx.model_copy(update={"status": Status.EXPORTED, "export": ExportState(
         series="K", tag=f"juni {tx.id}", voucher_number=number, voucher_year=2,
-        exported_at=datetime(2026, 11, 1, 12, tzinfo=timezone.utc))})
+        exported_at=datetime(2026, 11, 1, 12, tzinfo=UTC))})
 
 
 def snapshot(home: Home) -> dict[str, bytes]:
@@ -115,7 +114,7 @@ def test_a_valid_backup_is_named_in_the_advice_only_when_it_is_intact(home):
 
 @pytest.mark.parametrize("current", [b"", b"{not json", b"[1, 2]", b'{"transactions": []}'])
 def test_a_save_never_replaces_the_backup_with_a_worse_file(home, current):
-    from juni_tui.services.store import AtomicJSONStorage
+    from juni_tui.services.store.storage import AtomicJSONStorage
 
     storage = AtomicJSONStorage(home.db)
     storage.write({"transactions": {"1": {"id": "a"}}})
@@ -157,7 +156,8 @@ def test_an_unwritable_audit_log_does_not_fail_the_change_and_is_caught_up_later
 
 def test_a_crash_between_the_change_and_the_audit_line_loses_no_audit_record(home, monkeypatch):
     with Store.open(home) as store:
-        monkeypatch.setattr(Store, "_sync_audit", lambda self: False)  # the process dies before audit.jsonl
+        # the process dies before audit.jsonl
+        monkeypatch.setattr("juni_tui.services.store.audit.AuditLog.sync", lambda self: False)
         store.commit([make_tx("a")], audit={"action": "import", "ids": ["a"]})
         crash(store)
         monkeypatch.undo()
@@ -317,7 +317,7 @@ def test_a_checkpoint_that_fails_keeps_the_old_files_and_the_journal(home, monke
         def full(*args, **kwargs):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr("juni_tui.services.store.atomic_write", full)
+        monkeypatch.setattr("juni_tui.services.store.storage.atomic_write", full)
         with pytest.raises(StoreError, match="disk is full"):
             store.checkpoint()
         assert home.db.read_bytes() == db_before and home.journal.stat().st_size > 0
@@ -359,7 +359,11 @@ def test_files_sync_uses_fsync_without_fdatasync(monkeypatch, tmp_path):
     real = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
     monkeypatch.setattr(files, "fcntl", None)
-    files.append_line(tmp_path / "log", b"x")
+    fd = os.open(tmp_path / "log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        files.append_durably(fd, b"x\n")
+    finally:
+        os.close(fd)
     assert calls and (tmp_path / "log").read_bytes() == b"x\n"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import platformdirs
 
 from juni_tui.commands._common import friendly
-from juni_tui.services.home import ENV_HOME, Home
+from juni_tui.services.store.home import ENV_HOME, Home
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

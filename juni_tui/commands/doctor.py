@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from juni_tui.commands._common import friendly, home_of, print_json, say
+from juni_tui.services.store.doctor import check_home
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,8 +23,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @friendly
 def run_doctor(args: argparse.Namespace) -> int:
-    from juni_tui.services.doctor import check_home
-
     home = home_of(args)
     report = check_home(home)
     if args.json:

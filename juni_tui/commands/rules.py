@@ -14,7 +14,7 @@ from pathlib import Path
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.services import rules, rules_text
-from juni_tui.services.files import atomic_write
+from juni_tui.services.store.files import atomic_write
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -44,8 +44,8 @@ from juni_tui.domain.clock import utcnow
 from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.services import workflow
-from juni_tui.services.files import atomic_write
-from juni_tui.services.home import Home
+from juni_tui.services.store.files import atomic_write
+from juni_tui.services.store.home import Home
 from juni_tui.services.receipt_files import (
     MAX_READ_BYTES,
     PDF,

@@ -25,7 +25,7 @@ from juni_tui.domain.reference import FinancialYear
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.money import ORE, ZERO
 from juni_tui.services import vouchers as bookkeeping
-from juni_tui.services.files import atomic_write
+from juni_tui.services.store.files import atomic_write
 from juni_tui.services.fortnox.spec import defuse_formula
 from juni_tui.services.store import Store, os_user
 

@@ -37,7 +37,7 @@ from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.domain.money import round_ore
 from juni_tui.services import receipts, rules
-from juni_tui.services.home import Home
+from juni_tui.services.store.home import Home
 from juni_tui.services.importing import import_file, write_csv
 from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.sandbox import company

@@ -30,7 +30,7 @@ import httpx
 
 from juni_tui.domain.settings import FortnoxSettings
 from juni_tui.services.fortnox import spec
-from juni_tui.services.files import atomic_write
+from juni_tui.services.store.files import atomic_write
 from juni_tui.services.fortnox.client import (
     AuthError,
     ConsentRevoked,
@@ -39,7 +39,7 @@ from juni_tui.services.fortnox.client import (
     NotConnected,
     NotSent,
 )
-from juni_tui.services.home import Home
+from juni_tui.services.store.home import Home
 
 if TYPE_CHECKING:  # the store is only named in a signature; oauth needs none of it at import
     from juni_tui.services.store import Store

@@ -1,4 +1,5 @@
-"""The company's home folder: where every file juni-tui keeps lives."""
+"""The company's home folder: where every file juni-tui keeps lives (``--home``, ``$JUNI_TUI_HOME`` or the user's
+data folder)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ class Home:
     @property
     def db(self) -> Path:
         return self.root / "juni.json"
+
+    @property
+    def db_backup(self) -> Path:
+        """The copy of juni.json from before its last save."""
+        return self.root / "juni.json.bak"
 
     @property
     def journal(self) -> Path:

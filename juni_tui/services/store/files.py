@@ -1,4 +1,6 @@
-"""Safe file writes: the one place that knows how to replace a file without ever leaving half of one."""
+"""Durable writes: the one place that knows how to replace a file without ever leaving half of one, how to append
+without leaving half a line, and how to make either reach the disk (``sync``: fdatasync, F_FULLFSYNC on macOS, or
+fsync)."""
 
 from __future__ import annotations
 
@@ -111,16 +113,3 @@ class UndoFailed(OSError):
         super().__init__(error.errno, error.strerror)
         self.error = error
         self.undo = undo
-
-
-def append_line(path: Path, line: bytes, *, durable: bool = True) -> None:
-    """Append one line to an append-only log; with ``durable`` it is on disk when this returns."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        data = line if line.endswith(b"\n") else line + b"\n"
-        if durable:
-            append_durably(fd, data)
-        else:
-            write_all(fd, data)
-    finally:
-        os.close(fd)

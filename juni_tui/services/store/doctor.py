@@ -21,28 +21,28 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from juni_tui.services.home import Home
-from juni_tui.services.store import (
+import filelock
+
+from juni_tui.services.store.audit import parse_audit
+from juni_tui.services.store.checks import (
     DOC_CHECKS,
     HISTORY,
     META_TABLE,
-    AtomicJSONStorage,
-    AuditRead,
     CorruptDataError,
     Doc,
-    JournalRead,
     StoreError,
-    check_journal_joins,
-    home_evidence,
     juni_db_file,
-    parse_audit,
-    parse_journal,
-    read_archive,
     read_bytes,
     read_meta,
 )
+from juni_tui.services.store.history import read_archive
+from juni_tui.services.store.home import Home
+from juni_tui.services.store.integrity import check_journal_joins, damage_evidence
+from juni_tui.services.store.journal import parse_journal
+from juni_tui.services.store.lines import LinesRead
+from juni_tui.services.store.storage import AtomicJSONStorage
 
 PROBLEM = "problem"
 NOTE = "note"
@@ -103,9 +103,9 @@ class _Doctor:
         self.tables: dict[str, dict[str, Doc]] | None = None  # juni.json's tables, when readable
         self.db_state = "missing"
         self.saved_seq = 0
-        self.journal: JournalRead | None = None
+        self.journal: LinesRead | None = None
         self.seq = 0  # the last change number the home holds
-        self.audit: AuditRead | None = None
+        self.audit: LinesRead | None = None
 
     def add(self, severity: str, path: Path | str, problem: str, advice: str = "") -> None:
         inside = isinstance(path, Path) and path != self.home.root and path.is_relative_to(self.home.root)
@@ -138,8 +138,6 @@ class _Doctor:
     def check_lock(self) -> None:
         if not self.home.lock.exists():
             return
-        import filelock
-
         lock = filelock.FileLock(self.home.lock, timeout=0)
         try:
             lock.acquire()
@@ -181,8 +179,7 @@ class _Doctor:
                     break
 
     def backup_advice(self) -> str:
-        backup = self.home.db.with_name(self.home.db.name + ".bak")
-        data = juni_db_file(backup)
+        data = juni_db_file(self.home.db_backup)
         if data is None:
             return "There is no intact juni.json.bak to fall back on."
         meta = data.get(META_TABLE, {}).get("1", {})
@@ -208,14 +205,13 @@ class _Doctor:
                 read = parse(path, raw or b"")
             except StoreError:
                 continue
-            items = read.entries if isinstance(read, JournalRead) else read.records
-            for _, doc in items:
+            for doc in read.docs:
                 if isinstance(doc.get("seq"), int):
                     known = max(known, doc["seq"])
         return known
 
     def check_backup(self) -> None:
-        backup = self.home.db.with_name(self.home.db.name + ".bak")
+        backup = self.home.db_backup
         if backup.exists() and juni_db_file(backup) is None:
             self.add(NOTE, backup, "the copy from before the last save is not a readable database.",
                      "Nothing depends on it; juni-tui makes a new copy at its next save of an intact juni.json.")
@@ -249,10 +245,7 @@ class _Doctor:
     def check_empty_database(self) -> None:
         if self.db_state not in ("missing", "empty"):
             return
-        journal = self.journal
-        if self.db_state == "missing" and journal and journal.entries and journal.entries[0][1]["seq"] == 1:
-            return  # never saved yet: the journal holds every change since the home was made
-        evidence = home_evidence(self.home, journal)
+        evidence = damage_evidence(self.home, self.db_state, self.journal)  # none: a new home, or never saved yet
         if evidence:
             self.add(PROBLEM, self.home.db, f"is {self.db_state}, but the home holds other data "
                      f"({'; '.join(evidence)}): a damaged home, not a new one. juni-tui refuses to open it, so that "
@@ -286,7 +279,7 @@ class _Doctor:
             for op in entry["ops"]:
                 if op[1] == HISTORY and op[0] == "put":
                     pending.setdefault(op[3]["date"][:7], set()).add(op[3]["id"])
-        parts = {d.get("part") for d in index.values() if isinstance(d.get("part"), str)} | set(pending)
+        parts: set[str] = {d["part"] for d in index.values() if isinstance(d.get("part"), str)} | set(pending)
         if folder.is_dir():
             parts |= {p.name[:-5] for p in folder.glob("*.json") if not p.name.startswith(".")}
         archived: dict[str, set[str]] = {}
@@ -301,7 +294,7 @@ class _Doctor:
                          "rewrite it, and refuses to export into that month or show its exported transactions.",
                          f"{KEEP} Compare it with {path.name}.bak, if there is one.")
         missing = [(d["part"], tx_id) for tx_id, d in index.items()
-                   if d.get("part") not in damaged and tx_id not in archived.get(d.get("part"), set())]
+                   if d.get("part") not in damaged and tx_id not in archived.get(cast(str, d.get("part")), set())]
         for part, tx_id in missing[:20]:
             self.add(PROBLEM, folder / f"{part}.json", f"exported transaction {tx_id!r} is in the history index "
                      "but missing from this archive: its full record (voucher as sent) is lost.",
@@ -325,7 +318,7 @@ class _Doctor:
             self.add(NOTE, self.home.audit, "its last line is unfinished (a crash while writing it).",
                      "juni-tui writes that record again, whole, from the journal when it next opens the home.")
         last, seen_seq = 0, False
-        for number, record in audit.records:
+        for number, record in audit.items:
             seq = record.get("seq")
             if seq is None:
                 if seen_seq:
@@ -344,7 +337,7 @@ class _Doctor:
                      f"end at change {self.seq}: juni.json looks like an older copy and the changes after it are "
                      "missing. juni-tui refuses to open the home.", f"{KEEP} {RESTORED}")
         # not behind: every audit record the journal holds is in audit.jsonl
-        count_at_last = sum(1 for _, r in audit.records if r.get("seq") == last) if last else 0
+        count_at_last = sum(1 for _, r in audit.items if r.get("seq") == last) if last else 0
         behind = 0
         for entry in (self.journal.docs if self.journal else []):
             records = entry.get("audit") or []
