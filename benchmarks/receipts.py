@@ -31,16 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from juni_tui.domain.receipts import Receipt
 from juni_tui.domain.transactions import Transaction
 from juni_tui.services import receipts as svc  # noqa: E402
-from juni_tui.services.store.home import Home  # noqa: E402
-from juni_tui.services.receipt_match import (  # noqa: E402
+from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
+from juni_tui.services.receipts.matching import (  # noqa: E402
     MatchIndex,
     OpenTx,
     _same_token,
     merchant_similarity,
     merchant_tokens,
 )
-from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
 from juni_tui.services.store import Store  # noqa: E402
+from juni_tui.services.store.home import Home  # noqa: E402
 
 TARGET_SECONDS = 5.0
 START = date(2026, 1, 1)

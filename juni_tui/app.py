@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
+from juni_tui.inbox_watcher import InboxWatcher
 from juni_tui.screens.modals.detail import DetailScreen
 from juni_tui.screens.modals.dialogs import Message, TextPrompt
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
@@ -28,7 +29,7 @@ from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
-from juni_tui.screens.receipts import InboxWatcher, ReceiptsScreen
+from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
 from juni_tui.services.display import printable, unexpected_error
 from juni_tui.services.store import Changes, Store, StoreError

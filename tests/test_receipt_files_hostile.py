@@ -16,8 +16,8 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from juni_tui.cli import main
-from juni_tui.services import receipt_files
 from juni_tui.services import receipts as svc
+from juni_tui.services.receipts import files as receipt_files
 from tests.conftest import make_tx
 from tests.test_receipts import drop, image, noisy_jpeg, pdf
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,11 +18,12 @@ from PIL import Image
 from juni_tui.domain.receipts import MatchState
 from juni_tui.domain.transactions import ExportState, Status
 from juni_tui.services import receipts as svc
-from juni_tui.services.fortnox.spec import MAX_ATTACHMENT_BYTES, sniff_content_type
-from juni_tui.services.store.home import Home
 from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
+from juni_tui.services.fortnox.spec import MAX_ATTACHMENT_BYTES, sniff_content_type
+from juni_tui.services.receipts.library import sha256
 from juni_tui.services.store import ImmutableError, Store
-from juni_tui.services.workflow import WorkflowError, mark_ready, set_values
+from juni_tui.services.store.home import Home
+from juni_tui.services.workflow import WorkflowError, mark_ready
 from tests.conftest import make_tx
 
 # --- helpers (used by the other receipt test modules too) -----------------------------------------------------
@@ -59,7 +60,7 @@ def exported(tx, number: int = 1):
     return tx.model_copy(update={
         "status": Status.EXPORTED,
         "export": ExportState(series="A", tag=f"juni {tx.id}", voucher_number=number, voucher_year=1,
-                              exported_at=datetime(2026, 11, 1, tzinfo=timezone.utc)),
+                              exported_at=datetime(2026, 11, 1, tzinfo=UTC)),
     })
 
 
@@ -166,7 +167,7 @@ def test_a_file_that_is_not_what_its_name_says_is_refused(store, name, data, say
 def test_tiff_is_kept_as_it_is(store):
     tiff = image("TIFF")
     receipt = svc.add_receipt(store, tiff, "scan.tif").receipt
-    assert receipt.content_type == "image/tiff" and receipt.id == svc._sha256(tiff)
+    assert receipt.content_type == "image/tiff" and receipt.id == sha256(tiff)
     assert svc.receipt_file(store, receipt).read_bytes() == tiff
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from juni_tui.domain.receipts import MatchState
 from juni_tui.services import receipts as svc
-from juni_tui.services.receipt_match import MatchIndex, OpenTx, merchant_similarity
-from juni_tui.services.receipt_text import ReceiptFacts
+from juni_tui.services.receipts.matching import MatchIndex, OpenTx, merchant_similarity
+from juni_tui.services.receipts.reading import ReceiptFacts
 from tests.conftest import make_tx
 from tests.test_receipts import drop, image, pdf, store  # noqa: F401 (store is a fixture)
 

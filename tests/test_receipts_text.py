@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from juni_tui.services.receipt_text import (
+from juni_tui.services.receipts.reading import (
     amount_in_text,
     date_in_text,
     facts_from_filename,

@@ -11,16 +11,17 @@ from decimal import Decimal
 import pytest
 from rich.console import Console
 
+from juni_tui import inbox_watcher
 from juni_tui.app import JuniApp
 from juni_tui.domain.receipts import MatchState
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens import receipts as receipts_screen
 from juni_tui.screens.modals.attach import AttachFilePrompt, TransactionPicker
 from juni_tui.screens.modals.detail import DetailScreen
 from juni_tui.screens.modals.dialogs import ChoicePicker, Message
+from juni_tui.screens.modals.receipt_preview import ReceiptPreview
 from juni_tui.screens.prepare import PrepareScreen
-from juni_tui.screens.receipts import ReceiptPreview, ReceiptsScreen
+from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.services import receipts
 from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.widgets.table import VirtualTable
@@ -92,7 +93,7 @@ def plain(renderable) -> str:
 
 
 async def test_receipts_dropped_in_the_inbox_turn_the_attachment_checkmarks_green(store, monkeypatch, tmp_path):
-    monkeypatch.setattr(receipts_screen, "INBOX_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(inbox_watcher, "INBOX_POLL_SECONDS", 0.05)
     store.commit([
         tx("espresso", "ESPRESSO HOUSE 123", "-104.00"),
         tx("sj", "SJ AB", "-560.00"),
@@ -126,7 +127,7 @@ async def test_receipts_dropped_in_the_inbox_turn_the_attachment_checkmarks_gree
         assert attachment_check(table, "telia") == ("✘", "bold red")
         assert cell(table, "adobe1", "attachment").plain == "suggested"  # y accepts it from here
         assert "suggested" in row_line(table, "adobe2")
-        assert receipts_screen.scan_message(app.inbox.last_report)[0] == (
+        assert inbox_watcher.scan_message(app.inbox.last_report)[0] == (
             "4 receipts: 2 attached automatically, 1 suggested, 1 unmatched")
         assert " 6 Receipts (2) " in str(app.screen.query_one("NavTabs").render())
 
@@ -190,7 +191,7 @@ async def test_confirming_a_suggestion_in_the_receipts_tab_picks_one_of_the_cand
 
 
 async def test_a_rejected_suggestion_stays_rejected_after_another_scan(store, monkeypatch):
-    monkeypatch.setattr(receipts_screen, "INBOX_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(inbox_watcher, "INBOX_POLL_SECONDS", 0.05)
     store.commit([tx("espresso", "Espresso House", "-104.01")])  # one öre off: suggested, never attached
     drop(store, "espresso.pdf", pdf("Espresso House", "104.00"))
     app = app_for(store)
@@ -335,7 +336,7 @@ async def test_detach_from_the_detail_view_shows_how_it_was_matched_and_remember
 
 
 async def test_refused_inbox_files_are_listed_with_their_reason_until_removed(store, monkeypatch):
-    monkeypatch.setattr(receipts_screen, "INBOX_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(inbox_watcher, "INBOX_POLL_SECONDS", 0.05)
     drop(store, "scan.pdf", b"PK\x03\x04 this is a zip file")
     drop(store, "photo.heic", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64)
     app = app_for(store)

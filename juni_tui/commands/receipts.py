@@ -6,10 +6,10 @@ import argparse
 from typing import Any
 
 from juni_tui.commands._common import friendly, open_store, print_json, say
-from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.domain.money import format_sek
+from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.services import receipts as svc
-from juni_tui.services.receipt_match import money_text
+from juni_tui.services.receipts.matching import money_text
 from juni_tui.services.store import Store
 
 

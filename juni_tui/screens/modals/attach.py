@@ -29,7 +29,7 @@ from juni_tui.domain.money import format_sek
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, PathCompletion
 from juni_tui.services import receipts
 from juni_tui.services.display import printable
-from juni_tui.services.receipt_match import needs_receipt
+from juni_tui.services.receipts.matching import needs_receipt
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 

@@ -25,7 +25,7 @@ from juni_tui.screens.shared import cells
 from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
-from juni_tui.screens.receipts import ReceiptActions, receipt_lines
+from juni_tui.screens.shared.receipt_keys import ReceiptActions, receipt_lines
 from juni_tui.screens.rules import describe_suggestion
 from juni_tui.services import rules, vouchers
 from juni_tui.services.display import printable
@@ -162,7 +162,7 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         Binding("o", "project", "Project"),
         Binding("n", "no_receipt", "No receipt needed"),
         Binding("x", "split", "Split"),
-        Binding("d", "detach_receipt", "Detach receipt"),  # receipts (screens/receipts.py: ReceiptActions)
+        Binding("d", "detach_receipt", "Detach receipt"),  # receipts (screens/shared/receipt_keys.py: ReceiptActions)
         Binding("O", "open_receipt", "Open receipt"),
         Binding("t", "attach_file", "Attach receipt"),
         Binding("y", "accept_suggestion", "Accept receipt"),

@@ -26,6 +26,7 @@ not a pass over every transaction; near amounts are found per day of the window 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
@@ -38,10 +39,10 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from juni_tui.domain.money import format_sek
 from juni_tui.domain.receipts import MatchState
 from juni_tui.domain.transactions import Status, Transaction
-from juni_tui.domain.money import format_sek
-from juni_tui.services.receipt_text import ReceiptFacts
+from juni_tui.services.receipts.reading import ReceiptFacts
 
 DEFAULT_WINDOW = (-3, 7)
 #: A near amount is within this share of the receipt's amount, or NEAR_MIN, whichever is larger.
@@ -128,7 +129,7 @@ class OpenTx:
     original_currency: str | None = None
 
     @classmethod
-    def _make(cls, tx_id: str, day: date, merchant: str, amount: Decimal, original: Decimal | None,
+    def _make(cls, tx_id: str, day: dt.date, merchant: str, amount: Decimal, original: Decimal | None,
               currency: str | None) -> "OpenTx":
         key = -amount
         if original is not None:
@@ -253,10 +254,6 @@ class MatchIndex:
                 if tx.original_key != tx.key:
                     self._any[tx.original_key].append(tx)
 
-    @classmethod
-    def of_transactions(cls, txs: Iterable[Transaction], **kwargs: Any) -> "MatchIndex":
-        return cls((OpenTx.of(tx) for tx in txs), **kwargs)
-
     def __len__(self) -> int:
         return len(self._ids) - len(self._taken)
 
@@ -322,8 +319,8 @@ class MatchIndex:
     def decide(self, facts: ReceiptFacts, rejected: Collection[str] = ()) -> Decision:
         if facts.amount is None:
             return Decision(MatchState.UNMATCHED, note="no amount could be read from it; attach it by hand")
-        currency = facts.currency
-        amount_text = money_text(facts.amount, currency)
+        currency, amount = facts.currency, facts.amount
+        amount_text = money_text(amount, currency)
         same_amount = self._lookup(facts.amount, currency)
         fits = [self._fit(tx, facts) for tx in same_amount if tx.id not in rejected]
         plausible = sorted((f for f in fits if f.plausible), key=lambda f: f.rank)
@@ -337,10 +334,14 @@ class MatchIndex:
         near = sorted(
             (
                 fit
-                for fit in (self._fit(tx, facts) for tx in self._near(facts.amount, currency, facts.date) if tx.id not in rejected)
+                for fit in (
+                    self._fit(tx, facts)
+                    for tx in self._near(facts.amount, currency, facts.date)
+                    if tx.id not in rejected
+                )
                 if fit.in_window and fit.merchant_fits
             ),
-            key=lambda f: (abs(self._amount_of(f.tx, currency) - facts.amount), f.rank),
+            key=lambda f: (abs(self._amount_of(f.tx, currency) - amount), f.rank),
         )
         if near:
             best = self._amount_of(near[0].tx, currency)
@@ -377,10 +378,12 @@ class MatchIndex:
     def _why_suggested(self, plausible: list[_Fit], facts: ReceiptFacts) -> str:
         amount_text = money_text(facts.amount or Decimal(0), facts.currency)
         if facts.date is None:
-            return f"{amount_text} and the merchant fit {len(plausible)} transaction(s), but the receipt has no readable date"
+            return (f"{amount_text} and the merchant fit {len(plausible)} transaction(s), but the receipt has no "
+                    "readable date")
         if len(plausible) == 1:
             fit = plausible[0]
-            return f"{amount_text} on a fitting date, but the merchant differs ({facts.merchant!r} vs {fit.tx.merchant!r})"
+            return (f"{amount_text} on a fitting date, but the merchant differs "
+                    f"({facts.merchant!r} vs {fit.tx.merchant!r})")
         return f"{len(plausible)} transactions of {amount_text} fit the date; pick the right one"
 
     def _why_unmatched(self, same_amount: list[OpenTx], fits: list[_Fit], facts: ReceiptFacts,

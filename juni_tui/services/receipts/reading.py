@@ -14,12 +14,12 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Iterator
 
 #: Juni's e-mail match reads only the first three pages (reference peers-and-bookkeeping.md); so do we.
 MATCH_PAGES = 3
@@ -33,10 +33,6 @@ class ReceiptFacts:
     currency: str | None = None
     date: date | None = None
     merchant: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self.amount is None and self.date is None and self.merchant is None
 
 
 # --- PDF text -------------------------------------------------------------------------------------------------
@@ -71,9 +67,10 @@ class PdfUnreadable(ValueError):
         self.reason = reason or kind
 
 
-def _short(exc: BaseException) -> str:
+def short_reason(exc: BaseException) -> str:
+    """A decoder's complaint, short and in plain characters (pypdf and Pillow may quote the file's own bytes)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)  # pypdf may quote the file's own bytes
+    text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -101,7 +98,7 @@ def read_pdf(data: bytes, max_pages: int | None = MATCH_PAGES, max_chars: int = 
         except PdfUnreadable:
             raise
         except Exception as exc:  # pypdf raises many kinds of errors on damaged files (RecursionError included)
-            raise PdfUnreadable("damaged", _short(exc)) from None
+            raise PdfUnreadable("damaged", short_reason(exc)) from None
         if count == 0:
             raise PdfUnreadable("empty", "no pages")
         texts: list[str] = []
@@ -206,7 +203,9 @@ _TOTAL_KEYS = [
     re.compile(r"\b(totalt?|total summa|summa att betala)\b", re.I),
     re.compile(r"\b(summa|betalt|paid|belopp|amount|kortbetalning)\b", re.I),
 ]
-_NOT_TOTAL = re.compile(r"\b(sub-?total|delsumma|netto|exkl\.?|excl\.?|varav|rabatt|discount)\b|^\s*(moms|vat|tax)\b", re.I)
+_NOT_TOTAL = re.compile(
+    r"\b(sub-?total|delsumma|netto|exkl\.?|excl\.?|varav|rabatt|discount)\b|^\s*(moms|vat|tax)\b", re.I
+)
 _CREDIT_NOTE = re.compile(r"\b(kreditnota|kreditfaktura|credit note|credit memo)\b", re.I)
 
 
@@ -282,7 +281,9 @@ _DATE_PATTERNS = [
     # 05.10.2026, 5/10/2026, 05-10-2026 (day first, as in Sweden; month first only when the day cannot be)
     ("dmy", re.compile(rf"(?<![\d.])(?P<d>\d{{1,2}})[./-](?P<m>\d{{1,2}})[./-](?P<y>{_YEAR})(?!\d)")),
     # 5 okt 2026, 5 oktober 2026, 5th Oct 2026, 5 okt. 2026
-    ("dMy", re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|e|:e)?\.?\s+(?P<m>{_MONTH})\.?,?\s+(?P<y>{_YEAR})(?!\d)", re.I)),
+    ("dMy", re.compile(
+        rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th|e|:e)?\.?\s+(?P<m>{_MONTH})\.?,?\s+(?P<y>{_YEAR})(?!\d)", re.I
+    )),
     # Oct 5, 2026, October 5 2026
     ("Mdy", re.compile(rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>{_YEAR})(?!\d)", re.I)),
 ]

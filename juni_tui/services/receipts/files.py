@@ -1,6 +1,6 @@
 """Making a dropped file something Fortnox accepts, or refusing it with a reason (reference fortnox-api.md §8).
 
-Fortnox takes PDF, JPEG and TIFF, up to 2.5 MB (``fortnox_spec.MAX_ATTACHMENT_BYTES``). Here:
+Fortnox takes PDF, JPEG and TIFF, up to 2.5 MB (``fortnox.spec.MAX_ATTACHMENT_BYTES``). Here:
 
 * the file must be what its name says (by its first bytes): ``kvitto.pdf`` that is really a PNG is refused;
 * PNG, GIF and WebP become **JPEG**. Why JPEG and not PDF: these are photos and screenshots; a JPEG stays an
@@ -23,7 +23,7 @@ the inbox): regular files only, checked before they are opened (a FIFO or ``/dev
 reading; the open is non-blocking besides, and checked again on the open file), at most ``MAX_READ_BYTES``, and,
 for the inbox, only files that really are inside it (a link out of it is refused).
 
-Apart from ``read_file``: bytes in, bytes out, no store.
+Apart from ``read_file`` and ``complete_path`` (the attach dialog's path completion): bytes in, bytes out, no store.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from juni_tui.services.fortnox.spec import MAX_ATTACHMENT_BYTES, sniff_content_type
-from juni_tui.services.receipt_text import PdfUnreadable, read_pdf
+from juni_tui.services.receipts.reading import PdfUnreadable, read_pdf, short_reason
 
 PDF, JPEG, TIFF, PNG, GIF, WEBP, HEIC = (
     "application/pdf", "image/jpeg", "image/tiff", "image/png", "image/gif", "image/webp", "image/heic",
@@ -56,7 +56,6 @@ TYPE_NAMES = {
 }  # fmt: skip
 #: What we store and send: the file extension per accepted type.
 STORED_EXTENSIONS = {PDF: "pdf", JPEG: "jpg", TIFF: "tif"}
-CONVERTED = (PNG, GIF, WEBP)
 RECEIPT_EXTENSIONS = tuple(EXTENSION_TYPES)
 
 JPEG_QUALITY = 90
@@ -76,7 +75,9 @@ class FileRefused(ValueError):
 
 
 @dataclass(frozen=True)
-class Intake:
+class TakenFile:
+    """A file taken as a receipt: the bytes to store and send, and what was done to them."""
+
     data: bytes  # what is stored and sent to Fortnox
     content_type: str  # PDF, JPEG or TIFF
     converted_from: str | None = None  # the type it was, when it was converted or reduced
@@ -124,7 +125,7 @@ def check_type(data: bytes, filename: str) -> str:
     return actual
 
 
-def take_file(data: bytes, filename: str, *, limit: int = MAX_ATTACHMENT_BYTES) -> Intake:
+def take_file(data: bytes, filename: str, *, limit: int = MAX_ATTACHMENT_BYTES) -> TakenFile:
     """The bytes to store for a dropped file: as it is, converted, or reduced. Raises ``FileRefused``."""
     name = PurePath(filename).name
     kind = check_type(data, filename)
@@ -135,7 +136,7 @@ def take_file(data: bytes, filename: str, *, limit: int = MAX_ATTACHMENT_BYTES) 
                 "PDF smaller (print it to PDF again, or scan it at a lower resolution) and add it again."
             )
         text = _check_pdf(data, name)
-        return Intake(data, PDF, text=text)
+        return TakenFile(data, PDF, text=text)
     if kind == HEIC:
         raise FileRefused(
             f"{name} is a HEIC photo, which juni-tui cannot convert. Save it as JPEG or PDF instead "
@@ -143,7 +144,7 @@ def take_file(data: bytes, filename: str, *, limit: int = MAX_ATTACHMENT_BYTES) 
         )
     if kind in (JPEG, TIFF) and len(data) <= limit:
         _check_image(data, name, kind)
-        return Intake(data, kind)
+        return TakenFile(data, kind)
     return _to_jpeg(data, name, kind, limit)
 
 
@@ -216,6 +217,40 @@ def read_file(path: Path | str, *, inside: Path | None = None, limit: int = MAX_
     return data
 
 
+def complete_path(text: str, *, cwd: Path | str | None = None, limit: int = 50) -> list[str]:
+    """Completions for a typed path (the attach dialog): folders (ending in ``/``) and receipt files, in the
+    form the user typed (``~`` kept). Hidden entries only when the typed name starts with a dot."""
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    typed_dir, _, prefix = text.rpartition("/")
+    if "/" in text:
+        folder_text = typed_dir + "/"
+        folder = Path(typed_dir or "/").expanduser()
+    else:
+        folder_text, folder = "", base
+    if not folder.is_absolute():
+        folder = base / folder
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    out: list[tuple[bool, str]] = []
+    for entry in entries:
+        if entry.name.startswith(".") and not prefix.startswith("."):
+            continue
+        if not entry.name.lower().startswith(prefix.lower()):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            out.append((False, f"{folder_text}{entry.name}/"))
+        elif entry.name.lower().endswith(RECEIPT_EXTENSIONS):
+            out.append((True, f"{folder_text}{entry.name}"))
+    out.sort(key=lambda item: (item[0], item[1].lower()))
+    return [name for _, name in out[:limit]]
+
+
 # --- the decoders ---------------------------------------------------------------------------------------------
 
 
@@ -223,9 +258,7 @@ def _reason(exc: BaseException) -> str:
     """A decoder's complaint, short and in plain characters (it may quote the file's own bytes)."""
     if type(exc).__name__ == "UnidentifiedImageError":
         return "Pillow does not recognise its content as an image"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return short_reason(exc)
 
 
 def _check_pdf(data: bytes, name: str) -> str:
@@ -310,7 +343,7 @@ def _unreadable(name: str, described: str, exc: BaseException) -> FileRefused:
                        "Take the photo or scan again, or attach the original.")
 
 
-def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> Intake:
+def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> TakenFile:
     from PIL import ImageOps
 
     described = TYPE_NAMES[kind].split(" ", 1)[1]
@@ -326,7 +359,8 @@ def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> Intake:
             if kind == TIFF and frames > 1:
                 raise FileRefused(
                     f"{name} is a {frames}-page TIFF of {megabytes(len(data))}; Fortnox takes at most "
-                    f"{megabytes(limit)} per file. Save it as a PDF (or scan it at a lower resolution) and add it again."
+                    f"{megabytes(limit)} per file. Save it as a PDF (or scan it at a lower resolution) and add it "
+                    "again."
                 )
             image.load()
             picture = _flatten(ImageOps.exif_transpose(image) or image)
@@ -338,9 +372,8 @@ def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> Intake:
     long_side = max(picture.size)
     if long_side > START_LONG_SIDE:
         picture = _scaled(picture, START_LONG_SIDE / long_side)
-    out: bytes | None = _encode(picture, JPEG_QUALITY)
-    if len(out) > limit:
-        out = _reduce(picture, limit)
+    encoded = _encode(picture, JPEG_QUALITY)
+    out = encoded if len(encoded) <= limit else _reduce(picture, limit)
     if out is None:
         raise FileRefused(
             f"{name} ({megabytes(len(data))}) cannot be made smaller than Fortnox's {megabytes(limit)} and still "
@@ -348,13 +381,15 @@ def _to_jpeg(data: bytes, name: str, kind: str, limit: int) -> Intake:
         )
     steps = [f"{TYPE_NAMES[kind].split()[1]} converted to JPEG"] if kind != JPEG else []
     if len(data) > limit:
-        steps.append(f"reduced from {megabytes(len(data))} to {megabytes(len(out))} to fit Fortnox's {megabytes(limit)}")
+        steps.append(
+            f"reduced from {megabytes(len(data))} to {megabytes(len(out))} to fit Fortnox's {megabytes(limit)}"
+        )
     if kind == GIF and frames > 1:
         steps.append("first frame only")
-    return Intake(out, JPEG, converted_from=kind, note="; ".join(steps))
+    return TakenFile(out, JPEG, converted_from=kind, note="; ".join(steps))
 
 
-def _flatten(image):  # type: ignore[no-untyped-def]
+def _flatten(image):
     """RGB on white: JPEG has no transparency, and a transparent receipt screenshot would turn black."""
     from PIL import Image
 
@@ -366,20 +401,20 @@ def _flatten(image):  # type: ignore[no-untyped-def]
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
-def _scaled(image, factor: float):  # type: ignore[no-untyped-def]
+def _scaled(image, factor: float):
     from PIL import Image
 
     size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
-def _encode(image, quality: int) -> bytes:  # type: ignore[no-untyped-def]
+def _encode(image, quality: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, optimize=True)
     return buffer.getvalue()
 
 
-def _reduce(image, limit: int) -> bytes | None:  # type: ignore[no-untyped-def]
+def _reduce(image, limit: int) -> bytes | None:
     """Lower quality first (cheap, keeps every pixel), then smaller, until it fits; None if it never does."""
     for quality in REDUCE_QUALITIES:
         out = _encode(image, quality)
