@@ -32,10 +32,10 @@ async def one_run(n: int) -> dict:
     import httpx
 
     from juni_tui.commands.demo import connect_to_sandbox
-    from juni_tui.services.fortnox import oauth
     from juni_tui.services.export import Exporter
-    from juni_tui.services.store.home import Home
+    from juni_tui.services.fortnox import oauth
     from juni_tui.services.store import Store
+    from juni_tui.services.store.home import Home
     from tests.helpers import seed_ready
 
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess() as sandbox, Store.open(Home(Path(tmp))) as store:

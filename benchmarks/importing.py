@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from juni_tui.services.demo.company import create_demo_home, reference_models
-from juni_tui.services.store.home import Home  # noqa: E402
 from juni_tui.services.importing import COLUMNS, import_file, read_transactions  # noqa: E402
 from juni_tui.services.jsonutil import dumps  # noqa: E402
 from juni_tui.services.store import Store  # noqa: E402
+from juni_tui.services.store.home import Home  # noqa: E402
 
 MERCHANTS = ("GitHub, Inc.", "ESPRESSO HOUSE 112 STOCKHOLM", "SJ AB", "Clas Ohlson", "Telia Sverige AB")
 
@@ -86,7 +86,7 @@ def main() -> None:
                     timed(lambda: import_file(store, path)))
             demo = Home(Path(folder) / f"demo{run}")
             figures.setdefault("create_demo_home (~300 tx, ~160 PDFs)", []).append(
-                timed(lambda: create_demo_home(demo, today=date(2026, 11, 24))))
+                timed(lambda demo=demo: create_demo_home(demo, today=date(2026, 11, 24))))
     print(f"{args.n} transactions; median of {args.repeat}")
     for name, values in figures.items():
         print(f"  {name:42s} {statistics.median(values) * 1000:9.0f} ms")

@@ -14,7 +14,8 @@ from juni_tui.cli import main
 from juni_tui.commands.demo import connect_to_sandbox
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import vouchers as bookkeeping, workflow
+from juni_tui.services import vouchers as bookkeeping
+from juni_tui.services import workflow
 from juni_tui.services.export import Exporter
 from tests.helpers import assert_exactly_once, booked, fast_client, seed_ready
 

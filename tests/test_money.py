@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.money import MoneyError, to_money
+from juni_tui.domain.transactions import Transaction
 
 MAX_WHOLE_DIGITS = 12
 
