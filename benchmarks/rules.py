@@ -35,8 +35,9 @@ from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import ExportState, Status, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules  # noqa: E402
-from juni_tui.services.store.home import Home  # noqa: E402
+from juni_tui.services.rules.engine import cache_of  # noqa: E402
 from juni_tui.services.store import Store  # noqa: E402
+from juni_tui.services.store.home import Home  # noqa: E402
 
 TARGET = 1.0
 CATEGORIES = [
@@ -189,7 +190,7 @@ def main() -> int:
             ids = store.ids(Status.PREPARE)
 
             def engine():
-                rules._cache(store).invalidate()  # compile the 200 rules again each run
+                cache_of(store).invalidate()  # compile the 200 rules again each run
                 return rules.preview_apply_to_existing(store)
 
             seconds, changes = median_of(args.runs, engine)

@@ -168,7 +168,7 @@ def test_rules_export_to_the_terminal_writes_control_and_bidi_characters_as_esca
     assert run(home, "rules", "export", "-") == 0
     out = capsys.readouterr().out
     assert not set(out) & {"\x9b", "\u202e", "\x7f", "\x1b"}
-    from juni_tui.services import rules_text
+    from juni_tui.services.rules import toml as rules_text
 
     (parsed,) = rules_text.parse_text(out)
     assert parsed.rule.name == name  # the escapes read back as the same text

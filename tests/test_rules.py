@@ -360,6 +360,26 @@ def test_apply_changes_leaves_out_what_changed_since_the_preview(store):
     assert store.transactions["a"].vat_code == VatCode.VAT12
 
 
+def test_the_state_machine_fills_missing_values_in_one_commit_and_says_why_it_left_each_other_out(store):
+    store.commit([make_tx("a"), make_tx("b", status=Status.READY, account=5410, vat_code=VatCode.VAT25)])
+    workflow.set_values(store, ["a"], vat_code=VatCode.VAT12)  # by hand: never replaced
+    before = journal_lines(store)
+    rule = FieldSource(origin=Origin.RULE, rule_id="r1", label="Merchant rule: Adobe")
+    filled = workflow.fill_missing(store, [
+        workflow.Fill("a", "account", 5420, rule), workflow.Fill("a", "vat_code", VatCode.VAT25, rule),
+        workflow.Fill("b", "project", "P1", rule), workflow.Fill("gone", "account", 5420, rule),
+    ], action="rules-apply")
+    assert filled.done == [0]
+    assert filled.skipped == [(1, "VAT code already has a value"), (2, "it is no longer in Prepare (ready)"),
+                              (3, "it no longer exists")]
+    assert journal_lines(store) == before + 1
+    tx = store.transactions["a"]
+    assert (tx.account, tx.sources["account"], tx.vat_code) == (5420, rule, VatCode.VAT12)
+    audit = store.audit_log()[-1]
+    assert {k: audit[k] for k in ("action", "ids", "values", "by")} == {
+        "action": "rules-apply", "ids": ["a"], "values": 1, "by": {"r1": 1}}
+
+
 def test_an_account_made_inactive_in_fortnox_is_left_out_with_the_reason(store):
     store.commit([Account(number=5420, description="Programvaror"), Account(number=2640, description="Moms")])
     rules.add(store, merchant_rule("Adobe", account=5420, vat_code=VatCode.VAT25))

@@ -11,8 +11,9 @@ from juni_tui.cli import main
 from juni_tui.domain.reference import Account
 from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import rules, rules_text
-from juni_tui.services.rules_text import RuleFileError
+from juni_tui.services import rules
+from juni_tui.services.rules import toml as rules_text
+from juni_tui.services.rules.toml import RuleFileError
 from juni_tui.services.store import Store
 from tests.conftest import make_tx
 

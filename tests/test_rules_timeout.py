@@ -12,7 +12,8 @@ import pytest
 
 from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import Status
-from juni_tui.services import intake, rules, rules_text
+from juni_tui.services import intake, rules
+from juni_tui.services.rules import toml as rules_text
 from juni_tui.services.store import Store
 from tests.conftest import make_tx
 

@@ -12,10 +12,13 @@ from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import ExportState, Origin, Status
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.detail import DetailScreen
-from juni_tui.screens.modals.help import HelpScreen
 from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, Confirm
+from juni_tui.screens.modals.help import HelpScreen
+from juni_tui.screens.modals.rule_apply import ApplyPreview
+from juni_tui.screens.modals.rule_editor import RuleEditor
+from juni_tui.screens.modals.rule_matches import MatchesScreen
 from juni_tui.screens.prepare import PrepareScreen
-from juni_tui.screens.rules import ApplyPreview, MatchesScreen, RuleEditor, RulesScreen
+from juni_tui.screens.rules import RulesScreen
 from juni_tui.services import rules, workflow
 from juni_tui.widgets.table import VirtualTable
 from tests.conftest import make_tx

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
-from juni_tui.services import rules, rules_text
+from juni_tui.domain.rules import RuleKind
+from juni_tui.services import rules
+from juni_tui.services.rules import toml as rules_text
 from juni_tui.services.store.files import atomic_write
 
 
@@ -64,7 +66,7 @@ def run_list(args: argparse.Namespace) -> int:
             return 0
         for r in all_rules:
             off = "" if r.enabled else "  (disabled)"
-            pos = f"{r.position:>3}. " if r.kind == rules.RuleKind.CUSTOM else "     "
+            pos = f"{r.position:>3}. " if r.kind == RuleKind.CUSTOM else "     "
             say(f"{pos}{r.label}{off}  [{r.id}]")
             say(f"       when {rules.describe_when(r)} → {rules.describe_then(r)}; matches {counts[r.id]} now")
     return 0

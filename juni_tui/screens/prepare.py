@@ -14,7 +14,7 @@ from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.receipt_keys import ReceiptActions
-from juni_tui.screens.rules import RuleKeys
+from juni_tui.screens.shared.rule_keys import RuleKeys
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell, Column
 

@@ -12,10 +12,11 @@ Each function commits once, however many transactions it touches, and leaves a l
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from juni_tui.domain.clock import utcnow
 from juni_tui.domain.reference import account_problem
@@ -220,6 +221,91 @@ def _check_dimension(store: Store, name: str, value: str) -> None:
         raise WorkflowError(f"{label} {value} does not exist in Fortnox.")
     if not item.active:
         raise WorkflowError(f"{label} {value} is not active in Fortnox.")
+
+
+# --- filling missing values (rules, accepted suggestions) ---------------------------------------------------
+
+#: Fields that live on the split lines when a transaction is split: a fill leaves them alone then.
+LINE_FIELDS = frozenset({"account", "vat_code", "cost_center", "project"})
+FIELD_LABELS = {"account": "account", "vat_code": "VAT code", "cost_center": "cost center", "project": "project",
+                "no_receipt_reason": "no receipt needed", "splits": "split"}
+
+
+def fillable(name: str, value: Any, manual: bool, split: bool, receipts: bool) -> bool:
+    """Whether a fill may set this field: it is empty, the user did not set it (to empty) by hand, it is not on
+    the split lines of a split transaction, and it is not "no receipt needed" when a receipt is attached."""
+    return (value in (None, "") and not manual and not (split and name in LINE_FIELDS)
+            and not (receipts and name == "no_receipt_reason"))
+
+
+class Fill(NamedTuple):
+    """One value to fill in where it is missing, and who proposes it (a rule, an accepted suggestion)."""
+
+    tx_id: str
+    field: str
+    value: Any
+    source: FieldSource
+
+
+@dataclass
+class Filled:
+    """What ``fill_missing`` did, as positions in the fills it was given, in the order it decided them."""
+
+    done: list[int] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (position, why it was left out)
+
+
+def fill_missing(store: Store, fills: Sequence[Fill], *, action: str) -> Filled:
+    """Fill values where they are missing, each with its own source, on several transactions: only Prepare
+    transactions, only empty fields (``fillable``), never over a value set by hand, every value checked with
+    ``check_value``. A value that does not fit is left out with why; the rest is one commit with one audit record."""
+    out = Filled()
+    by_tx: dict[str, list[int]] = {}
+    for i, fill in enumerate(fills):
+        by_tx.setdefault(fill.tx_id, []).append(i)
+    problems: dict[tuple[str, Any], str | None] = {}
+    updated: list[Transaction] = []
+    by: Counter[str] = Counter()
+    now = utcnow()
+    for tx_id, items in by_tx.items():
+        tx = store.transactions.get(tx_id)
+        if tx is None or tx.status != Status.PREPARE:
+            where = "it was exported" if tx is None and tx_id in store.history else (
+                "it no longer exists" if tx is None else f"it is no longer in Prepare ({tx.status.label})")
+            out.skipped.extend((i, where) for i in items)
+            continue
+        update: dict[str, Any] = {}
+        sources = dict(tx.sources)
+        split, receipts = bool(tx.splits), bool(tx.receipts)
+        for i in items:
+            name, value, source = fills[i].field, fills[i].value, fills[i].source
+            manual = (old := tx.sources.get(name)) is not None and old.origin == Origin.MANUAL
+            if name in update or not fillable(name, getattr(tx, name), manual, split, receipts):
+                out.skipped.append((i, f"{FIELD_LABELS[name]} already has a value"))
+                continue
+            if (name, value) not in problems:
+                problems[name, value] = value_problem(store, name, value)
+            if problems[name, value]:
+                out.skipped.append((i, problems[name, value] or ""))
+                continue
+            update[name], sources[name] = value, source
+            out.done.append(i)
+            by[source.rule_id or source.label] += 1
+        if update:
+            updated.append(tx.model_copy(update={**update, "sources": sources, "updated_at": now}))
+    if updated:
+        store.commit(updated, audit={"action": action, "ids": [tx.id for tx in updated], "values": len(out.done),
+                                     "by": dict(by)})
+    return out
+
+
+def value_problem(store: Store, name: str, value: Any) -> str | None:
+    """Why ``check_value`` refuses a value (an inactive account, an unknown cost center), or None."""
+    try:
+        check_value(store, name, value)
+    except WorkflowError as exc:
+        return str(exc)
+    return None
 
 
 def set_splits(store: Store, tx_id: str, lines: Sequence[SplitLine]) -> Transaction:

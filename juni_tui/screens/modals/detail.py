@@ -26,7 +26,7 @@ from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.shared.receipt_keys import ReceiptActions, receipt_lines
-from juni_tui.screens.rules import describe_suggestion
+from juni_tui.screens.shared.rule_cells import describe_suggestion
 from juni_tui.services import rules, vouchers
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store

@@ -27,7 +27,7 @@ Import is all or nothing: any error refuses the whole file, with the line and th
 Rules are matched by id (a rule without an id gets one from its kind and name): those in the file are added or
 updated, those not in the file are kept, unless ``replace`` is asked for. Custom rules take the file's order,
 before any kept custom rule.
-"""
+"""  # noqa: E501 - the example's long line is one TOML line
 
 from __future__ import annotations
 
@@ -35,17 +35,21 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from juni_tui.domain.clock import utcnow
 from juni_tui.domain.rules import Condition, ConditionGroup, ConditionOp, Rule, RuleKind
-from juni_tui.services import rules as rules_service
-from juni_tui.services.rules import RuleError, describe_then, describe_when, list_rules
+from juni_tui.services.rules.describing import friendly_validation_error
+from juni_tui.services.rules.editing import check_rule_conflicts, rule_id_for
+from juni_tui.services.rules.importing import ImportPlan, ParsedRule, RuleFileError, apply_import, plan_import
+from juni_tui.services.rules.patterns import check_patterns
+from juni_tui.services.rules.table import RuleError, list_rules, priority
 from juni_tui.services.store import Store
+
+__all__ = ["FORMAT_VERSION", "ImportPlan", "ParsedRule", "RuleFileError", "dump", "export_text", "import_text",
+           "parse_text"]
 
 FORMAT_VERSION = 1
 KINDS = ("custom", "merchant", "category")
@@ -70,21 +74,7 @@ HEADER = """\
 """
 
 
-class RuleFileError(RuleError):
-    """A rules file juni-tui refuses, with the line and the reason."""
-
-    def __init__(self, source: str, line: int | None, reason: str) -> None:
-        self.source = source
-        self.line = line
-        self.reason = reason
-        where = f"{source} line {line}" if line else source
-        super().__init__(f"{where}: {reason}. Nothing was imported.")
-
-
 # --- writing --------------------------------------------------------------------------------------------------
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
 
 #: Characters written as ``\uXXXX`` even where TOML allows them as they are: DEL, the C1 controls (U+009B is a
 #: terminal's CSI) and the invisible bidi and zero-width marks, so a file shown with ``cat`` or ``rules export -``
@@ -150,7 +140,7 @@ def _rule_text(rule: Rule) -> str:
 
 def export_text(rules: Iterable[Rule]) -> str:
     """The rules as a TOML document, in priority order."""
-    ordered = sorted(rules, key=rules_service._priority)
+    ordered = sorted(rules, key=priority)
     return HEADER + f"version = {FORMAT_VERSION}\n" + "".join("\n" + _rule_text(r) for r in ordered)
 
 
@@ -159,12 +149,6 @@ def dump(store: Store) -> str:
 
 
 # --- reading --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedRule:
-    rule: Rule
-    line: int | None
 
 
 class _Lines:
@@ -265,8 +249,8 @@ def _when_data(raw: Any) -> list[Any]:
             for c in inner:
                 if isinstance(c, dict) and ({"any", "all"} & set(c)):
                     raise _Refuse(f"condition {i + 1}: groups cannot be nested more than one level", "when", i)
-            out.append({"match": groups[0],
-                        "conditions": [_condition_data(c, f"condition {i + 1}.{j + 1}", i) for j, c in enumerate(inner)]})
+            conditions = [_condition_data(c, f"condition {i + 1}.{j + 1}", i) for j, c in enumerate(inner)]
+            out.append({"match": groups[0], "conditions": conditions})
         else:
             out.append(_condition_data(item, f"condition {i + 1}", i))
     return out
@@ -324,7 +308,8 @@ def _parse_text(text: str, source: str) -> list[ParsedRule]:
         m = re.search(r"\(at line (\d+), column (\d+)\)", message)
         if m:
             reason = message[: m.start()].strip()
-            raise RuleFileError(source, int(m.group(1)), f"{reason} (column {m.group(2)}); this is not valid TOML") from None
+            raise RuleFileError(source, int(m.group(1)),
+                                f"{reason} (column {m.group(2)}); this is not valid TOML") from None
         raise RuleFileError(source, None, f"{message}; this is not valid TOML") from None
     lines = _Lines(text)
     unknown = sorted(set(doc) - {"version", *KINDS})
@@ -346,7 +331,7 @@ def _parse_text(text: str, source: str) -> list[ParsedRule]:
             try:
                 data = _rule_data(kind, entry, index + 1)
                 rule = Rule.model_validate(data)
-                rules_service.check_patterns(rule)
+                check_patterns(rule)
             except RuleError as exc:
                 raise RuleFileError(source, start, f"{_name(kind, entry)}: {str(exc).rstrip('.')}") from None
             except _Refuse as refuse:
@@ -356,10 +341,10 @@ def _parse_text(text: str, source: str) -> list[ParsedRule]:
                             else lines.key(start, refuse.key)) or start
                 raise RuleFileError(source, line, f"{_name(kind, entry)}: {refuse.reason}") from None
             except ValidationError as exc:
-                reason = rules_service.friendly_validation_error(exc)
+                reason = friendly_validation_error(exc)
                 raise RuleFileError(source, _error_line(lines, start, exc), f"{_name(kind, entry)}: {reason}") from None
             if not rule.id:
-                rule = rule.model_copy(update={"id": rules_service.rule_id_for(rule)})
+                rule = rule.model_copy(update={"id": rule_id_for(rule)})
             out.append(ParsedRule(rule, start))
     _check_unique(source, out)
     return out
@@ -382,130 +367,10 @@ def _check_unique(source: str, parsed: list[ParsedRule]) -> None:
             raise RuleFileError(source, item.line, f"two rules have the id {item.rule.id!r}{hint}; ids must be unique")
         seen[item.rule.id] = item
         try:
-            rules_service.check_rule_conflicts(item.rule, (p.rule for p in parsed[:n]))
+            check_rule_conflicts(item.rule, (p.rule for p in parsed[:n]))
         except RuleError as exc:
             raise RuleFileError(source, item.line, str(exc).rstrip(".")) from None
 
-
-# --- importing ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportPlan:
-    """What importing a file would change. Nothing is written until ``apply_import``."""
-
-    added: list[Rule] = field(default_factory=list)
-    updated: list[tuple[Rule, Rule]] = field(default_factory=list)  # (before, after)
-    removed: list[Rule] = field(default_factory=list)
-    moved: list[Rule] = field(default_factory=list)
-    unchanged: int = 0
-    puts: list[Rule] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.puts or self.removed)
-
-    @property
-    def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-                f"{len(self.moved)} moved, {self.unchanged} unchanged")
-
-    def lines(self) -> list[str]:
-        """Each change in words, for the CLI."""
-        out = [f"+ {r.id}: {r.label} — when {describe_when(r)} → {describe_then(r)}" for r in self.added]
-        for before, after in self.updated:
-            out.append(f"~ {after.id}: {after.label} — {', '.join(_differences(before, after))}")
-        out += [f"- {r.id}: {r.label}" for r in self.removed]
-        out += [f"↕ {r.id}: {r.label} — now custom rule {r.position}" for r in self.moved]
-        return out
-
-
-def _comparable(rule: Rule) -> dict[str, Any]:
-    return rule.model_dump(mode="json", exclude={"created_at", "updated_at", "position"})
-
-
-def _differences(before: Rule, after: Rule) -> list[str]:
-    a, b = _comparable(before), _comparable(after)
-    out = []
-    for key in ("kind", "name", "enabled", "merchant", "category", "when"):
-        if a[key] != b[key]:
-            if key == "when":
-                out.append(f"when: {describe_when(before)} → {describe_when(after)}")
-            else:
-                out.append(f"{key}: {a[key]} → {b[key]}")
-    if a["then"] != b["then"]:
-        out.append(f"then: {describe_then(before)} → {describe_then(after)}")
-    if before.position != after.position and after.kind == RuleKind.CUSTOM:
-        out.append(f"now custom rule {after.position}")
-    return out
-
-
-def plan_import(store: Store, parsed: list[ParsedRule], *, replace: bool = False, source: str = "rules file") -> ImportPlan:
-    """Compare the file's rules with the store's: upsert by id; keep the others unless ``replace``.
-
-    Refuses (RuleFileError with the line) a rule that would clash with a kept one, or name an account, cost
-    center or project Fortnox does not have.
-    """
-    table = rules_service.rules_table(store)
-    current = {r.id: r for r in table.values()}
-    in_file = {p.rule.id for p in parsed}
-    kept = [] if replace else [r for r in list_rules(store) if r.id not in in_file]
-    for item in parsed:
-        try:
-            rules_service.check_rule_values(store, item.rule)
-            rules_service.check_rule_conflicts(item.rule, kept)
-        except RuleError as exc:
-            hint = ""
-            if "already a" in str(exc):
-                hint = (" (that rule is not in this file: give this one its id to update it, or import with "
-                        "--replace)")
-            raise RuleFileError(source, item.line, f"{item.rule.label}: {str(exc).rstrip('.')}{hint}") from None
-    now = utcnow()
-    final: list[Rule] = []
-    for item in parsed:
-        rule = item.rule
-        old = current.get(rule.id)
-        if old is None:
-            final.append(rule.model_copy(update={"created_at": now, "updated_at": now}))
-        elif _comparable(old) != _comparable(rule):
-            final.append(rule.model_copy(update={"created_at": old.created_at, "updated_at": now}))
-        else:
-            final.append(old.model_copy(update={"position": rule.position}))
-    custom = [r for r in final if r.kind == RuleKind.CUSTOM] + [r for r in kept if r.kind == RuleKind.CUSTOM]
-    positions = {r.id: n for n, r in enumerate(custom, 1)}
-    plan = ImportPlan(removed=[current[i] for i in current if replace and i not in in_file])
-    for rule in final + kept:
-        rule = rule.model_copy(update={"position": positions.get(rule.id, 0)})
-        old = current.get(rule.id)
-        if old is None:
-            plan.added.append(rule)
-        elif _comparable(old) != _comparable(rule):
-            plan.updated.append((old, rule))
-        elif old.position != rule.position:
-            plan.moved.append(rule)
-        else:
-            plan.unchanged += 1
-            continue
-        plan.puts.append(rule)
-    return plan
-
-
-def apply_import(store: Store, plan: ImportPlan, *, source: str = "rules file") -> None:
-    """Write the plan: one commit, with an audit record of what changed."""
-    if not plan.changed:
-        return
-    store.commit(
-        plan.puts,
-        deletes=[(rules_service.TABLE, r.id) for r in plan.removed],
-        audit={
-            "action": "rules-import",
-            "file": source,
-            "added": [r.id for r in plan.added],
-            "updated": [after.id for _before, after in plan.updated],
-            "removed": [r.id for r in plan.removed],
-            "moved": [r.id for r in plan.moved],
-        },
-    )
 
 
 def import_text(store: Store, text: str, *, replace: bool = False, source: str = "rules file",

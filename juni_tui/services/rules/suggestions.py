@@ -1,0 +1,186 @@
+"""Suggestions beyond Juni: an account and VAT code proposed from what was exported before for the same merchant,
+with its evidence. A suggestion is applied only when the user accepts it (``accept_suggestions``)."""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from juni_tui.domain.transactions import Origin, Status, Transaction
+from juni_tui.domain.vat import VatCode
+from juni_tui.services.rules.applying import fill
+from juni_tui.services.rules.changes import ApplyReport, RuleChange
+from juni_tui.services.rules.describing import format_value
+from juni_tui.services.rules.engine import PREPARE, Rows, docs_of, gc_paused, rule_set
+from juni_tui.services.rules.keys import merchant_display, merchant_key, merchant_prefixes
+from juni_tui.services.store import Store
+
+
+class MerchantHistory:
+    """What was exported for each merchant: (account, VAT code) → how often. Built once, kept up to date.
+
+    Fed from ``store.history_index`` (one summary per exported transaction); each new export updates it through
+    the table's change hook, so a suggestion never rescans the history.
+    """
+
+    def __init__(self) -> None:
+        self.pairs: dict[str, Counter[tuple[int, VatCode | None]]] = {}
+        self.names: dict[str, str] = {}
+
+    def _add(self, doc: Mapping[str, Any], sign: int) -> None:
+        account = doc.get("account")
+        if account is None:
+            return
+        key = merchant_key(doc.get("merchant") or "")
+        vat = doc.get("vat_code")
+        counter = self.pairs.setdefault(key, Counter())
+        counter[(int(account), VatCode(vat) if vat else None)] += sign
+        if sign > 0:
+            self.names.setdefault(key, merchant_display(doc.get("merchant") or "", key))
+
+    def on_change(self, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
+        if old is not None:
+            self._add(old, -1)
+        if new is not None:
+            self._add(new, +1)
+
+    def load(self, docs: Iterable[Mapping[str, Any]]) -> None:
+        seen: Counter[tuple[str, Any, Any]] = Counter()  # count first, normalize once per distinct text
+        for doc in docs:
+            if doc.get("account") is not None:
+                seen[(doc.get("merchant") or "", doc["account"], doc.get("vat_code"))] += 1
+        for (merchant, account, vat), n in seen.items():
+            key = merchant_key(merchant)
+            self.pairs.setdefault(key, Counter())[(int(account), VatCode(vat) if vat else None)] += n
+            self.names.setdefault(key, merchant_display(merchant, key))
+
+    def lookup(self, merchant: str) -> tuple[str, Counter[tuple[int, VatCode | None]]] | None:
+        """The history of the merchant (its key, and how often each pair was used), by the longest word prefix
+        of its name that has any: ``APPLE.COM/BILL`` finds the exports of ``Apple``."""
+        for prefix in merchant_prefixes(merchant_key(merchant)):  # a merchant key is its own key
+            counts = +self.pairs.get(prefix, Counter())
+            if counts:
+                return prefix, counts
+        return None
+
+
+_histories: weakref.WeakKeyDictionary[Store, MerchantHistory] = weakref.WeakKeyDictionary()
+
+
+def merchant_history(store: Store) -> MerchantHistory:
+    history = _histories.get(store)
+    if history is None:
+        history = MerchantHistory()
+        index = store.history_index
+        with gc_paused():
+            history.load(doc for key in list(index.keys()) if (doc := index.raw(key)) is not None)
+        index.on_change.append(history.on_change)
+        _histories[store] = history
+    return history
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Values proposed from earlier exports of the same merchant, with the evidence. Never applied by itself."""
+
+    tx_id: str
+    merchant: str
+    values: dict[str, Any]
+    count: int
+    total: int
+    evidence: str
+
+    @property
+    def label(self) -> str:
+        return f"Suggestion: {self.evidence}"
+
+
+def _suggestion_for(
+    history: MerchantHistory, found: tuple[str, Counter] | None, doc: Mapping[str, Any], wanted: list[str],
+    known: Mapping[str, Any],
+) -> Suggestion | None:
+    """``found``: the merchant's history (``MerchantHistory.lookup``); ``wanted``: account and/or vat_code;
+    ``known``: the values the transaction has, or that the rules will give it."""
+    if found is None or not wanted:
+        return None
+    key, counts = found
+    name = history.names.get(key) or key.title()
+    condition = ""
+    if wanted == ["vat_code"] and known.get("account") is not None:  # what VAT code went with that account
+        account = int(known["account"])
+        counts = Counter({pair: n for pair, n in counts.items() if pair[0] == account})
+        condition = f" on account {account}"
+    elif wanted == ["account"] and known.get("vat_code"):
+        vat = VatCode(known["vat_code"])
+        counts = Counter({pair: n for pair, n in counts.items() if pair[1] == vat})
+        condition = f" with VAT code {vat.value}"
+    total = sum(counts.values())
+    if not total:
+        return None
+    (pair, count), *_ = counts.most_common(1)
+    if count * 2 <= total:  # no clear majority: say nothing rather than guess
+        return None
+    values = {n: v for n, v in zip(("account", "vat_code"), pair, strict=True) if n in wanted and v is not None}
+    if not values:
+        return None
+    used = " / ".join(format_value(n, v) for n, v in zip(("account", "vat_code"), pair, strict=True) if v is not None)
+    evidence = f"{count} of {total} earlier export{'s' * (total != 1)} of {name}{condition} used {used}"
+    return Suggestion(tx_id=doc["id"], merchant=name, values=values, count=count, total=total, evidence=evidence)
+
+
+@gc_paused()
+def suggestions(store: Store, ids: Iterable[str] | None = None) -> dict[str, Suggestion]:
+    """Transaction id → suggestion, for Prepare transactions (default: all) whose account or VAT code no rule fills.
+
+    The rules are run first (without changing anything): a field a rule would fill is not suggested.
+    """
+    docs = docs_of(store, store.ids(Status.PREPARE) if ids is None else ids, PREPARE)
+    return _suggest_rows(store, Rows(docs))
+
+
+def _suggest_rows(store: Store, rows: Rows) -> dict[str, Suggestion]:
+    history = merchant_history(store)
+    if not history.pairs:
+        return {}
+    filled = rule_set(store).fill(rows)
+    out: dict[str, Suggestion] = {}
+    for key, group in rows.merchants().items():
+        found: Any = ...  # looked up once per merchant, and only if a row needs it
+        for i in group:
+            doc = rows.docs[i]
+            wanted = [n for n in ("account", "vat_code") if i in rows.needs[n] and filled[n][i] is None]
+            if not wanted:
+                continue
+            if found is ...:
+                found = history.lookup(key)
+            known = {n: doc.get(n) if (rule := filled[n][i]) is None else getattr(rule.then, n)
+                     for n in ("account", "vat_code")}
+            suggestion = _suggestion_for(history, found, doc, wanted, known)
+            if suggestion is not None:
+                out[doc["id"]] = suggestion
+    return {doc["id"]: out[doc["id"]] for doc in rows.docs if doc["id"] in out}
+
+
+def suggest(store: Store, tx: Transaction) -> Suggestion | None:
+    """A suggestion for one Prepare transaction, or None (no history, no clear majority, or a rule fills it)."""
+    if tx.status != Status.PREPARE:
+        return None
+    doc = tx.model_dump(mode="json", exclude_defaults=True)
+    return _suggest_rows(store, Rows([doc])).get(tx.id)
+
+
+@gc_paused()
+def accept_suggestions(store: Store, ids: Iterable[str]) -> ApplyReport:
+    """The user accepts the suggestions for these transactions: fill them, origin SUGGESTION, one commit."""
+    found = suggestions(store, ids)
+    changes = []
+    for tx_id, s in found.items():
+        tx = store.transactions[tx_id]
+        for name, value in s.values.items():
+            changes.append(RuleChange(tx_id=tx_id, merchant=tx.merchant, field=name, old=getattr(tx, name),
+                                      new=value, rule_id=None, label=s.label))
+    return fill(store, changes, Origin.SUGGESTION, "suggestions-accept")
+
