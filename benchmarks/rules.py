@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -148,7 +148,7 @@ def exported(tx: Transaction, n: int, rng: random.Random) -> Transaction:
         "account": rng.choice([5410, 5420, 5831]),
         "vat_code": rng.choice([VatCode.VAT25, VatCode.VAT12]),
         "export": ExportState(series="K", tag=f"juni {tx.id}", voucher_number=n, voucher_year=1,
-                              exported_at=datetime(2026, 12, 1, tzinfo=timezone.utc)),
+                              exported_at=datetime(2026, 12, 1, tzinfo=UTC)),
     })
 
 
@@ -226,7 +226,7 @@ def main() -> int:
                 store.commit(txs)
                 commit = store.commit
 
-                def timed_commit(*a, **kw):
+                def timed_commit(*a, commit=commit, **kw):
                     t = time.perf_counter()
                     try:
                         return commit(*a, **kw)

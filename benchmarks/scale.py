@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,8 +42,8 @@ def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
     from juni_tui.domain.transactions import ExportState, Status, Transaction
     from juni_tui.domain.vat import VatCode
     from juni_tui.services import vouchers as bookkeeping
-    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
+    from juni_tui.services.store.home import Home
 
     rng = random.Random(seed)
     start = date(2026, 1, 1)
@@ -57,7 +57,7 @@ def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
         ))
     with Store.open(Home(home_dir)) as store:
         settings = store.settings
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         batch = []
         for i, tx in enumerate(txs):
             if i < exported:
@@ -78,8 +78,8 @@ def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
 
 async def child_ui(home_dir: Path, started: float) -> dict:
     from juni_tui.app import JuniApp
-    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
+    from juni_tui.services.store.home import Home
     from juni_tui.widgets.table import VirtualTable
 
     imported = time.perf_counter()
@@ -122,10 +122,10 @@ async def child_ui(home_dir: Path, started: float) -> dict:
 
 
 def child_writes(home_dir: Path) -> dict:
-    from juni_tui.domain.transactions import AttachmentExport, Status
+    from juni_tui.domain.transactions import Status
     from juni_tui.services import workflow
-    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
+    from juni_tui.services.store.home import Home
 
     with Store.open(Home(home_dir)) as store:
         complete = [i for i in store.ids(Status.PREPARE) if store.transactions[i].is_complete][:10_000]
@@ -174,8 +174,8 @@ async def child_export(home_dir: Path, count: int) -> dict:
     from juni_tui.domain.transactions import Status
     from juni_tui.services import workflow
     from juni_tui.services.fortnox import oauth as auth
-    from juni_tui.services.store.home import Home
     from juni_tui.services.store import Store
+    from juni_tui.services.store.home import Home
     from juni_tui.widgets.table import VirtualTable
 
     with SandboxProcess("--latency-ms", "40", "--rate-limit-requests", "10000") as sandbox, \

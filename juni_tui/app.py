@@ -22,21 +22,21 @@ from textual.timer import Timer
 
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, QUEUE_STATUSES, Status
 from juni_tui.inbox_watcher import InboxWatcher
+from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.modals.detail import DetailScreen
 from juni_tui.screens.modals.dialogs import Message, TextPrompt
-from juni_tui.screens.shared.errors import ReportsWorkerErrors
-from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
+from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.display import printable, unexpected_error
 from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
 
 if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint
-    from juni_tui.services.export import ExportEvent, Exporter
+    from juni_tui.services.export import Exporter, ExportEvent
     from juni_tui.services.fortnox.client import FortnoxClient
 
 #: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
@@ -108,8 +108,8 @@ class JuniApp(ReportsWorkerErrors, App):
     async def startup(self) -> None:
         """Connect to Fortnox, fetch the chart of accounts, and resume an interrupted export."""
         from juni_tui.services.fortnox import oauth
-        from juni_tui.services.fortnox.reference import sync_reference_data
         from juni_tui.services.fortnox.client import FortnoxError
+        from juni_tui.services.fortnox.reference import sync_reference_data
 
         try:
             await sync_reference_data(self.store, self.client())
@@ -202,9 +202,9 @@ class JuniApp(ReportsWorkerErrors, App):
     def _on_store_change(self, changes: Changes) -> None:
         self._pending |= changes.transactions or {"*"}
         if self._flush_timer is None:
-            self._flush_timer = self.set_timer(FLUSH_SECONDS, self._flush)
+            self._flush_timer = self.set_timer(FLUSH_SECONDS, self._flush_changes)
 
-    def _flush(self) -> None:
+    def _flush_changes(self) -> None:
         self._flush_timer = None
         changed, self._pending = self._pending, set()
         for screen in self.screen_stack:
@@ -304,7 +304,11 @@ class JuniApp(ReportsWorkerErrors, App):
     def action_export_sie(self) -> None:
         from juni_tui.screens.modals.sie import SieDialog
 
-        self.push_screen(SieDialog(self.store), lambda summary: summary and self.notify(summary, timeout=10))
+        def written(summary: str | None) -> None:
+            if summary:
+                self.notify(summary, timeout=10)
+
+        self.push_screen(SieDialog(self.store), written)
 
     def open_detail(self, tx_id: str) -> None:
         """The detail view of one transaction, from any tab (the tabs do not know the modal)."""

@@ -11,9 +11,9 @@ import httpx
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import receipts, workflow
+from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
 from juni_tui.services.fortnox import oauth
 from juni_tui.services.fortnox.client import FortnoxClient, RateLimiter, RetryPolicy
-from juni_tui.services.demo.receipt_pdf import ReceiptSpec, render_receipt_pdf
 from juni_tui.services.store import Store
 
 MERCHANTS = ["Adobe", "Clas Ohlson", "Espresso House", "SJ", "Kjell & Company", "Telia"]

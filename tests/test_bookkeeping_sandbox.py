@@ -20,10 +20,10 @@ import pytest
 from juni_tui.domain.reference import Account, CostCenter, Project
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
+from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, SandboxConfig, SandboxServer
 from juni_tui.services import jsonutil
 from juni_tui.services.fortnox import spec
 from juni_tui.services.vouchers import build_voucher, check_voucher
-from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, SandboxConfig, SandboxServer
 from tests.conftest import make_tx
 from tests.test_bookkeeping import CASES, PLAIN, Case
 

@@ -8,18 +8,16 @@ import random
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from juni_tui.cli import main
 from juni_tui.domain.transactions import Status
-from juni_tui.services.fortnox import oauth
-from juni_tui.services.store.home import Home
 from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+from juni_tui.services.fortnox import oauth
 from juni_tui.services.store import Store
+from juni_tui.services.store.home import Home
 from tests.helpers import assert_exactly_once, booked, seed_ready
 
 CSV = """id,date,merchant,amount,original_amount,original_currency,account,vat_code

@@ -3,7 +3,6 @@ tokens under a lock, a revoked consent, and `connect --status`. All against the 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import subprocess
@@ -11,15 +10,14 @@ import sys
 import textwrap
 import threading
 import time
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 
 from juni_tui.cli import main
+from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from juni_tui.services.fortnox import oauth as auth
 from juni_tui.services.fortnox.client import ConsentRevoked
-from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from juni_tui.services.store import Store
 from tests.test_auth import free_port
 

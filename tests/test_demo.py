@@ -12,21 +12,21 @@ from pypdf import PdfReader
 
 from juni_tui.domain.transactions import Origin, Status
 from juni_tui.domain.vat import VatCode
+from juni_tui.sandbox import company
 from juni_tui.services import receipts, rules
-from juni_tui.services.vouchers import build_voucher, check_voucher
 from juni_tui.services.demo.company import (
     CATEGORIES,
-    create_demo_home,
     DEMO_FILE,
-    demo_period,
     FX_RATES,
-    generate,
     HOTEL_BILL_TEXT,
+    create_demo_home,
+    demo_period,
+    generate,
 )
-from juni_tui.services.store.home import Home
 from juni_tui.services.importing import import_file
-from juni_tui.sandbox import company
 from juni_tui.services.store import Store
+from juni_tui.services.store.home import Home
+from juni_tui.services.vouchers import build_voucher, check_voucher
 from tests.conftest import make_tx
 
 TODAY = date(2026, 11, 24)

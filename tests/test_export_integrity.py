@@ -315,7 +315,7 @@ def test_the_cli_says_what_it_did_not_import_again_and_exits_non_zero(store, tmp
 
 
 def test_a_damaged_history_archive_stops_the_export_before_anything_is_booked(connected, sandbox, capsys):
-    ids = seed_ready(connected, 2, receipts_every=0)
+    seed_ready(connected, 2, receipts_every=0)
     archive = connected.home.root / "history" / "2026-09.json"
     archive.parent.mkdir(exist_ok=True)
     archive.write_text('{"transactions": {"1": ["not", "a", "transaction"]}}')

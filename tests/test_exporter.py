@@ -4,11 +4,9 @@ Fault tests lift the sandbox's rate limit so they run in seconds; the 429 test k
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import httpx
-import pytest
 
 from juni_tui.commands.demo import connect_to_sandbox
 from juni_tui.domain.transactions import AttachmentExport, Status

@@ -111,7 +111,6 @@ async def test_the_tui_shows_hostile_text_as_codes_in_tables_details_dialogs_and
     from juni_tui.app import JuniApp
     from juni_tui.screens.modals.detail import DetailScreen
     from juni_tui.screens.modals.dialogs import Message
-
     from juni_tui.services import receipts
 
     seed(home, make_tx("t1", merchant=EVIL, description=f"Desc {EVIL}", cardholder=EVIL),
@@ -159,7 +158,7 @@ async def test_the_tui_shows_hostile_text_as_codes_in_tables_details_dialogs_and
 
 
 def test_rules_export_to_the_terminal_writes_control_and_bidi_characters_as_escapes(home, capsys):
-    name = f"Soft\x9b2J\u202eware\x7f"
+    name = "Soft\x9b2J\u202eware\x7f"
     with Store.open(home) as store:
         rules.add(store, Rule(kind=RuleKind.CUSTOM, name=name,
                               when={"match": "all", "conditions": [{"field": "merchant", "op": "regex",

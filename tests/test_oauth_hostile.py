@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from juni_tui.cli import main
-from juni_tui.services.fortnox import oauth
 from juni_tui.sandbox import DEMO_CLIENT_SECRET
+from juni_tui.services.fortnox import oauth
 from tests.test_auth import free_port
 from tests.test_connect import code_for, connect_args
 

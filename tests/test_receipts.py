@@ -64,12 +64,6 @@ def exported(tx, number: int = 1):
     })
 
 
-@pytest.fixture
-def store(home: Home):
-    with Store.open(home) as s:
-        yield s
-
-
 # --- storage --------------------------------------------------------------------------------------------------
 
 

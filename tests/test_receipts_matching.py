@@ -15,7 +15,7 @@ from juni_tui.services import receipts as svc
 from juni_tui.services.receipts.matching import MatchIndex, OpenTx, merchant_similarity
 from juni_tui.services.receipts.reading import ReceiptFacts
 from tests.conftest import make_tx
-from tests.test_receipts import drop, image, pdf, store  # noqa: F401 (store is a fixture)
+from tests.test_receipts import drop, image, pdf
 
 DAY = date(2026, 10, 5)
 

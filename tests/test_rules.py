@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -596,7 +596,7 @@ def exported(tx, number=1):
         update={
             "status": Status.EXPORTED,
             "export": ExportState(series="K", tag=f"juni {tx.id}", voucher_number=number, voucher_year=2,
-                                  exported_at=datetime(2026, 11, 1, 12, tzinfo=timezone.utc)),
+                                  exported_at=datetime(2026, 11, 1, 12, tzinfo=UTC)),
         }
     )
 

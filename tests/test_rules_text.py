@@ -110,7 +110,7 @@ def test_a_bad_regex_is_refused_with_the_line_of_its_condition(store):
     text = rules_text.dump(store).replace('"it\'s \\\\d+"', '"(unclosed"')
     assert "(unclosed" in text
     lines = text.splitlines()
-    line = next(n for n, l in enumerate(lines, 1) if "(unclosed" in l)
+    line = next(n for n, text_line in enumerate(lines, 1) if "(unclosed" in text_line)
     with pytest.raises(RuleFileError) as info:
         rules_text.import_text(store, text)
     assert info.value.line == line
@@ -136,7 +136,7 @@ def test_semantic_errors_name_the_line_and_the_reason(store, change, needle, rea
     text = header + "version = 1\n" + body.replace(*change)
     assert text != rules_text.dump(store)
     skip = len(header.splitlines()) + 1
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if needle in l and n > skip)
+    line = next(n for n, text_line in enumerate(text.splitlines(), 1) if needle in text_line and n > skip)
     with pytest.raises(RuleFileError) as info:
         rules_text.import_text(store, text)
     assert (info.value.line, reason in info.value.reason) == (line, True), str(info.value)

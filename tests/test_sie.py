@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +14,8 @@ from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Projec
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import ExportState, SplitLine, Status
 from juni_tui.domain.vat import VatCode
-from juni_tui.services import sie, vouchers as bookkeeping
+from juni_tui.services import sie
+from juni_tui.services import vouchers as bookkeeping
 from juni_tui.services.store import Store
 from juni_tui.services.workflow import export_tag
 from tests.conftest import make_tx
@@ -100,7 +101,7 @@ def read_sie(data: bytes) -> SieFile:
         elif label == "#TRANS":
             assert current is not None, "#TRANS outside a #VER"
             account, objects, amount, day, ttext = fields
-            pairs = dict(zip(objects[::2], objects[1::2]))
+            pairs = dict(zip(objects[::2], objects[1::2], strict=True))
             current.trans.append({"account": int(account), "objects": pairs, "amount": Decimal(amount),
                                   "date": day, "text": ttext})
         else:
@@ -129,7 +130,7 @@ def exported(tx, number: int, body_settings: Settings):
     return tx.model_copy(update={
         "status": Status.EXPORTED,
         "export": ExportState(series="K", tag=export_tag(tx.id), voucher_body=body, voucher_number=number,
-                              voucher_year=2, exported_at=datetime(2026, 3, 25, 9, tzinfo=timezone.utc)),
+                              voucher_year=2, exported_at=datetime(2026, 3, 25, 9, tzinfo=UTC)),
     })
 
 
@@ -246,7 +247,7 @@ def test_swedish_letters_survive_cp437_and_backslashes_and_quotes_are_escaped(co
     assert run_cli(company, "--from", "2026-03-01", "--to", "2026-04-30", str(out)) == 0
     data = out.read_bytes()
     assert "Förbrukningsinventarier".encode("cp437") in data
-    assert "ö".encode("utf-8") not in data  # PC8, not UTF-8
+    assert "ö".encode() not in data  # PC8, not UTF-8
     assert b'#FNAMN "\x8fkesson \\"Konsult\\" & \x99berg AB"\r\n' in data
     f = read_sie(data)
     adobe = next(v for v in f.vers if "ready-adobe" in v.text)

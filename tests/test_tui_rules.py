@@ -3,7 +3,7 @@ existing" preview, a merchant rule made from an edited row in Prepare, and sugge
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from juni_tui.app import FLUSH_SECONDS, JuniApp
@@ -67,7 +67,7 @@ def put_cursor(app, row_id: str) -> None:
 def exported(tx, number):
     return tx.model_copy(update={"status": Status.EXPORTED, "export": ExportState(
         series="K", tag=f"juni {tx.id}", voucher_number=number, voucher_year=2,
-        exported_at=datetime(2026, 9, 30, 12, tzinfo=timezone.utc))})
+        exported_at=datetime(2026, 9, 30, 12, tzinfo=UTC))})
 
 
 def custom(name, *conditions, match="all", **then) -> Rule:

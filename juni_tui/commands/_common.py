@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from juni_tui.services.display import printable
-from juni_tui.services.store.home import Home, resolve_home
 from juni_tui.services.store import Store, StoreError
+from juni_tui.services.store.home import Home, resolve_home
 
 
 def home_of(args: argparse.Namespace) -> Home:

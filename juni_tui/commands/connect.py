@@ -18,8 +18,8 @@ from datetime import datetime
 import httpx
 
 from juni_tui.commands._common import fail, friendly, open_store, say
-from juni_tui.services.fortnox import oauth as auth
 from juni_tui.services.display import printable
+from juni_tui.services.fortnox import oauth as auth
 from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxError
 from juni_tui.services.store import Store
 
@@ -128,7 +128,7 @@ def _read_line() -> asyncio.Future[str]:
     def read() -> None:
         line = sys.stdin.readline()
         try:
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+            loop.call_soon_threadsafe(lambda: None if future.done() else future.set_result(line))
         except RuntimeError:
             pass  # the loop finished: the redirect won
 

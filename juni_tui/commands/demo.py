@@ -45,8 +45,8 @@ def prepare_demo(home: Home, *, reset: bool = False) -> None:
 def connect_to_sandbox(store, sandbox) -> None:  # noqa: ANN001 - Store, SandboxServer
     """Point the demo home at the running sandbox with its demo service account."""
     from juni_tui.domain.settings import FortnoxSettings
-    from juni_tui.services.fortnox import oauth
     from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+    from juni_tui.services.fortnox import oauth
 
     fortnox = FortnoxSettings(api_url=sandbox.api_url, auth_url=sandbox.auth_url, client_id=DEMO_CLIENT_ID,
                               tenant_id=DEMO_TENANT_ID, mode="service")
@@ -58,8 +58,8 @@ def connect_to_sandbox(store, sandbox) -> None:  # noqa: ANN001 - Store, Sandbox
 @friendly
 def run_demo(args: argparse.Namespace) -> int:
     from juni_tui.app import JuniApp
-    from juni_tui.services.fortnox import oauth
     from juni_tui.sandbox import SandboxConfig, SandboxServer
+    from juni_tui.services.fortnox import oauth
     from juni_tui.services.store import Store
 
     home = demo_home(args)

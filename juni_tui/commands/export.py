@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
-from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, Status
 from juni_tui.domain.money import format_sek
+from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, Status
 from juni_tui.services import vouchers as bookkeeping
-from juni_tui.services.fortnox import oauth
 from juni_tui.services.display import printable
-from juni_tui.services.export import ExportEvent, Exporter, RunReport
+from juni_tui.services.export import Exporter, ExportEvent, RunReport
+from juni_tui.services.fortnox import oauth
 from juni_tui.services.fortnox.client import FortnoxError
 from juni_tui.services.store import Store
 
@@ -44,7 +44,7 @@ def run_export(args: argparse.Namespace) -> int:
         if not series and ready:
             return fail("which voucher series? Give --series (e.g. --series K); it is remembered for next time")
         if args.dry_run:
-            return dry_run(store, ready, series, as_json=args.json)
+            return dry_run(store, ready, series or "", as_json=args.json)
         total = sum((store.transactions[i].amount for i in ready), Decimal("0.00"))
         resuming = store.count(Status.QUEUED, *IN_FLIGHT_STATUSES)
         if not ready and not resuming:
@@ -112,8 +112,8 @@ async def _export(store: Store, ready: list[str], series: str | None, *, as_json
         if warning:
             say(f"Warning: {warning}", err=True)
     refused = outcome.refused if outcome else {}
-    failed = {tx_id: store.transactions[tx_id].export.error for tx_id in report.failed
-              if tx_id in store.transactions and store.transactions[tx_id].export}
+    failed = {tx_id: export.error for tx_id in report.failed
+              if (tx := store.transactions.get(tx_id)) is not None and (export := tx.export) is not None}
     for tx_id, error in failed.items():
         say(f"  failed {tx_id}: {error.message if error else ''}. {error.meaning if error else ''}", err=True)
     print(f"Exported {len(report.exported)}; failed {len(failed)}; not queued {len(refused)}.", file=sys.stderr)

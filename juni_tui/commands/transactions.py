@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
-from juni_tui.domain.transactions import HistoryEntry, IN_FLIGHT_STATUSES, Status, Transaction
 from juni_tui.domain.money import format_sek
+from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, HistoryEntry, Status, Transaction
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store

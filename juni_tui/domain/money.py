@@ -119,14 +119,16 @@ def to_money(value: object) -> Decimal:
             raise MoneyError(f"amount {value!r} is not a finite number")
         amount = value
     elif isinstance(value, int):
-        amount = value  # compared as an int: a huge one is never turned into text
+        whole: int = value  # compared as an int: a huge one is never turned into text
+        if not -_LIMIT < whole < _LIMIT:
+            raise _too_long(_shown(str(value)) if abs(value) < 10**40 else "(a whole number)")
+        return Decimal(whole).quantize(ORE)
     elif isinstance(value, str):
         amount = _parse_text(value)
     else:
         raise MoneyError(f"amount {value!r} is not a number")
     if not -_LIMIT < amount < _LIMIT:
-        shown = _shown(str(value)) if isinstance(value, Decimal) or abs(value) < 10**40 else "(a whole number)"
-        raise _too_long(shown)
+        raise _too_long(_shown(str(value)))
     amount = Decimal(amount)
     try:
         rounded = amount.quantize(ORE, rounding=ROUND_HALF_UP)
@@ -149,7 +151,7 @@ def format_sek(amount: Decimal | None, *, sign: bool = True) -> str:
     q = round_ore(amount)
     negative = q < 0
     whole, _, frac = f"{abs(q):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

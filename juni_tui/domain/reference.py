@@ -4,8 +4,7 @@ financial years and voucher series."""
 from __future__ import annotations
 
 from datetime import date
-from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,7 +63,13 @@ class VoucherSeries(BaseModel):
     manual: bool = True
 
 
-def account_problem(accounts: Mapping[int, Account], number: int) -> str | None:
+class Accounts(Protocol):
+    """A chart of accounts by number: a dict, or the store's table."""
+
+    def get(self, key: int, /) -> Account | None: ...
+
+
+def account_problem(accounts: Accounts, number: int) -> str | None:
     """Why Fortnox would not take ``number`` on a voucher, in words (``account 6540 is not in the chart of accounts
     in Fortnox``, ``account 6250 Postbefordran is inactive in Fortnox``), or None. The one account check: the
     editor, the importer, the rules, the settings and the checks before export all ask it."""

@@ -4,7 +4,7 @@ statistics and reset. No auth; the gate lets only loopback clients in."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -65,7 +65,7 @@ async def expire_tokens(request: Request) -> Response:
 
 def _clock(request: Request) -> Response:
     state = sandbox_of(request).state
-    now = datetime.fromtimestamp(state.now(), timezone.utc).isoformat()
+    now = datetime.fromtimestamp(state.now(), UTC).isoformat()
     return JSONResponse({"now": now, "offset_seconds": state.data["clock_offset"]})
 
 

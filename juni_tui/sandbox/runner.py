@@ -8,6 +8,7 @@ import time
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import Sandbox, create_app
 from .config import SandboxConfig
@@ -48,7 +49,7 @@ class SandboxServer:
         self.host = host
         self._requested_port = port
         self.port = 0
-        self.app = None
+        self.app: Starlette | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from juni_tui.services.store.files import atomic_write
 from juni_tui.services.fortnox.spec import KNOWN_SCOPES
+from juni_tui.services.store.files import atomic_write
 
 from .config import DEMO_CLIENT_ID, DEMO_TENANT_ID
 

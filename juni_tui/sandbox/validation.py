@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from juni_tui.services.fortnox import spec
@@ -234,7 +234,7 @@ def validate_voucher(body: Any, year: company.FinancialYear) -> dict[str, Any]:
         _check_cost_center(voucher["CostCenter"], "")
     if _present(voucher, "Project"):
         _check_project(voucher["Project"], "")
-    for i, (row, account) in enumerate(zip(rows, accounts), 1):
+    for i, (row, account) in enumerate(zip(rows, accounts, strict=True), 1):
         where = f"Rad {i}: "
         cost_center, project = text(row, "CostCenter"), text(row, "Project")
         if cost_center:
@@ -274,7 +274,7 @@ def validate_voucher(body: Any, year: company.FinancialYear) -> dict[str, Any]:
                 "Project": text(row, "Project"),
                 "Quantity": str(row.get("Quantity") or 0),
             }
-            for row, account, (debit, credit) in zip(rows, accounts, amounts)
+            for row, account, (debit, credit) in zip(rows, accounts, amounts, strict=True)
         ],
     }
 

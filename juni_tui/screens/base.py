@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from juni_tui.domain.transactions import Status, Transaction
-from juni_tui.domain.money import format_sek, MoneyError, to_money
+from juni_tui.domain.money import MoneyError, format_sek, to_money
+from juni_tui.domain.transactions import Status
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.store import Store
 from juni_tui.widgets.nav import NavTabs

@@ -8,8 +8,8 @@ from typing import Any
 from textual.binding import Binding
 
 from juni_tui.domain.transactions import Status
-from juni_tui.screens.shared import cells
 from juni_tui.screens.base import TransactionsScreen
+from juni_tui.screens.shared import cells
 from juni_tui.widgets.table import Cell, Column
 
 

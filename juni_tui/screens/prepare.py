@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
 
 from juni_tui.domain.transactions import Status, stored_is_complete
-from juni_tui.screens.shared import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.dialogs import Message
+from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.receipt_keys import ReceiptActions
 from juni_tui.screens.shared.rule_keys import RuleKeys

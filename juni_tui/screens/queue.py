@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ProgressBar
 
 from juni_tui.domain.transactions import QUEUE_STATUSES, Status
-from juni_tui.screens.shared import cells
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.dialogs import Message
+from juni_tui.screens.shared import cells
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell, Column
 

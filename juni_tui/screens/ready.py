@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from textual import work
 from textual.binding import Binding
 
-from juni_tui.domain.transactions import Status
 from juni_tui.domain.money import format_sek
-from juni_tui.screens.shared import cells
+from juni_tui.domain.transactions import Status
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, Message
+from juni_tui.screens.shared import cells
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell
 

@@ -159,7 +159,7 @@ class RulesScreen(TransactionsScreen):
 
     def recount(self) -> None:
         self._recount_timer = None
-        self.run_worker(self._count, group="rule-counts", exclusive=True, exit_on_error=False,
+        self.run_worker(self._count, group="rule-counts", exclusive=True, exit_on_error=False,  # type: ignore[arg-type]  # Textual types the worker as returning Never
                         description="Counting the transactions each rule matches")
 
     async def _count(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -232,7 +231,7 @@ class ConnectDialog(Dialog[bool]):
     async def listen(self, redirect: str) -> None:
         try:
             code = await auth.wait_for_redirect(redirect, self.state)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return  # pasting still works
         await self.finish(code)
 

@@ -31,7 +31,7 @@ import re
 import sys
 import tempfile
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 # --- the sanitiser --------------------------------------------------------------------------------------------
@@ -125,9 +125,9 @@ def write_crash_log(exc: BaseException, home_root: Path | None = None) -> Path |
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     except RecursionError:  # a traceback as deep as the recursion that caused it
         text = f"{type(exc).__name__}: (traceback too deep to format)\n"
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     body = (f"juni-tui {_version()} on Python {sys.version.split()[0]}, {sys.platform}\n"
-            f"{datetime.now(timezone.utc).isoformat()}\n\n{redact(text)}")
+            f"{datetime.now(UTC).isoformat()}\n\n{redact(text)}")
     for folder in (log_dir(home_root), log_dir(None), Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)

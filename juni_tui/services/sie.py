@@ -12,6 +12,7 @@ voucher number, which the importing system assigns.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import juni_tui
+from juni_tui.domain.money import ORE, ZERO
 from juni_tui.domain.reference import FinancialYear
 from juni_tui.domain.transactions import Status, Transaction
-from juni_tui.domain.money import ORE, ZERO
 from juni_tui.services import vouchers as bookkeeping
-from juni_tui.services.store.files import atomic_write
 from juni_tui.services.fortnox.spec import defuse_formula
 from juni_tui.services.store import Store, os_user
+from juni_tui.services.store.files import atomic_write
 
 ENCODING = "cp437"  # what "#FORMAT PC8" means
 NEWLINE = "\r\n"
@@ -81,9 +82,9 @@ class SieTrans:
 class SieVoucher:
     series: str
     number: int | None  # None: not numbered yet (a ready transaction); the importing system numbers it
-    date: date
+    date: dt.date
     text: str
-    regdate: date
+    regdate: dt.date
     rows: tuple[SieTrans, ...]
     tx_id: str = ""
 
@@ -213,9 +214,9 @@ def render(header: SieHeader, vouchers: Sequence[SieVoucher], account_names: Map
         lines.append(f"#OBJEKT {dimension} {quote(code)} {quote_text(name)}")
 
     for v in vouchers:
-        number = str(v.number) if v.number is not None else '""'
+        shown_number = str(v.number) if v.number is not None else '""'
         lines.append("")
-        lines.append(f"#VER {quote(v.series)} {number} {_day(v.date)} {quote_text(v.text)} {_day(v.regdate)}")
+        lines.append(f"#VER {quote(v.series)} {shown_number} {_day(v.date)} {quote_text(v.text)} {_day(v.regdate)}")
         lines.append("{")
         for row in v.rows:
             lines.append(f"   #TRANS {row.account} {_objects(row)} {_amount(row.amount)} {_day(v.date)} "

@@ -28,12 +28,12 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
+from juni_tui.domain.money import ZERO, round_ore
 from juni_tui.domain.reference import Account, CostCenter, Project, account_problem
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import SplitLine, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.domain.vouchers import Voucher, VoucherRow
-from juni_tui.domain.money import round_ore, ZERO
 from juni_tui.services.fortnox import spec
 from juni_tui.services.workflow import export_tag
 

@@ -67,7 +67,7 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "jump(0)", "First", show=False),
         Binding("end", "jump(-1)", "Last", show=False),
-        Binding("space", "toggle", "Select", key_display="space"),
+        Binding("space", "toggle_row", "Select", key_display="space"),
         Binding("shift+up", "extend(-1)", "Extend up", show=False),
         Binding("shift+down", "extend(1)", "Extend down", show=False),
         Binding("ctrl+a", "select_all", "Select all", show=False),
@@ -115,7 +115,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.row_ids: list[str] = []
         self._index_cache: dict[str, int] | None = {}
         self.selected: set[str] = set()
-        self.anchor: str | None = None
+        self.range_anchor: str | None = None
         self._widths: list[int] = [c.width for c in self.columns]
         self._cache: OrderedDict[str, list[Segment]] = OrderedDict()
         self._cache_size = 512
@@ -133,8 +133,8 @@ class VirtualTable(ScrollView, can_focus=True):
             if kept != self.selected:
                 self.selected = kept
                 self.post_message(self.SelectionChanged(self))
-        if self.anchor is not None and self.anchor not in self._index:
-            self.anchor = None
+        if self.range_anchor is not None and self.range_anchor not in self._index:
+            self.range_anchor = None
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self.row_ids) + 1)
         position = self._position(current)
@@ -230,7 +230,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.SelectionChanged(self))
 
-    def action_toggle(self) -> None:
+    def action_toggle_row(self) -> None:
         row_id = self.cursor_id
         if row_id is None:
             return
@@ -238,17 +238,17 @@ class VirtualTable(ScrollView, can_focus=True):
             self.selected.discard(row_id)
         else:
             self.selected.add(row_id)
-        self.anchor = row_id
+        self.range_anchor = row_id
         self._changed_selection()
         self.set_cursor(self.cursor + 1)
 
     def action_extend(self, delta: int) -> None:
         if not self.row_ids:
             return
-        if self.anchor is None or self.anchor not in self._index:
-            self.anchor = self.cursor_id
+        if self.range_anchor is None or self.range_anchor not in self._index:
+            self.range_anchor = self.cursor_id
         self.set_cursor(self.cursor + delta)
-        start, end = sorted((self._index[self.anchor], self.cursor))  # type: ignore[index]
+        start, end = sorted((self._index[self.range_anchor], self.cursor))  # type: ignore[index]
         self.selected |= set(self.row_ids[start : end + 1])
         self._changed_selection()
 
@@ -259,7 +259,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def action_clear_selection(self) -> None:
         if self.selected:
             self.selected.clear()
-            self.anchor = None
+            self.range_anchor = None
             self._changed_selection()
 
     def action_activate(self) -> None:
@@ -279,15 +279,15 @@ class VirtualTable(ScrollView, can_focus=True):
         if not 0 <= index < len(self.row_ids):
             return
         if event.shift:
-            self.anchor = self.anchor or self.cursor_id
+            self.range_anchor = self.range_anchor or self.cursor_id
             self.set_cursor(index)
-            start, end = sorted((self._index.get(self.anchor, index), index))
+            start, end = sorted((self._index.get(self.range_anchor or "", index), index))
             self.selected |= set(self.row_ids[start : end + 1])
             self._changed_selection()
         elif event.ctrl:
             self.set_cursor(index)
             self.selected ^= {self.row_ids[index]}
-            self.anchor = self.row_ids[index]
+            self.range_anchor = self.row_ids[index]
             self._changed_selection()
         else:
             if event.chain == 2 and index == self.cursor:
@@ -312,7 +312,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _cells_to_segments(self, cells: Sequence[Cell]) -> list[Segment]:
         segments: list[Segment] = []
-        for i, (column, cell, width) in enumerate(zip(self.columns, cells, self._widths)):
+        for i, (column, cell, width) in enumerate(zip(self.columns, cells, self._widths, strict=False)):
             # every cell is outside text until shown otherwise: one line, no escape sequences, never markup
             text = safe_text(cell, multiline=False) if isinstance(cell, Text) else Text(printable(cell))
             text = text.copy()

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from juni_tui.sandbox import ClientApp, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, SandboxServer
+from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, ClientApp, SandboxServer
 
 OTHER_CLIENT = ClientApp(client_id="other-app", client_secret="other-secret",
                          redirect_uris=["http://127.0.0.1:9999/cb"])

@@ -7,10 +7,10 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from tests.sandbox.sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox, assert_error
 
-from juni_tui.services.fortnox import spec
 from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+from juni_tui.services.fortnox import spec
+from tests.sandbox.sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox, assert_error
 
 CC = {"grant_type": "client_credentials"}
 TENANT = {"TenantId": DEMO_TENANT_ID}

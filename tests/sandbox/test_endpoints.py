@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.sandbox.sandbox_helpers import Sandbox, assert_error
 
-from juni_tui.services.fortnox import spec
 from juni_tui.sandbox import create_app
+from juni_tui.services.fortnox import spec
+from tests.sandbox.sandbox_helpers import Sandbox, assert_error
 
 REQUIRED_ACCOUNTS = [
     1910, 1930, 1940, 2440, 2610, 2611, 2614, 2615, 2617, 2620, 2630, 2640, 2641, 2645, 2647, 2650, 2890, 2893, 3001,

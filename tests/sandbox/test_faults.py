@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
-from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox, assert_error
 
-from juni_tui.services.fortnox import spec
 from juni_tui.sandbox import DEMO_CLIENT_ID
+from juni_tui.services.fortnox import spec
+from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox, assert_error
 
 
 def post_voucher(sandbox: Sandbox, client: httpx.Client | None = None) -> httpx.Response:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.sandbox.sandbox_helpers import PDF_BYTES, Sandbox, assert_error, voucher
 
-from juni_tui.services.fortnox import spec
 from juni_tui.sandbox import errors as e
+from juni_tui.services.fortnox import spec
+from tests.sandbox.sandbox_helpers import PDF_BYTES, Sandbox, assert_error, voucher
 
 PDF = PDF_BYTES
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.sandbox.sandbox_helpers import OTHER_CLIENT, PDF_BYTES, Sandbox
-
 from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_TENANT_ID
+from tests.sandbox.sandbox_helpers import OTHER_CLIENT, PDF_BYTES, Sandbox
 
 DEMO_KEY = f"{DEMO_CLIENT_ID}/{DEMO_TENANT_ID}"
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox
 
 from juni_tui.sandbox import SandboxConfig, SandboxServer, StateFileError
+from tests.sandbox.sandbox_helpers import PDF_BYTES, VALID_VOUCHER, Sandbox
 
 
 def book_and_attach(sandbox: Sandbox) -> str:

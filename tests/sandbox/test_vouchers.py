@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from juni_tui.services.fortnox import spec
 from juni_tui.sandbox import errors as e
-
+from juni_tui.services.fortnox import spec
 from tests.sandbox.sandbox_helpers import VALID_VOUCHER, Sandbox, assert_error, voucher, voucher_with_row
 
 

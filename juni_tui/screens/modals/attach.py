@@ -18,14 +18,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 from textual_autocomplete import DropdownItem, TargetState
 
+from juni_tui.domain.money import format_sek
 from juni_tui.domain.receipts import Receipt
 from juni_tui.domain.transactions import Status
-from juni_tui.domain.money import format_sek
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, PathCompletion
 from juni_tui.services import receipts
 from juni_tui.services.display import printable
@@ -79,7 +80,7 @@ class AttachFilePrompt(Dialog[Receipt]):
             yield SafeStatic("", classes="error", id="error")
             yield SafeStatic("tab completes the path · PDF, JPEG or TIFF (PNG, GIF and WebP become JPEG), "
                          "at most 2.5 MB · enter attaches, escape cancels", classes="hint")
-        yield ReceiptPathCompletion(box, path=self.start, folder_prefix="▸ ", file_prefix="  ")
+        yield ReceiptPathCompletion(box, path=self.start, folder_prefix=Content("▸ "), file_prefix=Content("  "))
 
     @on(Input.Submitted, "#path")
     def _submit(self, event: Input.Submitted) -> None:

@@ -19,10 +19,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
-from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.domain.money import format_sek
-from juni_tui.screens.shared import cells
+from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.screens.modals.dialogs import Message
+from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.shared.receipt_keys import ReceiptActions, receipt_lines
@@ -176,8 +176,8 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         self.tx_id = tx_id
 
     @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined]
+    def store(self) -> Store:  # type: ignore[override]  # the mixins name it as an attribute
+        return self.app.store
 
     def targets(self) -> list[str]:
         return [self.tx_id]

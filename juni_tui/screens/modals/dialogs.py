@@ -10,6 +10,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList
 from textual.widgets.option_list import Option
@@ -193,7 +194,7 @@ class TextPrompt(Dialog[str]):
             if self.hint:
                 yield SafeStatic(self.hint, classes="hint")
         if self.paths:
-            yield PathCompletion(box, path=Path.cwd(), folder_prefix="▸ ", file_prefix="  ")
+            yield PathCompletion(box, path=Path.cwd(), folder_prefix=Content("▸ "), file_prefix=Content("  "))
 
     @on(Input.Submitted, "#text")
     def _submit(self, event: Input.Submitted) -> None:

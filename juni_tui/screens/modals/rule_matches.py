@@ -52,7 +52,7 @@ class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(VirtualTable).focus()
-        self.run_worker(self._load, group="rule-matches", exclusive=True, exit_on_error=False)
+        self.run_worker(self._load, group="rule-matches", exclusive=True, exit_on_error=False)  # type: ignore[arg-type]  # Textual types the worker as returning Never
 
     async def _load(self) -> None:
         found = await asyncio.to_thread(rules.matching_ids, self.store, self.rule)

@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Select
 
+from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.transactions import SplitLine, Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.domain.money import format_sek, MoneyError, to_money
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
@@ -67,7 +67,7 @@ class SplitLineRow(Horizontal):
         return SplitLine(
             amount=amount,
             account=int(account_text) if account_text else None,
-            vat_code=VatCode(vat) if vat is not Select.NULL else None,
+            vat_code=VatCode(str(vat)) if vat is not Select.NULL else None,
             cost_center=cc or None,
             project=project or None,
             text=text or None,

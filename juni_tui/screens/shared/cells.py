@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from rich.text import Text
 
+from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import HistoryEntry, Origin, Status, Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.domain.money import format_sek
 from juni_tui.services.store import Store
 from juni_tui.widgets.table import Column
 

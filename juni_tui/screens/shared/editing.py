@@ -18,6 +18,8 @@ class PreAccountingActions:
 
     store: Store
     targets: Any  # () -> list[str], provided by the screen
+    app: Any  # provided by the screen
+    notify: Any  # provided by the screen
 
     def _edit(self, describe: str, **values: Any) -> None:
         ids = self.targets()

@@ -30,18 +30,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from juni_tui.domain.money import round_ore
 from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
 from juni_tui.domain.rules import Condition, ConditionField, ConditionOp, Rule, RuleActions, RuleKind, RuleWhen
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
-from juni_tui.domain.money import round_ore
-from juni_tui.services import receipts, rules
-from juni_tui.services.store.home import Home
-from juni_tui.services.importing import import_file, write_csv
-from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.sandbox import company
+from juni_tui.services import receipts, rules
+from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
+from juni_tui.services.importing import import_file, write_csv
 from juni_tui.services.store import Store
+from juni_tui.services.store.home import Home
 
 DEMO_FILE = "demo-transactions.csv"
 PAYMENT_ACCOUNT = 1930
@@ -416,6 +416,7 @@ def _refunds(rng: random.Random, ids: _Ids, end: date, purchases: Sequence[DemoT
                         key=lambda p: p.tx.id)
     out: list[DemoTx] = []
     for p in rng.sample(candidates, min(5, len(candidates))):
+        assert p.merchant is not None  # the candidates all have one
         day = min(end, p.tx.date + timedelta(days=rng.randrange(2, 10)))
         amount = -p.tx.amount
         what = "Avbokad resa, återbetalning" if p.merchant.category == "Travel" else "Retur"

@@ -26,7 +26,14 @@ from typing import Any
 
 from juni_tui.domain.clock import utcnow
 from juni_tui.domain.receipts import Receipt
-from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, AttachmentExport, ExportError, Status, Transaction
+from juni_tui.domain.transactions import (
+    IN_FLIGHT_STATUSES,
+    AttachmentExport,
+    ExportError,
+    ExportState,
+    Status,
+    Transaction,
+)
 from juni_tui.services import receipts, workflow
 from juni_tui.services import vouchers as bookkeeping
 from juni_tui.services.export.checks import precheck
@@ -44,6 +51,12 @@ from juni_tui.services.fortnox.reference import ReferenceData, fetch_reference_d
 from juni_tui.services.store import Store
 
 # --- the worker -----------------------------------------------------------------------------------------------
+
+
+def _state(tx: Transaction) -> ExportState:
+    """A transaction on its way to Fortnox always has its export state."""
+    assert tx.export is not None, tx.id
+    return tx.export
 
 
 @dataclass(frozen=True)
@@ -231,10 +244,10 @@ class Exporter(FortnoxLedger):
                 tx = await self._voucher(tx, fy.id)
                 if tx.status == Status.FAILED:
                     return tx
-            for index in range(len(tx.export.attachments)):
+            for index in range(len(_state(tx).attachments)):
                 tx = await self._attachment(tx, index)
             tx = workflow.mark_exported(self.store, tx)
-            self._emit(tx, f"exported as {tx.export.voucher_label}")
+            self._emit(tx, f"exported as {_state(tx).voucher_label}")
             return tx
         except FortnoxRejected as exc:
             return self._fail(tx, exc)
@@ -274,7 +287,7 @@ class Exporter(FortnoxLedger):
                 created = await self.client.create_voucher(body, year)
             except UnknownOutcome:
                 await asyncio.sleep(self.lookup_grace)
-                found = await self._look_up(tx, body, [(tx.export.series, year, tx.date, tx.date)])
+                found = await self._look_up(tx, body, [(_state(tx).series, year, tx.date, tx.date)])
                 if found is not None:
                     return self._record_voucher(tx, found, found_by_lookup=True)
                 tx = workflow.settle_attempts(self.store, tx, "absent", why="looked up after no answer")
@@ -297,7 +310,7 @@ class Exporter(FortnoxLedger):
         series, number, year = str(voucher["VoucherSeries"]), int(voucher["VoucherNumber"]), int(voucher["Year"])
         tx = workflow.record_voucher(self.store, tx, number, year, attachments, found=found_by_lookup, series=series)
         self._claimed_by()[(series, year, number)] = tx.id
-        self._emit(tx, f"voucher {tx.export.voucher_label}" + (" (found in Fortnox)" if found_by_lookup else ""))
+        self._emit(tx, f"voucher {_state(tx).voucher_label}" + (" (found in Fortnox)" if found_by_lookup else ""))
         return tx
 
     # --- sending back ---
@@ -317,9 +330,9 @@ class Exporter(FortnoxLedger):
                 return workflow.Outcome(refused={tx.id: [_unreachable(exc)] for tx in unsettled})
         for tx in unsettled:
             try:
-                body = bookkeeping.build_voucher(tx, self.store.settings, tx.export.series).to_fortnox() \
-                    if tx.export is not None and tx.export.voucher_body is None \
-                    else _exact_amounts(tx.export.voucher_body)
+                export = _state(tx)
+                body = (_exact_amounts(export.voucher_body) if export.voucher_body is not None
+                        else bookkeeping.build_voucher(tx, self.store.settings, export.series).to_fortnox())
                 found = await self._look_up(tx, body, [(a.series, a.financial_year_id, a.date, a.date)
                                                        for a in tx.send_attempts])
             except FortnoxRejected as exc:
@@ -330,7 +343,7 @@ class Exporter(FortnoxLedger):
                 continue
             if found is not None:
                 tx = self._record_voucher(tx, found, found_by_lookup=True)
-                refused[tx.id] = [f"Fortnox had already booked it as voucher {tx.export.voucher_label}: it stays in "
+                refused[tx.id] = [f"Fortnox had already booked it as voucher {_state(tx).voucher_label}: it stays in "
                                   "the queue and is finished (receipts connected) by the next export run."]
             else:
                 workflow.settle_attempts(self.store, tx, "absent", why="looked up before sending back")
@@ -375,7 +388,7 @@ class Exporter(FortnoxLedger):
             att = att.model_copy(update={"connect_started_at": utcnow()})
             tx = workflow.record_attachment(self.store, tx, index, att, "connect-intent")
             try:
-                await self.client.connect_file(att.file_id, tx.export.series, tx.export.voucher_number, year)
+                await self.client.connect_file(att.file_id, _state(tx).series, _state(tx).voucher_number, year)
             except UnknownOutcome:
                 await asyncio.sleep(self.lookup_grace)
                 if not await self._is_connected(tx, att, year):
@@ -397,7 +410,7 @@ class Exporter(FortnoxLedger):
             if str(conn.get("FileId")) != att.file_id:
                 continue
             if (str(conn.get("VoucherSeries")) == tx.export.series
-                    and int(conn.get("VoucherNumber")) == tx.export.voucher_number):
+                    and int(conn["VoucherNumber"]) == tx.export.voucher_number):
                 return True
             raise FortnoxRejected(
                 f"Receipt {att.file_name} is connected to voucher {conn.get('VoucherSeries')} "

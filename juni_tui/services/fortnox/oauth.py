@@ -30,15 +30,15 @@ import httpx
 
 from juni_tui.domain.settings import FortnoxSettings
 from juni_tui.services.fortnox import spec
-from juni_tui.services.store.files import atomic_write
 from juni_tui.services.fortnox.client import (
+    DEFAULT_TIMEOUT,
     AuthError,
     ConsentRevoked,
-    DEFAULT_TIMEOUT,
     FortnoxClient,
     NotConnected,
     NotSent,
 )
+from juni_tui.services.store.files import atomic_write
 from juni_tui.services.store.home import Home
 
 if TYPE_CHECKING:  # the store is only named in a signature; oauth needs none of it at import
@@ -232,7 +232,17 @@ class RefreshingTokens:
         data = read_secret(self.home.tokens)
         if not data or not data.get("access_token"):
             return None
-        return TokenSet(**{k: data.get(k) for k in TokenSet.__dataclass_fields__ if k in data})
+        try:  # the file is input too: a field of the wrong type means no usable tokens, not a traceback
+            return TokenSet(
+                access_token=str(data["access_token"]),
+                access_expires_at=float(data.get("access_expires_at") or 0),
+                refresh_token=str(data["refresh_token"]) if data.get("refresh_token") else None,
+                refresh_expires_at=float(data["refresh_expires_at"]) if data.get("refresh_expires_at") else None,
+                scope=str(data.get("scope") or ""),
+                obtained_at=float(data.get("obtained_at") or 0),
+            )
+        except (TypeError, ValueError):
+            return None
 
     async def token(self) -> str:
         async with self._lock:
@@ -455,7 +465,7 @@ async def wait_for_redirect(redirect_uri: str, expected_state: str, timeout: flo
         try:
             try:
                 target = await asyncio.wait_for(_request_target(reader), REQUEST_TIMEOUT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 page = "juni-tui waited too long for that request. Open the address juni-tui printed again."
             else:
                 try:

@@ -46,7 +46,7 @@ def back_to_prepare(store: Store, ids: Iterable[str]) -> Outcome:
     def decide(tx: Transaction) -> Decision:
         if tx.status == Status.PREPARE:
             return None
-        if has_voucher(tx):
+        if tx.export is not None and has_voucher(tx):
             return [f"Fortnox already booked it as voucher {tx.export.voucher_label}; only its receipt is still to "
                     "be connected. Retry (r) instead."]
         if tx.status not in (Status.READY, Status.FAILED, Status.QUEUED):

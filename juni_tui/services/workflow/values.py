@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from juni_tui.domain.clock import utcnow
 from juni_tui.domain.reference import account_problem
@@ -30,13 +30,32 @@ from juni_tui.services.workflow.base import (
 )
 
 
-def check_account(store: Store, number: int) -> None:
+class _Lookup(Protocol):
+    def __len__(self) -> int: ...
+
+    def get(self, key: Any, /) -> Any: ...
+
+
+class Lists(Protocol):
+    """The company's lists from Fortnox, as the checks read them: the store, or a snapshot of it (the importer's)."""
+
+    @property
+    def accounts(self) -> _Lookup: ...
+
+    @property
+    def cost_centers(self) -> _Lookup: ...
+
+    @property
+    def projects(self) -> _Lookup: ...
+
+
+def check_account(store: Lists, number: int) -> None:
     """Only accounts in the company's Fortnox chart, and active ones, are accepted (when the chart is known)."""
     if len(store.accounts) == 0:
         return
     problem = account_problem(store.accounts, number)
     if problem is not None:
-        inactive = number in store.accounts
+        inactive = store.accounts.get(number) is not None
         raise WorkflowError(problem[0].upper() + problem[1:] + ("; choose an active account." if inactive else "."))
 
 
@@ -116,7 +135,7 @@ def set_values(
     return changed
 
 
-def check_value(store: Store, name: str, value: Any) -> None:
+def check_value(store: Lists, name: str, value: Any) -> None:
     """Refuse an account, cost center or project that Fortnox would not take (when its list is known).
     The editor, the importer and the rules all check values with this."""
     if name == "account":
@@ -125,7 +144,7 @@ def check_value(store: Store, name: str, value: Any) -> None:
         _check_dimension(store, name, value)
 
 
-def _check_dimension(store: Store, name: str, value: str) -> None:
+def _check_dimension(store: Lists, name: str, value: str) -> None:
     table = store.cost_centers if name == "cost_center" else store.projects
     if len(table) == 0:
         return
@@ -213,7 +232,7 @@ def fill_missing(store: Store, fills: Sequence[Fill], *, action: str) -> Filled:
     return out
 
 
-def value_problem(store: Store, name: str, value: Any) -> str | None:
+def value_problem(store: Lists, name: str, value: Any) -> str | None:
     """Why ``check_value`` refuses a value (an inactive account, an unknown cost center), or None."""
     try:
         check_value(store, name, value)
