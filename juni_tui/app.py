@@ -108,7 +108,7 @@ class JuniApp(ReportsWorkerErrors, App):
     async def startup(self) -> None:
         """Connect to Fortnox, fetch the chart of accounts, and resume an interrupted export."""
         from juni_tui.services.fortnox import oauth
-        from juni_tui.services.fortnox.client import FortnoxError
+        from juni_tui.services.fortnox.errors import FortnoxError
         from juni_tui.services.fortnox.reference import sync_reference_data
 
         try:
@@ -237,7 +237,7 @@ class JuniApp(ReportsWorkerErrors, App):
 
     @work(group="export", exclusive=True, exit_on_error=False, description="Exporting to Fortnox")
     async def run_export(self) -> None:
-        from juni_tui.services.fortnox.client import AuthError, FortnoxError
+        from juni_tui.services.fortnox.errors import AuthError, FortnoxError
 
         try:
             report = await self.exporter().run()

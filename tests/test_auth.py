@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from juni_tui.domain.settings import FortnoxSettings
-from juni_tui.services.fortnox import oauth
+from juni_tui.services.fortnox import oauth, redirect
 
 
 def free_port() -> int:
@@ -21,28 +21,28 @@ def free_port() -> int:
 
 def test_a_pasted_redirect_address_gives_its_code_when_the_state_matches():
     url = "http://localhost:8719/callback?code=abc123&state=s1"
-    assert oauth.code_from_pasted(url, "s1") == "abc123"
-    assert oauth.code_from_pasted(f"  {url} \n", "s1") == "abc123"  # pasted with the spaces around it
-    assert oauth.code_from_pasted("callback?code=abc123&state=s1", "s1") == "abc123"  # the address without its start
+    assert redirect.code_from_pasted(url, "s1") == "abc123"
+    assert redirect.code_from_pasted(f"  {url} \n", "s1") == "abc123"  # pasted with the spaces around it
+    assert redirect.code_from_pasted("callback?code=abc123&state=s1", "s1") == "abc123"  # the address without its start
 
 
 def test_a_pasted_address_from_another_login_attempt_is_refused():
-    with pytest.raises(oauth.StateMismatch):
-        oauth.code_from_pasted("http://localhost:8719/callback?code=abc&state=other", "s1")
+    with pytest.raises(redirect.StateMismatch):
+        redirect.code_from_pasted("http://localhost:8719/callback?code=abc&state=other", "s1")
 
 
 def test_a_refused_consent_is_reported_in_words():
     with pytest.raises(oauth.AuthError, match="did not grant access"):
-        oauth.code_from_pasted("http://localhost:8719/callback?error=access_denied&state=s1", "s1")
+        redirect.code_from_pasted("http://localhost:8719/callback?error=access_denied&state=s1", "s1")
 
 
 async def test_the_loopback_redirect_brings_the_code_back():
-    redirect = f"http://127.0.0.1:{free_port()}/callback"
-    waiting = asyncio.ensure_future(oauth.wait_for_redirect(redirect, "s1", timeout=5))
+    address = f"http://127.0.0.1:{free_port()}/callback"
+    waiting = asyncio.ensure_future(redirect.wait_for_redirect(address, "s1", timeout=5))
     await asyncio.sleep(0.1)
     async with httpx.AsyncClient() as http:
-        wrong = await http.get(redirect, params={"code": "x", "state": "forged"})
-        right = await http.get(redirect, params={"code": "the-code", "state": "s1"})
+        wrong = await http.get(address, params={"code": "x", "state": "forged"})
+        right = await http.get(address, params={"code": "the-code", "state": "s1"})
     assert wrong.status_code == 400 and right.status_code == 200
     assert await waiting == "the-code"
 

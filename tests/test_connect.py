@@ -17,7 +17,7 @@ import pytest
 from juni_tui.cli import main
 from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from juni_tui.services.fortnox import oauth as auth
-from juni_tui.services.fortnox.client import ConsentRevoked
+from juni_tui.services.fortnox.errors import ConsentRevoked
 from juni_tui.services.store import Store
 from tests.test_auth import free_port
 

@@ -112,7 +112,7 @@ async def test_a_voucher_already_claimed_by_another_transaction_is_not_taken_aga
 
 async def lost_answer_then_unreachable(store, sandbox, monkeypatch, n: int = 1) -> list[str]:
     """Fortnox books the voucher but the answer is lost, and from then on cannot be reached: the item fails."""
-    from juni_tui.services.fortnox.client import Unavailable
+    from juni_tui.services.fortnox.errors import Unavailable
 
     ids = seed_ready(store, n, receipts_every=0)
     set_faults(sandbox, drop_after_commit_rate=1.0, paths=["vouchers"])

@@ -11,7 +11,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from juni_tui.services.fortnox.client import FortnoxClient, FortnoxRejected, RateLimiter, RetryPolicy, UnknownOutcome
+from juni_tui.services.fortnox.client import FortnoxClient, RateLimiter, RetryPolicy
+from juni_tui.services.fortnox.errors import FortnoxRejected, UnknownOutcome
 
 
 class StaticTokens:
@@ -177,7 +178,7 @@ async def test_an_unreadable_answer_to_a_voucher_post_is_an_unknown_outcome_not_
     b'{"Vouchers": [{"VoucherSeries": "K", "VoucherNumber": [1]}]}',
 ], ids=["text", "nested", "no number", "not a list", "number a list"])
 async def test_an_unreadable_list_is_a_retryable_error_with_a_sentence(answer):
-    from juni_tui.services.fortnox.client import Unavailable
+    from juni_tui.services.fortnox.errors import Unavailable
 
     client, _ = client_for(lambda request: httpx.Response(200, content=answer))
     with pytest.raises(Unavailable, match="could not be read") as raised:
@@ -186,7 +187,7 @@ async def test_an_unreadable_list_is_a_retryable_error_with_a_sentence(answer):
 
 
 async def test_a_chart_of_accounts_with_a_broken_row_is_a_sentence():
-    from juni_tui.services.fortnox.client import Unavailable
+    from juni_tui.services.fortnox.errors import Unavailable
 
     answer = {"Accounts": [{"Number": "not-a-number"}], "MetaInformation": {"@TotalPages": 1}}
     client, _ = client_for(lambda request: httpx.Response(200, json=answer))

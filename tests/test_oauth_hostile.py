@@ -13,7 +13,7 @@ import pytest
 
 from juni_tui.cli import main
 from juni_tui.sandbox import DEMO_CLIENT_SECRET
-from juni_tui.services.fortnox import oauth
+from juni_tui.services.fortnox import oauth, redirect
 from tests.test_auth import free_port
 from tests.test_connect import code_for, connect_args
 
@@ -29,22 +29,22 @@ def no_control_characters(text: str) -> bool:
 
 def test_a_bare_code_pasted_without_its_address_is_refused():
     with pytest.raises(oauth.AuthError) as refused:
-        oauth.code_from_pasted("  abc123 \n", "s1")
+        redirect.code_from_pasted("  abc123 \n", "s1")
     assert "whole address" in str(refused.value) and "state" in str(refused.value)
 
 
 def test_a_pasted_address_without_its_state_is_refused():
     with pytest.raises(oauth.AuthError, match="whole address"):
-        oauth.code_from_pasted("http://localhost:8719/callback?code=abc123", "s1")
+        redirect.code_from_pasted("http://localhost:8719/callback?code=abc123", "s1")
     with pytest.raises(oauth.AuthError, match="whole address"):
-        oauth.code_from_pasted("code=abc123", "s1")
+        redirect.code_from_pasted("code=abc123", "s1")
 
 
 def test_a_pasted_refusal_is_reported_without_its_escape_codes():
     url = ("http://localhost:8719/callback?error=access_denied&state=s1"
            "&error_description=%1b%5b2J%1b%5d52%3bc%3bSGVsbG8%3d%07Nope" + "x" * 2000)
     with pytest.raises(oauth.AuthError) as refused:
-        oauth.code_from_pasted(url, "s1")
+        redirect.code_from_pasted(url, "s1")
     message = str(refused.value)
     assert "did not grant access" in message and "Nope" in message
     assert no_control_characters(message) and len(message) < 400
@@ -101,7 +101,7 @@ async def listener(capfd, caplog):
     loop = asyncio.get_running_loop()
     complaints: list[dict] = []
     loop.set_exception_handler(lambda _loop, context: complaints.append(context))
-    waiting = asyncio.ensure_future(oauth.wait_for_redirect(f"http://127.0.0.1:{port}/callback", "s1", timeout=20))
+    waiting = asyncio.ensure_future(redirect.wait_for_redirect(f"http://127.0.0.1:{port}/callback", "s1", timeout=20))
     await asyncio.sleep(0.05)
     yield port
     answer = await exchange(port, b"GET /callback?code=the-code&state=s1 HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -138,7 +138,7 @@ async def test_too_many_headers_are_refused_quietly(listener):
 
 
 async def test_a_request_that_never_finishes_is_closed_and_others_are_still_served(listener, monkeypatch):
-    monkeypatch.setattr(oauth, "REQUEST_TIMEOUT", 0.3)
+    monkeypatch.setattr(redirect, "REQUEST_TIMEOUT", 0.3)
     reader, writer = await asyncio.open_connection("127.0.0.1", listener)
     writer.write(b"GET /callback?code=c&state=s1 HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
     await writer.drain()

@@ -40,7 +40,7 @@ def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
     @functools.wraps(func)
     def wrapper(args: argparse.Namespace) -> int:
-        from juni_tui.services.fortnox.client import FortnoxError
+        from juni_tui.services.fortnox.errors import FortnoxError
 
         try:
             return func(args)

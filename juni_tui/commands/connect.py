@@ -20,7 +20,9 @@ import httpx
 from juni_tui.commands._common import fail, friendly, open_store, say
 from juni_tui.services.display import printable
 from juni_tui.services.fortnox import oauth as auth
-from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxError
+from juni_tui.services.fortnox import redirect
+from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT
+from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.services.store import Store
 
 
@@ -142,8 +144,8 @@ async def _wait_for_code(redirect_uri: str, state: str, *, listen: bool) -> str:
           "whole address and paste it here.")
     pasted = _read_line()
     waiting: set[asyncio.Future[str]] = {pasted}
-    if listen and auth.is_loopback(redirect_uri):
-        waiting.add(asyncio.ensure_future(auth.wait_for_redirect(redirect_uri, state)))
+    if listen and redirect.is_loopback(redirect_uri):
+        waiting.add(asyncio.ensure_future(redirect.wait_for_redirect(redirect_uri, state)))
         print(f"(Also listening on {redirect_uri} for the browser's redirect.)")
     print("> ", end="", flush=True)
     try:
@@ -156,8 +158,8 @@ async def _wait_for_code(redirect_uri: str, state: str, *, listen: bool) -> str:
                     continue  # the redirect port is taken: pasting still works
                 if task is pasted:
                     try:
-                        return auth.code_from_pasted(value, state)
-                    except auth.NeedWholeAddress as exc:  # a bare code: say why, and let the user paste again
+                        return redirect.code_from_pasted(value, state)
+                    except redirect.NeedWholeAddress as exc:  # a bare code: say why, and let the user paste again
                         print(f"{printable(exc)}\n> ", end="", file=sys.stderr, flush=True)
                         pasted = _read_line()
                         waiting.add(pasted)

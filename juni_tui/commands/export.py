@@ -19,7 +19,7 @@ from juni_tui.services import vouchers as bookkeeping
 from juni_tui.services.display import printable
 from juni_tui.services.export import Exporter, ExportEvent, RunReport
 from juni_tui.services.fortnox import oauth
-from juni_tui.services.fortnox.client import FortnoxError
+from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.services.store import Store
 
 

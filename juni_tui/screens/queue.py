@@ -84,7 +84,7 @@ class QueueScreen(TransactionsScreen):
 
     @work(exclusive=True, group="send-back", exit_on_error=False)
     async def settle_and_send_back(self, ids: list[str]) -> None:
-        from juni_tui.services.fortnox.client import FortnoxError
+        from juni_tui.services.fortnox.errors import FortnoxError
 
         self.notify("Asking Fortnox whether it already booked them…")
         try:

@@ -73,7 +73,7 @@ class ReadyScreen(TransactionsScreen):
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def queue_for_export(self, ids: list[str], series: str) -> None:
-        from juni_tui.services.fortnox.client import FortnoxError
+        from juni_tui.services.fortnox.errors import FortnoxError
 
         self.notify(f"Checking {len(ids)} transactions with Fortnox…")
         try:

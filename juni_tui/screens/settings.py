@@ -18,7 +18,9 @@ from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services import workflow
 from juni_tui.services.fortnox import oauth as auth
-from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxError
+from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT
+from juni_tui.services.fortnox.errors import FortnoxError
+from juni_tui.services.fortnox.redirect import code_from_pasted, is_loopback, wait_for_redirect
 from juni_tui.services.store import Store
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
@@ -224,13 +226,13 @@ class ConnectDialog(Dialog[bool]):
             return
         url = auth.authorize_url(self.store.settings.fortnox.auth_url, client_id, redirect, self.state)
         self.query_one("#url", SafeStatic).update(f"Open this address and approve juni-tui:\n{url}")
-        if auth.is_loopback(redirect):
+        if is_loopback(redirect):
             self.listen(redirect)
 
     @work(exclusive=True, group="redirect", exit_on_error=False)
     async def listen(self, redirect: str) -> None:
         try:
-            code = await auth.wait_for_redirect(redirect, self.state)
+            code = await wait_for_redirect(redirect, self.state)
         except (TimeoutError, OSError):
             return  # pasting still works
         await self.finish(code)
@@ -238,7 +240,7 @@ class ConnectDialog(Dialog[bool]):
     @on(Input.Submitted, "#code")
     async def _pasted(self, event: Input.Submitted) -> None:
         try:
-            code = auth.code_from_pasted(event.value, self.state)
+            code = code_from_pasted(event.value, self.state)
         except FortnoxError as exc:
             self.query_one("#error", SafeStatic).update(str(exc))
             return

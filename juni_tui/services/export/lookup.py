@@ -16,7 +16,8 @@ from typing import Any
 from juni_tui.domain.clock import utcnow
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.services import vouchers as bookkeeping
-from juni_tui.services.fortnox.client import FortnoxClient, FortnoxRejected, NotFound
+from juni_tui.services.fortnox.client import FortnoxClient
+from juni_tui.services.fortnox.errors import FortnoxRejected, NotFound
 from juni_tui.services.fortnox.reference import ReferenceData
 from juni_tui.services.store import Store
 

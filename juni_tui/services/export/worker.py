@@ -38,9 +38,9 @@ from juni_tui.services import receipts, workflow
 from juni_tui.services import vouchers as bookkeeping
 from juni_tui.services.export.checks import precheck
 from juni_tui.services.export.lookup import FortnoxLedger, as_amount
-from juni_tui.services.fortnox.client import (
+from juni_tui.services.fortnox.client import FortnoxClient
+from juni_tui.services.fortnox.errors import (
     AuthError,
-    FortnoxClient,
     FortnoxError,
     FortnoxRejected,
     NotSent,
