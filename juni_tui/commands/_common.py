@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from juni_tui.services.display import printable
+from juni_tui.services.fortnox.errors import FortnoxError
+from juni_tui.services.jsonutil import dumps
 from juni_tui.services.store import Store, StoreError
 from juni_tui.services.store.home import Home, resolve_home
 
@@ -40,8 +42,6 @@ def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
     @functools.wraps(func)
     def wrapper(args: argparse.Namespace) -> int:
-        from juni_tui.services.fortnox.errors import FortnoxError
-
         try:
             return func(args)
         except StoreError as exc:
@@ -55,7 +55,5 @@ def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
 
 def print_json(data: Any) -> None:
-    from juni_tui.services.jsonutil import dumps
-
     sys.stdout.write(dumps(data, indent=2) + "\n")
 

@@ -9,6 +9,7 @@ from textual.binding import Binding
 
 from juni_tui.domain.transactions import Status, stored_is_complete
 from juni_tui.screens.base import TransactionsScreen, short_problems
+from juni_tui.screens.modals.detail import preview_vouchers
 from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
@@ -85,8 +86,6 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         self.reload()
 
     def action_preview(self) -> None:
-        from juni_tui.screens.modals.detail import preview_vouchers
-
         preview_vouchers(self, self.targets())
 
     def action_import_file(self) -> None:

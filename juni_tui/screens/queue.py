@@ -15,6 +15,7 @@ from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared import cells
 from juni_tui.services import workflow
+from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.widgets.table import Cell, Column
 
 
@@ -84,8 +85,6 @@ class QueueScreen(TransactionsScreen):
 
     @work(exclusive=True, group="send-back", exit_on_error=False)
     async def settle_and_send_back(self, ids: list[str]) -> None:
-        from juni_tui.services.fortnox.errors import FortnoxError
-
         self.notify("Asking Fortnox whether it already booked them…")
         try:
             outcome = await self.juni.exporter().send_back(ids)

@@ -10,9 +10,11 @@ from textual.binding import Binding
 from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import Status
 from juni_tui.screens.base import TransactionsScreen, short_problems
+from juni_tui.screens.modals.detail import preview_vouchers
 from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, Message
 from juni_tui.screens.shared import cells
 from juni_tui.services import workflow
+from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.widgets.table import Cell
 
 
@@ -40,8 +42,6 @@ class ReadyScreen(TransactionsScreen):
             self.notify(f"{len(outcome.done)} sent back to Prepare (tab 1)")
 
     def action_preview(self) -> None:
-        from juni_tui.screens.modals.detail import preview_vouchers
-
         preview_vouchers(self, self.targets())
 
     def action_export(self) -> None:
@@ -73,8 +73,6 @@ class ReadyScreen(TransactionsScreen):
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def queue_for_export(self, ids: list[str], series: str) -> None:
-        from juni_tui.services.fortnox.errors import FortnoxError
-
         self.notify(f"Checking {len(ids)} transactions with Fortnox…")
         try:
             exporter = self.juni.exporter()

@@ -22,6 +22,7 @@ from textual.widgets import Footer
 from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.screens.modals.dialogs import Message
+from juni_tui.screens.modals.split import SplitEditor
 from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
@@ -211,8 +212,6 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         return True
 
     def action_split(self) -> None:
-        from juni_tui.screens.modals.split import SplitEditor
-
         tx = self.store.transactions.get(self.tx_id)
         if tx is not None:
             self.app.push_screen(SplitEditor(self.store, tx), lambda saved: saved and self.notify("Split saved"))

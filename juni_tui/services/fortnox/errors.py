@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from juni_tui.services.fortnox import spec
+
+if TYPE_CHECKING:  # only named in signatures: the errors load without the HTTP stack (the TUI's first paint)
+    import httpx
 
 # --- errors ---------------------------------------------------------------------------------------------------
 
