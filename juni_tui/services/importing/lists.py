@@ -8,29 +8,14 @@ asks ``workflow`` (the same checks the editor makes) once per value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from juni_tui.services import workflow
 from juni_tui.services.store import Store
 
-
-class _Lookup(Protocol):
-    def __len__(self) -> int: ...
-
-    def get(self, key: Any) -> Any: ...
-
-
-class ReferenceLists(Protocol):
-    """The Fortnox lists an import is checked against: a ``Store`` is one. An empty list is not checked."""
-
-    @property
-    def accounts(self) -> _Lookup: ...
-
-    @property
-    def cost_centers(self) -> _Lookup: ...
-
-    @property
-    def projects(self) -> _Lookup: ...
+#: The Fortnox lists an import is checked against: a ``Store`` is one, so is a ``ReferenceSnapshot``. An empty list
+#: is not checked. (The workflow's checks take the same.)
+ReferenceLists = workflow.Lists
 
 
 class FortnoxLists:

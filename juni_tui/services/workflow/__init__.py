@@ -32,6 +32,7 @@ from juni_tui.services.workflow.values import (
     LINE_FIELDS,
     Fill,
     Filled,
+    Lists,
     attach,
     check_account,
     check_value,
@@ -46,7 +47,7 @@ from juni_tui.services.workflow.values import (
 )
 
 __all__ = [
-    "FIELD_LABELS", "LINE_FIELDS", "MANUAL", "UNSET", "Fill", "Filled", "Outcome", "WorkflowError", "attach",
+    "FIELD_LABELS", "LINE_FIELDS", "Lists", "MANUAL", "UNSET", "Fill", "Filled", "Outcome", "WorkflowError", "attach",
     "back_to_prepare", "begin_voucher", "check_account", "check_value", "detach", "editable", "export_tag",
     "fill_missing", "fillable", "mark_exported", "mark_failed", "mark_ready", "queue", "record_attachment",
     "record_voucher", "retry", "set_no_receipt", "set_splits", "set_values", "set_waiting", "settle_attempts",
