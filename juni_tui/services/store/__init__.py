@@ -10,6 +10,7 @@ from here (``from juni_tui.services.store import Store``); the modules, in the o
 ``journal``     journal.jsonl: its entries' check, its reader, the durable append per commit
 ``audit``       audit.jsonl: its reader, its sync from the journal, the ids it names; who and when
 ``tables``      the documents in memory: ``Table``, ``StatusIndex``, ``Changes``, ``Batch``
+``views``       typed, cheap projections of stored documents (``TxView``, ``HistoryView``, ``ReceiptView``)
 ``history``     the history archive: exported transactions in full, one file per month
 ``integrity``   a home that is not whole is refused: the journal joins juni.json, no empty juni.json beside data
 ``lock``        one writer: the lock on the home and the note of who holds it
@@ -67,17 +68,22 @@ from juni_tui.services.store.checks import (
 from juni_tui.services.store.home import Home
 from juni_tui.services.store.repository import Store
 from juni_tui.services.store.tables import Changes, Table
+from juni_tui.services.store.views import HistoryView, ReceiptView, TxView, Views
 
 __all__ = [
     "Changes",
     "CorruptDataError",
     "DamagedHomeError",
+    "HistoryView",
     "Home",
     "ImmutableError",
+    "ReceiptView",
     "Store",
     "StoreError",
     "StoreLockedError",
     "StoreWriteError",
     "Table",
+    "TxView",
+    "Views",
     "os_user",
 ]

@@ -47,6 +47,15 @@ from juni_tui.services.store.journal import Journal
 from juni_tui.services.store.lock import HomeLock
 from juni_tui.services.store.storage import AtomicJSONStorage, open_tinydb
 from juni_tui.services.store.tables import Batch, Changes, M, StatusIndex, Table
+from juni_tui.services.store.views import (
+    HistoryView,
+    ReceiptView,
+    TxView,
+    Views,
+    history_view,
+    receipt_view,
+    tx_view,
+)
 
 #: A checkpoint runs on its own once the journal grows past this, so that replay at start stays quick.
 CHECKPOINT_BYTES = 32 * 1024 * 1024
@@ -151,6 +160,10 @@ class Store:
         self.financial_years: Table[FinancialYear] = self.table("financial_years", FinancialYear, "id")
         self.voucher_series: Table[VoucherSeries] = self.table("voucher_series", VoucherSeries, "code")
         self.status_index = StatusIndex(self.transactions, self.history_index)
+        #: typed, cheap projections of the documents, for code that looks at many rows (see ``views``)
+        self.tx_views: Views[TxView] = Views(self.transactions, tx_view)
+        self.history_views: Views[HistoryView] = Views(self.history_index, history_view)
+        self.receipt_views: Views[ReceiptView] = Views(self.receipts, receipt_view)
         # Everything is read and whole: only now may the journal's end be tidied (a write).
         try:
             self._journal.repair(journal)
@@ -195,6 +208,10 @@ class Store:
 
     def count(self, *statuses: Status) -> int:
         return self.status_index.count(*statuses)
+
+    def tx_or_history_view(self, tx_id: str) -> TxView | HistoryView | None:
+        """The projection of a transaction in any state: its own, or its history summary once exported."""
+        return self.tx_views.get(tx_id) or self.history_views.get(tx_id)
 
     def get_transaction(self, tx_id: str) -> Transaction | None:
         """A transaction in any state, exported ones included."""
