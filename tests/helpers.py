@@ -40,13 +40,14 @@ def seed_ready(store: Store, n: int, *, receipts_every: int = 2, start: date = d
     return [tx.id for tx in txs]
 
 
-def fast_client(store: Store, *, limit: int = 1000, window: float = 5.0, timeout: float = 3.0) -> FortnoxClient:
+def fast_client(store: Store, *, limit: int = 1000, window: float = 5.0, timeout: float = 3.0,
+                rate_limit_delay: float = 0.3) -> FortnoxClient:
     """A client for tests: a roomy limiter (unless the test is about the limit) and short waits."""
     conn = oauth.resolve_connection(store.home, store.settings.fortnox, env={})
     http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=timeout))
     client = FortnoxClient(conn.api_url, oauth.token_provider(conn, http, store.home), http=http,
                            limiter=RateLimiter(limit=limit, window=window),
-                           retry=RetryPolicy(attempts=8, base_delay=0.01, max_delay=0.1, rate_limit_delay=0.3))
+                           retry=RetryPolicy(attempts=8, base_delay=0.01, max_delay=0.1, rate_limit_delay=rate_limit_delay))
     client.owns_http = True
     return client
 

@@ -64,11 +64,12 @@ async def test_server_errors_before_and_after_commit_never_create_duplicates(san
 
 
 async def test_bursts_of_429_are_waited_out(sandbox_factory, store):
-    sandbox = sandbox_factory(seed=7)
+    sandbox = sandbox_factory(seed=7, rate_limit_window=1.0)  # Fortnox's 25 requests, in 1 s instead of 5
     connect_to_sandbox(store, sandbox)
     ids = seed_ready(store, 6)
     set_faults(sandbox, rate_limit_burst=4, rate_limit_burst_rate=0.1)
-    await export_all(store, ids, limit=25)  # the client keeps Fortnox's real limit; the 429s are the sandbox's
+    # the client keeps the sandbox's limit, so the 429s are the faults'; it waits 0.05 s (+ its jitter) after each
+    await export_all(store, ids, limit=25, window=1.0, rate_limit_delay=0.05)
     assert_exactly_once(sandbox, store, ids)
     assert httpx.get(f"{sandbox.admin_url}/stats").json()["faults"]["rate_limit_burst"] >= 4
 
