@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -21,13 +22,16 @@ from textual.widgets import Footer, Input
 from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.transactions import Status
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
-from juni_tui.services.store import Store
+from juni_tui.services.store import HistoryView, Store, TxView
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
     from juni_tui.app import JuniApp
+
+#: what a tab's filter and sums read of a row: the store's projection of a transaction or of an exported one
+RowView = TxView | HistoryView
 
 
 class SelectionBar(SafeStatic):
@@ -99,8 +103,9 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
     def all_ids(self) -> list[str]:
         return self.store.ids(*self.STATUSES)
 
-    def raw(self, row_id: str) -> dict[str, Any] | None:
-        return self.store.transactions.raw(row_id)
+    def view(self, row_id: str) -> RowView | None:
+        """The row's typed projection (the store's), for filters and sums over many rows."""
+        return self.store.tx_views.get(row_id)
 
     def row_ids(self) -> list[str]:
         ids = self.all_ids()
@@ -130,10 +135,10 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
     # --- filtering ---
 
     def matches(self, row_id: str, query: str) -> bool:
-        doc = self.raw(row_id)
-        if doc is None:
+        view = self.view(row_id)
+        if view is None:
             return False
-        return matches_query(self.store, doc, query)
+        return matches_query(self.store, view, query)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -172,9 +177,9 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
     def selection_sum(self, ids: Iterable[str]) -> Decimal:
         total = Decimal("0.00")
         for row_id in ids:
-            doc = self.raw(row_id)
-            if doc is not None:
-                total += Decimal(doc["amount"])
+            view = self.view(row_id)
+            if view is not None:
+                total += view.amount
         return total
 
     def update_selection_bar(self) -> None:
@@ -216,22 +221,30 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         self.juni.open_detail(row_id)
 
 
-def matches_query(store: Store, doc: dict[str, Any], query: str) -> bool:
-    """Does a transaction (its stored document) match what the user typed: merchant, amount or account."""
-    if query in str(doc.get("merchant", "")).lower():
+@lru_cache(maxsize=64)
+def _query_amount(query: str) -> Decimal | None:
+    """What the user typed, as an amount (None if it is not one): parsed once per query, not once per row."""
+    try:
+        return abs(to_money(query.replace(" ", "")))
+    except MoneyError:
+        return None
+
+
+def matches_query(store: Store, view: RowView, query: str) -> bool:
+    """Does a transaction (its store projection) match what the user typed: merchant, amount or account."""
+    if query in view.merchant.lower():
         return True
-    account = doc.get("account")
+    account = view.account
     if account is not None:
         if str(account).startswith(query):
             return True
-        known = store.accounts.raw(account)
-        if known and query in str(known.get("description", "")).lower():
+        known = store.accounts.get(account)
+        if known and query in known.description.lower():
             return True
-    try:
-        wanted = abs(to_money(query.replace(" ", "")))
-    except MoneyError:
+    wanted = _query_amount(query)
+    if wanted is None:
         return False
-    amount = abs(Decimal(doc["amount"]))
+    amount = abs(view.amount)
     return amount == wanted or str(amount).startswith(str(wanted).rstrip("0").rstrip("."))
 
 

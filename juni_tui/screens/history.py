@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from textual.binding import Binding
 
 from juni_tui.domain.transactions import Status
-from juni_tui.screens.base import TransactionsScreen
+from juni_tui.screens.base import RowView, TransactionsScreen
 from juni_tui.screens.shared import cells
 from juni_tui.widgets.table import Cell, Column
 
@@ -33,8 +32,8 @@ class HistoryScreen(TransactionsScreen):
         ids.reverse()  # newest first
         return ids
 
-    def raw(self, row_id: str) -> dict[str, Any] | None:
-        return self.store.history_index.raw(row_id)
+    def view(self, row_id: str) -> RowView | None:
+        return self.store.history_views.get(row_id)
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
         entry = self.store.history_index.get(row_id)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.binding import Binding
 
-from juni_tui.domain.transactions import Status, stored_is_complete
+from juni_tui.domain.transactions import Status
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.detail import preview_vouchers
 from juni_tui.screens.modals.dialogs import Message
@@ -48,8 +48,8 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
     def row_ids(self) -> list[str]:
         ids = super().row_ids()
         if self.only_incomplete:
-            raw = self.store.transactions.raw
-            ids = [i for i in ids if not stored_is_complete(raw(i) or {})]
+            view = self.store.tx_views.get
+            ids = [i for i in ids if (v := view(i)) is None or not v.complete]
         return ids
 
     def render_row(self, row_id: str) -> Sequence[Cell]:

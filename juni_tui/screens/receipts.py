@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
 
 from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.receipts import MatchState, Receipt
-from juni_tui.screens.base import TransactionsScreen
+from juni_tui.screens.base import RowView, TransactionsScreen
 from juni_tui.screens.modals.attach import TransactionPicker, describe_all, tx_summary
 from juni_tui.screens.modals.dialogs import ChoicePicker, Message
 from juni_tui.screens.modals.receipt_preview import ReceiptPreview
@@ -86,11 +86,12 @@ class ReceiptsScreen(TransactionsScreen):
         """What needs the user: suggested and unmatched receipts, and refused inbox files. From the receipts' own
         records (kept in step by ``services.receipts``), without reading every transaction."""
         waiting = 0
+        view = store.receipt_views.get
         for key in store.receipts.keys():
-            doc = store.receipts.raw(key) or {}
-            waiting += not doc.get("transaction_id") and doc.get("match", "unmatched") in ("suggested", "unmatched")
+            receipt = view(key)
+            waiting += receipt is not None and not receipt.transaction_id and receipt.match in ("suggested", "unmatched")
         inbox = store.table(receipts.INBOX_TABLE, InboxFile, "path")
-        return waiting + sum(1 for key in inbox.keys() if (inbox.raw(key) or {}).get("refused"))
+        return waiting + sum(1 for file in inbox.values() if file.refused)
 
     @property
     def watcher(self) -> InboxWatcher | None:
@@ -138,7 +139,7 @@ class ReceiptsScreen(TransactionsScreen):
         self.reload()
         self.query_one(NavTabs).update_counts()
 
-    def raw(self, row_id: str) -> dict[str, Any] | None:
+    def view(self, row_id: str) -> RowView | None:
         return None
 
     def render_row(self, row_id: str) -> Sequence[Cell]:

@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from juni_tui.domain.rules import Rule, RuleKind
-from juni_tui.screens.base import TransactionsScreen
+from juni_tui.screens.base import RowView, TransactionsScreen
 from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm
 from juni_tui.screens.modals.rule_apply import offer_apply
 from juni_tui.screens.modals.rule_editor import edit_rule
@@ -110,7 +110,7 @@ class RulesScreen(TransactionsScreen):
         self.query_one(NavTabs).update_counts()
         self._recount_soon()
 
-    def raw(self, row_id: str) -> dict[str, Any] | None:
+    def view(self, row_id: str) -> RowView | None:
         return None
 
     def matches(self, row_id: str, query: str) -> bool:

@@ -8,7 +8,6 @@ the user fixes the path or the choice without typing it all again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,19 +29,18 @@ from juni_tui.domain.transactions import Status
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, PathCompletion
 from juni_tui.services import receipts
 from juni_tui.services.display import printable
-from juni_tui.services.receipts.matching import needs_receipt
-from juni_tui.services.store import Store, StoreError
+from juni_tui.services.store import Store, StoreError, TxView
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
 
 def tx_summary(store: Store, tx_id: str) -> str:
     """``2026-10-05 Adobe -1 250,00 SEK (-120,00 USD)`` from the stored document (exported ones too)."""
-    doc = store.transactions.raw(tx_id) or store.history_index.raw(tx_id)
-    if doc is None:
+    view = store.tx_or_history_view(tx_id)
+    if view is None:
         return f"transaction {tx_id} (no longer exists)"
-    text = f"{doc['date']} {doc['merchant']} {format_sek(Decimal(doc['amount']))} SEK"
-    if doc.get("original_amount") is not None and doc.get("original_currency") not in (None, "SEK"):
-        text += f" ({format_sek(Decimal(doc['original_amount']))} {doc['original_currency']})"
+    text = f"{view.date.isoformat()} {view.merchant} {format_sek(view.amount)} SEK"
+    if isinstance(view, TxView) and view.original_amount is not None and view.original_currency not in (None, "SEK"):
+        text += f" ({format_sek(view.original_amount)} {view.original_currency})"
     return text
 
 
@@ -100,21 +98,22 @@ class AttachFilePrompt(Dialog[Receipt]):
 # --- a transaction, by search -----------------------------------------------------------------------------------
 
 
-def _amount_gap(doc: dict[str, Any], receipt: Receipt | None) -> Decimal:
+def _amount_gap(view: TxView, receipt: Receipt | None) -> Decimal:
     """How far the transaction's amount is from what the receipt says (in the receipt's currency)."""
     if receipt is None or receipt.amount is None:
         return Decimal(0)
-    if receipt.currency not in (None, "SEK") and doc.get("original_currency") == receipt.currency:
-        amount = doc.get("original_amount")
+    amount: Decimal | None
+    if receipt.currency not in (None, "SEK") and view.original_currency == receipt.currency:
+        amount = view.original_amount
     else:
-        amount = doc["amount"]
-    return abs(abs(Decimal(amount)) - abs(receipt.amount)) if amount is not None else Decimal("1e12")
+        amount = view.amount
+    return abs(abs(amount) - abs(receipt.amount)) if amount is not None else Decimal("1e12")
 
 
-def _day_gap(doc: dict[str, Any], receipt: Receipt | None) -> int:
+def _day_gap(view: TxView, receipt: Receipt | None) -> int:
     if receipt is None or receipt.receipt_date is None:
         return 0
-    return abs((date.fromisoformat(doc["date"]) - receipt.receipt_date).days)
+    return abs((view.date - receipt.receipt_date).days)
 
 
 class TransactionPicker(Dialog[str]):
@@ -156,19 +155,20 @@ class TransactionPicker(Dialog[str]):
         self.query_one("#query", Input).focus()
 
     def _candidates(self) -> list[tuple[str, str, str]]:
-        raw = self.store.transactions.raw
+        view_of = self.store.tx_views.get
         suggested = self.receipt.candidates if self.receipt else ()
         found: list[tuple[tuple[Any, ...], str, str, str]] = []
         for n, tx_id in enumerate(self.store.ids(Status.PREPARE)):
-            doc = raw(tx_id)
-            if doc is None or not needs_receipt(doc):
+            view = view_of(tx_id)
+            if view is None or not view.needs_receipt:
                 continue
-            amount = Decimal(doc["amount"])
-            search = " ".join([doc["date"], str(doc["merchant"]).lower(), str(amount), str(abs(amount)),
-                               str(abs(amount)).replace(".", ","), str(doc.get("original_amount") or "")])
+            amount = view.amount
+            search = " ".join([view.date.isoformat(), view.merchant.lower(), str(amount), str(abs(amount)),
+                               str(abs(amount)).replace(".", ","),
+                               "" if view.original_amount is None else str(view.original_amount)])
             label = tx_summary(self.store, tx_id)
             rank = (suggested.index(tx_id) if tx_id in suggested else len(suggested),
-                    _amount_gap(doc, self.receipt), _day_gap(doc, self.receipt), n)
+                    _amount_gap(view, self.receipt), _day_gap(view, self.receipt), n)
             if tx_id in suggested:
                 label += "   ← suggested"
             found.append((rank, tx_id, search, label))

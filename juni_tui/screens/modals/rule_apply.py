@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -76,11 +75,11 @@ class ApplyPreview(Confirm):
 
     def _render_change(self, row_id: str) -> Sequence[Cell]:
         change = self.changes[int(row_id)]
-        doc = self.store.transactions.raw(change.tx_id) or {}
+        view = self.store.tx_views.get(change.tx_id)
         move = Text(change_value(self.store, change.field, change.old), "dim")
         move.append(" → ")
         move.append(change_value(self.store, change.field, change.new), style="cyan")
-        return (doc.get("date", ""), change.merchant, cells.amount(Decimal(doc["amount"])) if doc else "",
+        return (view.date.isoformat() if view else "", change.merchant, cells.amount(view.amount) if view else "",
                 rules.FIELD_LABELS[change.field], move)
 
 

@@ -276,9 +276,9 @@ class RuleEditor(Dialog[Rule]):
         return known.label if known else str(number)
 
     def _categories(self) -> list[str]:
-        raw = self.store.transactions.raw
-        found = {doc["category"] for key in list(self.store.transactions.keys())
-                 if (doc := raw(key)) is not None and doc.get("category")}
+        view = self.store.tx_views.get
+        found = {v.category for key in list(self.store.transactions.keys())
+                 if (v := view(key)) is not None and v.category}
         return sorted(found)
 
     def on_mount(self) -> None:

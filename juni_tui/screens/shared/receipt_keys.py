@@ -94,12 +94,12 @@ def read_cells(receipt: Receipt) -> tuple[Text, str, str]:
 def suggested_by_transaction(store: Store) -> dict[str, tuple[str, ...]]:
     """Transaction id → the receipts suggested for it, from the receipts' own records (cheap: no transactions
     read)."""
-    raw = store.receipts.raw
+    view_of = store.receipt_views.get
     out: dict[str, tuple[str, ...]] = {}
     for key in store.receipts.keys():
-        doc = raw(key) or {}
-        if doc.get("match") == "suggested" and not doc.get("transaction_id"):
-            for tx_id in doc.get("candidates", ()):
+        view = view_of(key)
+        if view is not None and view.match == "suggested" and not view.transaction_id:
+            for tx_id in view.candidates:
                 out[tx_id] = out.get(tx_id, ()) + (key,)
     return out
 
