@@ -168,9 +168,11 @@ class FortnoxLedger:
         """(series, year, number) → the transaction whose voucher it is, for every voucher juni-tui recorded."""
         if self._claims is None:
             claims: dict[tuple[str, int, int], str] = {}
+            view_of = self.store.history_views.get
             for key in self.store.history_index.keys():
-                entry = self.store.history_index.raw(key) or {}
-                claims[(str(entry.get("series")), int(entry.get("year", 0)), int(entry.get("number", 0)))] = key
+                entry = view_of(key)
+                if entry is not None:
+                    claims[(entry.series, entry.year, entry.number)] = key
             for status in (Status.SENDING, Status.ATTACHING, Status.FAILED, Status.QUEUED):
                 for tx_id in self.store.ids(status):
                     export = self.store.transactions[tx_id].export

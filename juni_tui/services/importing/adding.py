@@ -7,15 +7,13 @@ home once had and has lost are never added again (Fortnox may have booked them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from juni_tui.domain.transactions import Transaction
 from juni_tui.services.importing.formats import read_transactions
 from juni_tui.services.importing.source import ProgressCallback
-from juni_tui.services.store import Store
+from juni_tui.services.store import HistoryView, Store, TxView
 
 
 @dataclass
@@ -55,11 +53,10 @@ class ImportResult:
         return text
 
 
-def _differs(doc: Mapping[str, Any] | None, tx: Transaction) -> bool:
-    if doc is None:
+def _differs(stored: TxView | HistoryView | None, tx: Transaction) -> bool:
+    if stored is None:
         return False
-    return (doc.get("date"), doc.get("amount"), doc.get("merchant")) != (
-        tx.date.isoformat(), f"{tx.amount:.2f}", tx.merchant)
+    return (stored.date, stored.amount, stored.merchant) != (tx.date, tx.amount, tx.merchant)
 
 
 def import_file(store: Store, path: Path | str, *, dry_run: bool = False,
@@ -84,7 +81,7 @@ def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_ru
     for tx in txs:
         if tx.id in store.transactions or tx.id in store.history:
             result.already_present.append(tx.id)
-            stored = store.transactions.raw(tx.id) or store.history_index.raw(tx.id)
+            stored = store.tx_or_history_view(tx.id)
             if _differs(stored, tx):
                 result.differing.append(tx.id)
         elif tx.id in seen:

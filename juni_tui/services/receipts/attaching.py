@@ -84,7 +84,8 @@ def withdraw_suggestions(store: Store, tx_ids: set[str], *, keep: str | None = N
     for key in list(store.receipts.keys()):
         if key == keep:
             continue
-        if not tx_ids.intersection((store.receipts.raw(key) or {}).get("candidates", ())):
+        view = store.receipt_views.get(key)
+        if view is None or not tx_ids.intersection(view.candidates):
             continue
         receipt = store.receipts[key]
         left = tuple(c for c in receipt.candidates if c not in tx_ids)

@@ -84,9 +84,11 @@ def sha256(data: bytes) -> str:
 def known_hashes(store: Store) -> dict[str, str]:
     """File hash → receipt id, for every stored file and every file that produced one."""
     known: dict[str, str] = {}
+    view_of = store.receipt_views.get
     for key in store.receipts.keys():
         known[key] = key
-        for source in (store.receipts.raw(key) or {}).get("source_hashes", ()):
+        view = view_of(key)
+        for source in view.source_hashes if view is not None else ():
             known.setdefault(source, key)
     return known
 
@@ -205,11 +207,12 @@ def add_receipt(store: Store, path_or_bytes: Path | str | bytes, filename: str |
 
 
 def listed_by(store: Store) -> dict[str, str]:
-    """Receipt id → the not-yet-exported transaction that lists it (from the raw documents: no validation)."""
+    """Receipt id → the not-yet-exported transaction that lists it (from the store's projections: no validation)."""
     out: dict[str, str] = {}
-    table = store.transactions
-    for key in table.keys():
-        for receipt_id in (table.raw(key) or {}).get("receipts", ()):
+    view_of = store.tx_views.get
+    for key in store.transactions.keys():
+        view = view_of(key)
+        for receipt_id in view.receipts if view is not None else ():
             out.setdefault(receipt_id, key)
     return out
 
@@ -261,8 +264,7 @@ def find_receipt(store: Store, ref: str) -> Receipt:
     if not matches:
         matches = [
             key for key in store.receipts.keys()
-            if ref in ((store.receipts.raw(key) or {}).get("filename"),
-                       (store.receipts.raw(key) or {}).get("source_name"))
+            if (view := store.receipt_views.get(key)) is not None and ref in (view.filename, view.source_name)
         ]
     if len(matches) == 1:
         return get_receipt(store, matches[0])
@@ -307,7 +309,8 @@ def suggestions_for(store: Store, tx_id: str) -> list[Receipt]:
     attachments = listed_by(store)
     out = []
     for key in store.receipts.keys():
-        if tx_id in (store.receipts.raw(key) or {}).get("candidates", ()):
+        view = store.receipt_views.get(key)
+        if view is not None and tx_id in view.candidates:
             receipt = as_listed(store, store.receipts[key], attachments)
             if not receipt.attached and tx_id in receipt.candidates:
                 out.append(receipt)

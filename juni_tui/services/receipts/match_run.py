@@ -14,7 +14,7 @@ from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.domain.transactions import Status
 from juni_tui.services.receipts.attaching import attach_to, withdraw_suggestions
 from juni_tui.services.receipts.library import as_listed, as_receipt, listed_by
-from juni_tui.services.receipts.matching import DEFAULT_WINDOW, AmountFilter, MatchIndex, OpenTx, needs_receipt
+from juni_tui.services.receipts.matching import DEFAULT_WINDOW, AmountFilter, MatchIndex, OpenTx
 from juni_tui.services.receipts.reading import ReceiptFacts
 from juni_tui.services.store import Store, StoreError
 
@@ -68,9 +68,9 @@ def facts_of(receipt: Receipt) -> ReceiptFacts:
 def _open_index(store: Store, receipts: list[Receipt], window: tuple[int, int]) -> MatchIndex:
     """The transactions waiting for a receipt whose amount one of ``receipts`` could match."""
     amounts = AmountFilter(r.amount for r in receipts if not r.attached)
-    docs = (store.transactions.raw(tx_id) for tx_id in store.ids(Status.PREPARE, Status.READY))
+    views = (store.tx_views.get(tx_id) for tx_id in store.ids(Status.PREPARE, Status.READY))
     return MatchIndex(
-        (OpenTx.from_doc(doc) for doc in docs if doc is not None and needs_receipt(doc) and amounts.wants(doc)),
+        (OpenTx.of_view(v) for v in views if v is not None and v.needs_receipt and amounts.wants(v)),
         window=window,
     )
 

@@ -37,12 +37,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Any
 
 from juni_tui.domain.money import format_sek
 from juni_tui.domain.receipts import MatchState
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.services.receipts.reading import ReceiptFacts
+from juni_tui.services.store import TxView
 
 DEFAULT_WINDOW = (-3, 7)
 #: A near amount is within this share of the receipt's amount, or NEAR_MIN, whichever is larger.
@@ -141,27 +141,10 @@ class OpenTx:
         return cls._make(tx.id, tx.date, tx.merchant, tx.amount, tx.original_amount, tx.original_currency)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "OpenTx":
-        """From the store's raw document (no model validation: this runs over every open transaction)."""
-        original = doc.get("original_amount")
-        return cls._make(
-            doc["id"],
-            date.fromisoformat(doc["date"]),
-            doc["merchant"],
-            Decimal(doc["amount"]),
-            Decimal(original) if original is not None else None,
-            doc.get("original_currency"),
-        )
-
-
-def needs_receipt(doc: dict[str, Any]) -> bool:
-    """A raw transaction document that matching may give a receipt: Prepare or Ready, with no receipt and no
-    "no receipt needed"."""
-    return (
-        doc.get("status", Status.PREPARE.value) in OPEN_STATUSES
-        and not doc.get("receipts")
-        and not doc.get("no_receipt_reason")
-    )
+    def of_view(cls, view: TxView) -> "OpenTx":
+        """From the store's projection (no model validation: this runs over every open transaction)."""
+        return cls._make(view.id, view.date, view.merchant, view.amount, view.original_amount,
+                         view.original_currency)
 
 
 class AmountFilter:
@@ -190,10 +173,9 @@ class AmountFilter:
         i = bisect_right(self._lows, value) - 1
         return i >= 0 and value <= self._highs[i]
 
-    def wants(self, doc: dict[str, Any]) -> bool:
-        """For a raw transaction document: its amount or its original amount."""
-        original = doc.get("original_amount")
-        return Decimal(doc["amount"]) in self or (original is not None and Decimal(original) in self)
+    def wants(self, view: TxView) -> bool:
+        """For a transaction's projection: its amount or its original amount."""
+        return view.amount in self or (view.original_amount is not None and view.original_amount in self)
 
 
 # --- Decisions ------------------------------------------------------------------------------------------------

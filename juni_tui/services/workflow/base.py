@@ -54,11 +54,11 @@ def load(store: Store, ids: Iterable[str]) -> list[Transaction]:
         tx = store.transactions.get(tx_id)
         if tx is None:
             if tx_id in store.history:
-                entry = store.history_index.raw(tx_id) or {}
+                entry = store.history_views.get(tx_id)
                 raise ImmutableError(
                     tx_id,
-                    f"{entry.get('merchant')}, {entry.get('date')}",
-                    f"{entry.get('series')} {entry.get('number')}",
+                    f"{getattr(entry, 'merchant', None)}, {getattr(entry, 'date', None)}",
+                    f"{getattr(entry, 'series', None)} {getattr(entry, 'number', None)}",
                 )
             raise WorkflowError(f"There is no transaction {tx_id}.")
         out.append(tx)
