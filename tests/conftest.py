@@ -66,3 +66,13 @@ def connected(store, sandbox) -> Store:
 
     connect_to_sandbox(store, sandbox)
     return store
+
+
+@pytest.fixture
+def quick_flush(monkeypatch) -> None:
+    """The app streams store changes to the screen in batches, every ``juni_tui.app.FLUSH_SECONDS`` (0.1 s); here
+    every 0.02 s. The changes still go through the same timer and batches; the settles that wait for one flush
+    (``app.FLUSH_SECONDS + 0.05``, read when they run) wait less. Used by the TUI test modules (pytestmark)."""
+    import juni_tui.app
+
+    monkeypatch.setattr(juni_tui.app, "FLUSH_SECONDS", 0.02)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
+import juni_tui.app as app_module
 from juni_tui.app import JuniApp
 from juni_tui.domain.transactions import Status
 from juni_tui.domain.vat import VatCode
@@ -15,7 +17,9 @@ from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.services.fortnox import oauth
 from juni_tui.widgets.table import VirtualTable
-from tests.helpers import booked, seed_ready, text_of
+from tests.helpers import booked, fast_client, seed_ready, text_of
+
+pytestmark = pytest.mark.usefixtures("quick_flush")
 
 CSV = """id,date,merchant,amount,description
 m1,2026-10-01,Clas Ohlson,-499.00,Kablar
@@ -31,7 +35,7 @@ def make_app(store) -> JuniApp:
 
 async def settle(app, pilot) -> None:
     await app.workers.wait_for_complete()
-    await pilot.pause(0.15)
+    await pilot.pause(app_module.FLUSH_SECONDS + 0.05)  # one flush of store changes to the screen, and then some
 
 
 async def test_the_whole_month_end_flow(connected, sandbox, tmp_path):
@@ -129,7 +133,9 @@ async def test_confirmed_vouchers_stream_into_history_while_keys_keep_working(sa
     connect_to_sandbox(store, sandbox)
     ids = seed_ready(store, 12, receipts_every=0)
     httpx.put(f"{sandbox.admin_url}/faults", json={"latency_ms": 60}).raise_for_status()
-    app = make_app(store)
+    # the sandbox's limit is lifted, so the client's is too (fast_client): the export is latency-bound, not waiting
+    # out 25 requests per 5 s
+    app = JuniApp(store, client_factory=lambda: fast_client(store))
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("4")

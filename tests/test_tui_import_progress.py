@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from juni_tui.services import importing
 from tests.test_tui_flow import make_app, settle
+
+pytestmark = pytest.mark.usefixtures("quick_flush")
 
 CSV = "id,date,merchant,amount\np1,2026-10-01,Adobe,-100.00\n"
 

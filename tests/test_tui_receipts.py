@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from rich.console import Console
 
+import juni_tui.app as app_module
 from juni_tui import inbox_watcher
 from juni_tui.app import JuniApp
 from juni_tui.domain.receipts import MatchState
@@ -26,6 +27,8 @@ from juni_tui.services import receipts
 from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.widgets.table import VirtualTable
 from tests.helpers import text_of
+
+pytestmark = pytest.mark.usefixtures("quick_flush")
 
 DAY = date(2026, 10, 5)
 
@@ -54,7 +57,7 @@ def app_for(store, *, watch: bool = True) -> JuniApp:
 
 async def settle(app, pilot) -> None:
     await app.workers.wait_for_complete()
-    await pilot.pause(0.12)  # one flush of store changes to the screen (app.FLUSH_SECONDS)
+    await pilot.pause(app_module.FLUSH_SECONDS + 0.02)  # one flush of store changes to the screen
 
 
 async def until(app, pilot, condition, what: str, limit: float = 5.0) -> None:

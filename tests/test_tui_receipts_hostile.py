@@ -14,6 +14,8 @@ from tests.helpers import text_of
 from tests.test_receipt_files_hostile import FAKES, release_fifo
 from tests.test_tui_receipts import app_for, settle, tx
 
+pytestmark = pytest.mark.usefixtures("quick_flush")
+
 
 @pytest.mark.skipif(not (hasattr(os, "mkfifo") and os.path.exists("/dev/zero")), reason="needs FIFOs and /dev/zero")
 async def test_the_attach_dialog_refuses_a_fifo_dev_zero_and_a_fake_pdf_at_once(store, tmp_path):

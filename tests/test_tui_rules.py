@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from juni_tui.app import FLUSH_SECONDS, JuniApp
+import pytest
+
+import juni_tui.app as app_module
+from juni_tui.app import JuniApp
 from juni_tui.domain.reference import Account
 from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import ExportState, Origin, Status
@@ -24,6 +27,8 @@ from juni_tui.widgets.table import VirtualTable
 from tests.conftest import make_tx
 from tests.helpers import text_of
 
+pytestmark = pytest.mark.usefixtures("quick_flush")
+
 CHART = [
     Account(number=5410, description="Förbrukningsinventarier"),
     Account(number=5420, description="Programvaror"),
@@ -40,7 +45,7 @@ def app_for(store) -> JuniApp:
 async def settle(app, pilot) -> None:
     """Workers done, store changes streamed to the screen (every FLUSH_SECONDS), and what they started done too."""
     await app.workers.wait_for_complete()
-    await pilot.pause(FLUSH_SECONDS + 0.05)
+    await pilot.pause(app_module.FLUSH_SECONDS + 0.05)
     await app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -393,7 +398,7 @@ async def test_the_match_counts_follow_new_transactions(store):
         await settle(app, pilot)
         assert plain(app.screen.render_row(rule.id)[5]) == "0"
         store.commit([make_tx("p1"), make_tx("p2")])
-        await pilot.pause(RulesScreen.RECOUNT_SECONDS + FLUSH_SECONDS + 0.3)
+        await pilot.pause(RulesScreen.RECOUNT_SECONDS + app_module.FLUSH_SECONDS + 0.3)
         await settle(app, pilot)
         assert plain(app.screen.render_row(rule.id)[5]) == "2"
 

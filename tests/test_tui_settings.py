@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Select, Static, Switch
 
 from juni_tui.screens.settings import ConnectDialog, SettingsScreen
 from tests.helpers import text_of
 from tests.test_tui_flow import make_app, settle
+
+pytestmark = pytest.mark.usefixtures("quick_flush")
 
 
 async def open_settings(app, pilot) -> SettingsScreen:
