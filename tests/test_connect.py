@@ -119,7 +119,6 @@ def test_two_processes_refreshing_at_once_never_spend_the_same_refresh_token(hom
     tokens["access_expires_at"] = 0  # both processes see an expired access token
     home.tokens.write_text(json.dumps(tokens))
     advance(sandbox, 3700)
-    start_at = time.time() + 3  # all three refresh at the same moment, after their slow start
     script = textwrap.dedent(f"""
         import asyncio, sys, time
         from juni_tui.services.fortnox import oauth as auth
@@ -132,12 +131,17 @@ def test_two_processes_refreshing_at_once_never_spend_the_same_refresh_token(hom
                                    client_id={DEMO_CLIENT_ID!r}, mode="oauth")
         async def go():
             async with auth.make_client(home, settings, env={{}}) as client:
-                time.sleep(max(0, {start_at} - time.time()))
+                print("ready", flush=True)
+                sys.stdin.readline()  # all three refresh at the same moment, after their slow start
                 print((await client.company_information())["CompanyName"])
         asyncio.run(go())
     """)
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(3)]
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    assert [p.stdout.readline() for p in procs] == ["ready\n"] * 3, [p.stderr.read() for p in procs if p.poll()]
+    for p in procs:  # the start signal, to all three at once
+        p.stdin.write("go\n")
+        p.stdin.flush()
     results = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in results]
     assert all("Nordljus" in out for out, _ in results)
