@@ -10,7 +10,7 @@ import pytest
 
 from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.domain.transactions import ExportState, FieldSource, Origin, SplitLine, Status
-from juni_tui.services.store import HistoryView, Store, TxView
+from juni_tui.services.store import CorruptDataError, HistoryView, Store, TxView
 from tests.conftest import make_tx
 
 
@@ -109,3 +109,9 @@ def test_views_are_built_from_the_documents_without_validating_models(home):
     with Store.open(home) as store:
         assert [store.tx_views[f"t{i}"].amount for i in range(5)] == [Decimal("-1250.00")] * 5
         assert store.transactions._models == {}
+
+
+def test_a_damaged_document_is_a_corrupt_data_error_naming_it_not_a_traceback(store):
+    store.transactions._put({"id": "x", "date": "2026-02-31", "merchant": "Adobe", "amount": "-1.00"})
+    with pytest.raises(CorruptDataError, match="'transactions', x"):
+        store.tx_views.get("x")

@@ -9,12 +9,13 @@ is the only code that reads stored documents: everything else reads models (``Ta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from juni_tui.domain.transactions import Status, stored_is_complete
-from juni_tui.services.store.checks import Doc
+from juni_tui.domain.transactions import Status, Transaction, stored_is_complete
+from juni_tui.services.store.checks import CorruptDataError, Doc
+from juni_tui.services.store.documents import to_doc
 from juni_tui.services.store.tables import Table
 
 V = TypeVar("V")
@@ -52,6 +53,11 @@ class TxView(NamedTuple):
     manual: frozenset[str]
     #: ``Transaction.is_complete``: a receipt (or a reason for none), and every value booking needs
     complete: bool
+
+    @classmethod
+    def of(cls, tx: Transaction) -> TxView:
+        """The projection of a model that may not be stored (yet): what the engine sees for one transaction."""
+        return tx_view(to_doc(tx))
 
     @property
     def has_receipt(self) -> bool:
@@ -92,21 +98,25 @@ class ReceiptView(NamedTuple):
     candidates: tuple[str, ...]
 
 
-def _money(value: Any) -> Decimal:
-    return Decimal(value) if value is not None else Decimal("0")
+# Built with ``tuple.__new__``: a NamedTuple's own ``__new__`` is Python code, and these run once per document
+# over tens of thousands of them. The store checked each document's key, date and status when it read it.
+_new = tuple.__new__
+_date = dt.date.fromisoformat
+_STATUS = {s.value: s for s in Status}
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 def tx_view(doc: Doc) -> TxView:
     get = doc.get
     original = get("original_amount")
-    sources = get("sources") or {}
-    return TxView(
+    sources = get("sources")
+    return _new(TxView, (
         doc["id"],
-        dt.date.fromisoformat(doc["date"]),
+        _date(doc["date"]),
         doc["merchant"],
-        _money(doc.get("amount")),
-        Status(get("status", Status.PREPARE.value)),
-        Decimal(original) if original is not None else None,
+        Decimal(doc["amount"]),
+        _STATUS[get("status", "prepare")],
+        None if original is None else Decimal(original),
         get("original_currency"),
         get("card"),
         get("cardholder"),
@@ -122,30 +132,30 @@ def tx_view(doc: Doc) -> TxView:
         bool(get("splits")),
         bool(sources),
         frozenset(name for name, source in sources.items() if (source or {}).get("origin") == "manual")
-        if sources else frozenset(),
+        if sources else _NO_NAMES,
         stored_is_complete(doc),
-    )
+    ))
 
 
 def history_view(doc: Doc) -> HistoryView:
     get = doc.get
-    return HistoryView(
+    return _new(HistoryView, (
         doc["id"],
-        dt.date.fromisoformat(doc["date"]),
+        _date(doc["date"]),
         doc["merchant"],
-        _money(get("amount")),
+        Decimal(doc["amount"]),
         get("account"),
         get("vat_code"),
-        str(get("series", "")),
-        int(get("number", 0)),
-        int(get("year", 0)),
-        str(get("exported_at", "")),
-    )
+        doc["series"],
+        doc["number"],
+        doc["year"],
+        doc["exported_at"],
+    ))
 
 
 def receipt_view(doc: Doc) -> ReceiptView:
     get = doc.get
-    return ReceiptView(
+    return _new(ReceiptView, (
         doc["id"],
         get("filename", ""),
         get("source_name"),
@@ -153,7 +163,7 @@ def receipt_view(doc: Doc) -> ReceiptView:
         get("transaction_id"),
         get("match", "unmatched"),
         tuple(get("candidates", ())),
-    )
+    ))
 
 
 class Views(Generic[V]):
@@ -163,12 +173,20 @@ class Views(Generic[V]):
         self._table = table
         self._build = build
         self._cache: dict[str, V] = {}
+        #: called with (old view, new view) after each change; None for "absent"
+        self.on_change: list[Callable[[V | None, V | None], None]] = []
         table.on_change.append(self._changed)
 
     def _changed(self, old: Doc | None, new: Doc | None) -> None:
         doc = new if new is not None else old
         if doc is not None:
-            self._cache.pop(self._table.doc_key(doc), None)
+            old_view = self._cache.pop(self._table.doc_key(doc), None)
+            if self.on_change:
+                if old_view is None and old is not None:
+                    old_view = self._build(old)
+                new_view = self._build(new) if new is not None else None
+                for hook in self.on_change:
+                    hook(old_view, new_view)
 
     def get(self, key: object) -> V | None:
         key = str(key)
@@ -177,8 +195,25 @@ class Views(Generic[V]):
             doc = self._table.raw(key)
             if doc is None:
                 return None
-            view = self._cache[key] = self._build(doc)
+            view = self._cache[key] = self._made(key, doc)
         return view
+
+    def values(self) -> Iterator[V]:
+        """Every document's projection, in the table's order (one pass, for statistics over a whole table)."""
+        cache = self._cache
+        for key, doc in list(self._table._docs.items()):
+            view = cache.get(key)
+            if view is None:
+                view = cache[key] = self._made(key, doc)
+            yield view
+
+    def _made(self, key: str, doc: Doc) -> V:
+        try:
+            return self._build(doc)
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+            # A field the store's read-time check does not look at is damaged: said as ``Table.get`` says it.
+            self._table.get(key)
+            raise CorruptDataError(self._table.source, f"table {self._table.name!r}, {key}: damaged") from None
 
     __call__ = get
 
