@@ -15,7 +15,7 @@ from juni_tui.domain.rules import Rule
 from juni_tui.domain.transactions import FieldSource, Origin, Status
 from juni_tui.services import workflow
 from juni_tui.services.rules.changes import ApplyReport, ChangeList, RuleChange
-from juni_tui.services.rules.engine import PREPARE, Rows, docs_of, gc_paused, rule_set
+from juni_tui.services.rules.engine import PREPARE, Rows, gc_paused, rule_set, views_of
 from juni_tui.services.store import Store
 
 
@@ -42,7 +42,7 @@ def apply_to_new(store: Store, ids: Iterable[str]) -> ApplyReport:
 
     Only Prepare transactions, only empty fields; one commit for the whole set.
     """
-    rows = Rows(docs_of(store, ids, PREPARE))
+    rows = Rows(views_of(store, ids, PREPARE))
     report = fill(store, rule_set(store).changes(rows), Origin.RULE, "rules-apply")
     report.warnings = list(rows.warnings.values())
     return report
@@ -55,7 +55,7 @@ def preview_apply_to_existing(store: Store, rules: Iterable[Rule] | None = None)
     ``rules``: only these (e.g. the rule just added or edited); by default every enabled rule. Disabled rules
     never apply. Pass the result, or the part the user keeps, to ``apply_changes``.
     """
-    rows = Rows(docs_of(store, store.ids(Status.PREPARE), PREPARE))
+    rows = Rows(views_of(store, store.ids(Status.PREPARE), PREPARE))
     changes = rule_set(store, rules).changes(rows)
     return ChangeList(changes, rows.warnings.values())
 

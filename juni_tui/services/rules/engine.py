@@ -23,23 +23,23 @@ import gc
 import itertools
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
-from operator import methodcaller
+from operator import attrgetter, methodcaller
 from typing import Any
 
 import regex
 
 from juni_tui.domain.rules import Condition, ConditionField, ConditionGroup, ConditionOp, Rule, RuleKind, RuleWhen
-from juni_tui.domain.transactions import PRE_ACCOUNTING_FIELDS, Origin, Status
+from juni_tui.domain.transactions import PRE_ACCOUNTING_FIELDS, Status
 from juni_tui.services import workflow
 from juni_tui.services.rules.changes import RuleChange
 from juni_tui.services.rules.keys import category_key, merchant_key, merchant_prefixes, norm
 from juni_tui.services.rules.patterns import compiled, patterns_in, tame, which_slow
 from juni_tui.services.rules.table import priority, rules_table
-from juni_tui.services.store import Store
+from juni_tui.services.store import Store, TxView
 
 FIELDS = PRE_ACCOUNTING_FIELDS
 
@@ -53,7 +53,7 @@ _CHUNK = 512  # texts per call into C between two looks at the clock
 _TAME_TEXT_LENGTH = 200
 
 
-_DOC_FIELDS = {
+_VIEW_FIELDS = {
     ConditionField.MERCHANT: "merchant",
     ConditionField.DESCRIPTION: "description",
     ConditionField.CARD: "card",
@@ -64,14 +64,12 @@ _DOC_FIELDS = {
 }
 
 
-def _missing_in_doc(doc: Mapping[str, Any]) -> set[str]:
-    """The fields a rule may fill, for a stored document."""
-    sources = doc.get("sources") or {}
-    split, receipts = bool(doc.get("splits")), bool(doc.get("receipts"))
+def _missing_in_view(view: TxView) -> set[str]:
+    """The fields a rule may fill, for a transaction's projection."""
+    split, receipts = view.has_splits, bool(view.receipts)
     return {
         name for name in FIELDS
-        if workflow.fillable(name, doc.get(name), (sources.get(name) or {}).get("origin") == Origin.MANUAL.value,
-                             split, receipts)
+        if workflow.fillable(name, getattr(view, name), name in view.manual, split, receipts)
     }
 
 
@@ -94,29 +92,32 @@ def gc_paused() -> Iterator[None]:
 
 
 class _Column:
-    """The distinct values of one field with their row numbers, three ways: as stored (for regexes), casefolded
-    (for contains) and normalized (for equals, which is then one dict lookup)."""
+    """The distinct values of one field with their row numbers, three ways: exactly as written (for regexes),
+    casefolded (for contains) and normalized (for equals, which is then one dict lookup)."""
 
-    __slots__ = ("raw", "folded", "normed")
+    __slots__ = ("exact", "folded", "normed")
 
     def __init__(self, values: Sequence[str]) -> None:
-        self.raw: dict[str, list[int]] = {}
-        raw = self.raw
+        self.exact: dict[str, list[int]] = {}
+        exact = self.exact
         for i, value in enumerate(values):
-            rows = raw.get(value)
+            rows = exact.get(value)
             if rows is None:
-                raw[value] = [i]
+                exact[value] = [i]
             else:
                 rows.append(i)
         self.folded: dict[str, list[int]] = {}
         self.normed: dict[str, list[int]] = {}
-        for value, rows in self.raw.items():
+        for value, rows in self.exact.items():
             self.folded.setdefault(value.casefold(), []).extend(rows)
             self.normed.setdefault(norm(value), []).extend(rows)
 
 
 def _ore(value: Any) -> int:
-    """A stored amount (``"-1250.00"``) as whole öre, without its sign: what an amount condition compares."""
+    """An amount (``Decimal("-1250.00")`` or ``"-1250.00"``) as whole öre, without its sign: what an amount
+    condition compares."""
+    if isinstance(value, Decimal):
+        return abs(int(value.scaleb(2).to_integral_value()))
     if isinstance(value, str) and len(value) > 3 and value[-3] == ".":
         try:
             return abs(int(value[:-3] + value[-2:]))
@@ -125,13 +126,14 @@ def _ore(value: Any) -> int:
     return abs(int(Decimal(str(value)).scaleb(2).to_integral_value()))
 
 
-def _needs(docs: Sequence[Mapping[str, Any]]) -> dict[str, set[int]]:
-    """Field → rows where it is empty and a rule may fill it: one pass per field, and ``_missing_in_doc`` for the few
-    documents with splits, receipts or recorded sources."""
-    needs = {name: {i for i, doc in enumerate(docs) if doc.get(name) in (None, "")} for name in FIELDS}
-    for i, doc in enumerate(docs):
-        if "splits" in doc or "receipts" in doc or "sources" in doc:
-            missing = _missing_in_doc(doc)
+def _needs(views: Sequence[TxView]) -> dict[str, set[int]]:
+    """Field → rows where it is empty and a rule may fill it: one pass per field, and ``_missing_in_view`` for the
+    few transactions with splits, receipts or recorded sources."""
+    needs = {name: {i for i, v in enumerate(views) if get(v) in (None, "")}
+             for name in FIELDS for get in (attrgetter(name),)}
+    for i, view in enumerate(views):
+        if view.has_splits or view.receipts or view.has_sources:
+            missing = _missing_in_view(view)
             for name in FIELDS:
                 if name not in missing:
                     needs[name].discard(i)
@@ -139,17 +141,18 @@ def _needs(docs: Sequence[Mapping[str, Any]]) -> dict[str, set[int]]:
 
 
 class Rows:
-    """The transactions the engine looks at, as stored documents, with columns and indexes built on first use.
+    """The transactions the engine looks at, as the store's projections, with columns and indexes built on first
+    use.
 
     A condition is evaluated once per distinct value of its field, in C where it can be (``filter`` over the
     distinct values), and memoized; its result is a set of row numbers.
     """
 
-    def __init__(self, docs: Sequence[Mapping[str, Any]], *, needs: bool = True) -> None:
-        self.docs = docs
+    def __init__(self, views: Sequence[TxView], *, needs: bool = True) -> None:
+        self.views = views
         #: field → the rows where a rule may fill it (see ``_fillable``); empty when only matching is asked for
-        self.needs: dict[str, set[int]] = _needs(docs) if needs else {name: set() for name in FIELDS}
-        self.everything = frozenset(range(len(docs)))
+        self.needs: dict[str, set[int]] = _needs(views) if needs else {name: set() for name in FIELDS}
+        self.everything = frozenset(range(len(views)))
         self._columns: dict[ConditionField, _Column] = {}
         self._amounts: tuple[list[int], list[int]] | None = None
         self._memo: dict[tuple, frozenset[int]] = {}
@@ -160,14 +163,14 @@ class Rows:
         self.warnings: dict[str, str] = {}
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return len(self.views)
 
     def column(self, name: ConditionField) -> _Column:
         column = self._columns.get(name)
         if column is None:
-            doc_field = _DOC_FIELDS[name]
+            get = attrgetter(_VIEW_FIELDS[name])
             default = "SEK" if name == ConditionField.CURRENCY else ""
-            column = _Column([doc.get(doc_field) or default for doc in self.docs])
+            column = _Column([get(v) or default for v in self.views])
             self._columns[name] = column
         return column
 
@@ -184,7 +187,7 @@ class Rows:
         """Merchant key → rows."""
         return self._indexed(
             "merchant",
-            lambda: ((merchant_key(v), rows) for v, rows in self.column(ConditionField.MERCHANT).raw.items()),
+            lambda: ((merchant_key(v), rows) for v, rows in self.column(ConditionField.MERCHANT).exact.items()),
         )
 
     def merchant_prefixes(self) -> dict[str, list[int]]:
@@ -200,7 +203,7 @@ class Rows:
     def amounts(self) -> tuple[list[int], list[int]]:
         """Amounts in öre as the user thinks of them (a purchase of 500 SEK is 500), sorted, with their rows."""
         if self._amounts is None:
-            ore = [_ore(doc["amount"]) for doc in self.docs]
+            ore = [_ore(v.amount) for v in self.views]
             order = sorted(range(len(ore)), key=ore.__getitem__)
             self._amounts = ([ore[i] for i in order], order)
         return self._amounts
@@ -227,7 +230,7 @@ class Rows:
         if c.op == ConditionOp.CONTAINS:
             values, keys = column.folded, filter(methodcaller("__contains__", c.value.casefold()), column.folded)
         else:
-            values, keys = column.raw, self._regex_hits(c, column.raw)
+            values, keys = column.exact, self._regex_hits(c, column.exact)
         out: set[int] = set()
         for key in keys:
             out.update(values[key])
@@ -354,14 +357,14 @@ class RuleSet:
         out: list[RuleChange] = []
         make = RuleChange._make
         columns = [(name, chosen[name]) for name in FIELDS if any(chosen[name])]
-        for i, doc in enumerate(rows.docs):
+        for i, view in enumerate(rows.views):
             for name, column in columns:
                 rule = column[i]
                 if rule is not None:
                     label = labels.get(id(rule))
                     if label is None:
                         label = labels[id(rule)] = rule.label
-                    out.append(make((doc["id"], doc.get("merchant", ""), name, doc.get(name),
+                    out.append(make((view.id, view.merchant, name, getattr(view, name),
                                      getattr(rule.then, name), rule.id, label)))
         return out
 
@@ -397,15 +400,15 @@ def rule_set(store: Store, rules: Iterable[Rule] | None = None) -> RuleSet:
     return cache.rule_set
 
 
-def docs_of(store: Store, ids: Iterable[str], statuses: frozenset[Status]) -> list[Mapping[str, Any]]:
-    """The stored documents of these transactions that have one of ``statuses``: the rows the engine looks at."""
-    wanted = {s.value for s in statuses}
-    docs: list[Mapping[str, Any]] = []
+def views_of(store: Store, ids: Iterable[str], statuses: frozenset[Status]) -> list[TxView]:
+    """The projections of these transactions that have one of ``statuses``: the rows the engine looks at."""
+    view_of = store.tx_views.get
+    views: list[TxView] = []
     for tx_id in ids:
-        doc = store.transactions.raw(tx_id)
-        if doc is not None and doc.get("status", Status.PREPARE.value) in wanted:
-            docs.append(doc)
-    return docs
+        view = view_of(tx_id)
+        if view is not None and view.status in statuses:
+            views.append(view)
+    return views
 
 
 PREPARE = frozenset({Status.PREPARE})

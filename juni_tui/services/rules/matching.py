@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from juni_tui.domain.rules import Rule, RuleKind
 from juni_tui.domain.transactions import Status
-from juni_tui.services.rules.engine import Rows, docs_of, gc_paused
+from juni_tui.services.rules.engine import Rows, gc_paused, views_of
 from juni_tui.services.rules.keys import category_key, merchant_key
 from juni_tui.services.rules.table import list_rules
 from juni_tui.services.store import Store
@@ -43,7 +43,7 @@ _LIVE = frozenset({Status.PREPARE, Status.READY})
 
 
 def _live_rows(store: Store) -> Rows:
-    return Rows(docs_of(store, store.ids(Status.PREPARE, Status.READY), _LIVE), needs=False)
+    return Rows(views_of(store, store.ids(Status.PREPARE, Status.READY), _LIVE), needs=False)
 
 
 @gc_paused()
@@ -67,8 +67,8 @@ def _split_by_status(rows: Rows, hits: Iterable[int]) -> RuleMatches:
     prepare: list[str] = []
     ready: list[str] = []
     for i in sorted(hits):
-        doc = rows.docs[i]
-        (ready if doc.get("status") == Status.READY.value else prepare).append(doc["id"])
+        view = rows.views[i]
+        (ready if view.status == Status.READY else prepare).append(view.id)
     return RuleMatches(prepare=prepare, ready=ready)
 
 

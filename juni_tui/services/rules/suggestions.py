@@ -14,9 +14,9 @@ from juni_tui.domain.vat import VatCode
 from juni_tui.services.rules.applying import fill
 from juni_tui.services.rules.changes import ApplyReport, RuleChange
 from juni_tui.services.rules.describing import format_value
-from juni_tui.services.rules.engine import PREPARE, Rows, docs_of, gc_paused, rule_set
+from juni_tui.services.rules.engine import PREPARE, Rows, gc_paused, rule_set, views_of
 from juni_tui.services.rules.keys import merchant_display, merchant_key, merchant_prefixes
-from juni_tui.services.store import Store
+from juni_tui.services.store import HistoryView, Store, TxView
 
 
 class MerchantHistory:
@@ -30,28 +30,28 @@ class MerchantHistory:
         self.pairs: dict[str, Counter[tuple[int, VatCode | None]]] = {}
         self.names: dict[str, str] = {}
 
-    def _add(self, doc: Mapping[str, Any], sign: int) -> None:
-        account = doc.get("account")
+    def _add(self, entry: HistoryView, sign: int) -> None:
+        account = entry.account
         if account is None:
             return
-        key = merchant_key(doc.get("merchant") or "")
-        vat = doc.get("vat_code")
+        key = merchant_key(entry.merchant or "")
+        vat = entry.vat_code
         counter = self.pairs.setdefault(key, Counter())
         counter[(int(account), VatCode(vat) if vat else None)] += sign
         if sign > 0:
-            self.names.setdefault(key, merchant_display(doc.get("merchant") or "", key))
+            self.names.setdefault(key, merchant_display(entry.merchant or "", key))
 
-    def on_change(self, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
+    def on_change(self, old: HistoryView | None, new: HistoryView | None) -> None:
         if old is not None:
             self._add(old, -1)
         if new is not None:
             self._add(new, +1)
 
-    def load(self, docs: Iterable[Mapping[str, Any]]) -> None:
+    def load(self, entries: Iterable[HistoryView]) -> None:
         seen: Counter[tuple[str, Any, Any]] = Counter()  # count first, normalize once per distinct text
-        for doc in docs:
-            if doc.get("account") is not None:
-                seen[(doc.get("merchant") or "", doc["account"], doc.get("vat_code"))] += 1
+        for entry in entries:
+            if entry.account is not None:
+                seen[(entry.merchant or "", entry.account, entry.vat_code)] += 1
         for (merchant, account, vat), n in seen.items():
             key = merchant_key(merchant)
             self.pairs.setdefault(key, Counter())[(int(account), VatCode(vat) if vat else None)] += n
@@ -74,10 +74,10 @@ def merchant_history(store: Store) -> MerchantHistory:
     history = _histories.get(store)
     if history is None:
         history = MerchantHistory()
-        index = store.history_index
+        views = store.history_views
         with gc_paused():
-            history.load(doc for key in list(index.keys()) if (doc := index.raw(key)) is not None)
-        index.on_change.append(history.on_change)
+            history.load(views.values())
+        views.on_change.append(history.on_change)
         _histories[store] = history
     return history
 
@@ -99,7 +99,7 @@ class Suggestion:
 
 
 def _suggestion_for(
-    history: MerchantHistory, found: tuple[str, Counter] | None, doc: Mapping[str, Any], wanted: list[str],
+    history: MerchantHistory, found: tuple[str, Counter] | None, view: TxView, wanted: list[str],
     known: Mapping[str, Any],
 ) -> Suggestion | None:
     """``found``: the merchant's history (``MerchantHistory.lookup``); ``wanted``: account and/or vat_code;
@@ -128,7 +128,7 @@ def _suggestion_for(
         return None
     used = " / ".join(format_value(n, v) for n, v in zip(("account", "vat_code"), pair, strict=True) if v is not None)
     evidence = f"{count} of {total} earlier export{'s' * (total != 1)} of {name}{condition} used {used}"
-    return Suggestion(tx_id=doc["id"], merchant=name, values=values, count=count, total=total, evidence=evidence)
+    return Suggestion(tx_id=view.id, merchant=name, values=values, count=count, total=total, evidence=evidence)
 
 
 @gc_paused()
@@ -137,8 +137,8 @@ def suggestions(store: Store, ids: Iterable[str] | None = None) -> dict[str, Sug
 
     The rules are run first (without changing anything): a field a rule would fill is not suggested.
     """
-    docs = docs_of(store, store.ids(Status.PREPARE) if ids is None else ids, PREPARE)
-    return _suggest_rows(store, Rows(docs))
+    views = views_of(store, store.ids(Status.PREPARE) if ids is None else ids, PREPARE)
+    return _suggest_rows(store, Rows(views))
 
 
 def _suggest_rows(store: Store, rows: Rows) -> dict[str, Suggestion]:
@@ -150,26 +150,25 @@ def _suggest_rows(store: Store, rows: Rows) -> dict[str, Suggestion]:
     for key, group in rows.merchants().items():
         found: Any = ...  # looked up once per merchant, and only if a row needs it
         for i in group:
-            doc = rows.docs[i]
+            view = rows.views[i]
             wanted = [n for n in ("account", "vat_code") if i in rows.needs[n] and filled[n][i] is None]
             if not wanted:
                 continue
             if found is ...:
                 found = history.lookup(key)
-            known = {n: doc.get(n) if (rule := filled[n][i]) is None else getattr(rule.then, n)
+            known = {n: getattr(view, n) if (rule := filled[n][i]) is None else getattr(rule.then, n)
                      for n in ("account", "vat_code")}
-            suggestion = _suggestion_for(history, found, doc, wanted, known)
+            suggestion = _suggestion_for(history, found, view, wanted, known)
             if suggestion is not None:
-                out[doc["id"]] = suggestion
-    return {doc["id"]: out[doc["id"]] for doc in rows.docs if doc["id"] in out}
+                out[view.id] = suggestion
+    return {v.id: out[v.id] for v in rows.views if v.id in out}
 
 
 def suggest(store: Store, tx: Transaction) -> Suggestion | None:
     """A suggestion for one Prepare transaction, or None (no history, no clear majority, or a rule fills it)."""
     if tx.status != Status.PREPARE:
         return None
-    doc = tx.model_dump(mode="json", exclude_defaults=True)
-    return _suggest_rows(store, Rows([doc])).get(tx.id)
+    return _suggest_rows(store, Rows([TxView.of(tx)])).get(tx.id)
 
 
 @gc_paused()
