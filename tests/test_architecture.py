@@ -32,3 +32,18 @@ def test_the_headless_commands_run_without_loading_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_only_the_store_reads_stored_documents():
+    """Outside ``services/store/`` the code reads models (``Table.get``) or the store's typed projections
+    (``store.tx_views``, ``history_views``, ``receipt_views``), never a table's stored documents."""
+    package = SERVICES.parent
+    store = SERVICES / "store"
+    offenders = []
+    for path in package.rglob("*.py"):
+        if store in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"raw", "_raw", "_docs"}:
+                offenders.append(f"{path.relative_to(package)}:{node.lineno}: .{node.attr}")
+    assert offenders == []
