@@ -44,8 +44,16 @@ def sandbox_factory():
         return server
 
     yield start
+    from tests.helpers import stop_in_background
+
     for server in servers:
-        server.stop()
+        stop_in_background(server)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    from tests.helpers import join_stopped_servers
+
+    join_stopped_servers()
 
 
 @pytest.fixture

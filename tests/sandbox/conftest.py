@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from juni_tui.sandbox import SandboxConfig, SandboxServer
+from tests.helpers import stop_in_background
 from tests.sandbox.sandbox_helpers import OTHER_CLIENT, TEST_REDIRECT, Sandbox
 
 
@@ -26,7 +27,7 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
     yield make
     for sandbox in started:
         sandbox.close()
-        sandbox.server.stop()
+        stop_in_background(sandbox.server)
 
 
 @pytest.fixture(scope="session")
