@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -448,11 +447,16 @@ def test_each_rule_change_is_one_commit_with_an_audit_record(store):
     assert actions == ["rule-add", "rule-add", "rule-update", "rule-disable", "rule-move", "rule-delete"]
 
 
-def test_rules_survive_a_restart(home):
+def test_rules_survive_a_restart(home, monkeypatch):
+    from juni_tui.services.rules import editing
+
+    written = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # a timestamp read back must be the one written, not "now"
+    monkeypatch.setattr(editing, "utcnow", lambda: written)
     with Store.open(home) as store:
         rules.add(store, custom("Flights", cond("merchant", "regex", r"^sas\b"), cond("amount", max="500"), account=5800))
         saved = rules.get_rule(store, "custom-flights")
-    time.sleep(1.01)  # a timestamp read back must be the one written, not "now"
+    assert saved.created_at == saved.updated_at == written
+    monkeypatch.undo()
     with Store.open(home) as store:
         rule = rules.get_rule(store, "custom-flights")
         assert (rule.created_at, rule.updated_at) == (saved.created_at, saved.updated_at)
