@@ -89,6 +89,15 @@ def text_of(static) -> str:
     return console.export_text()
 
 
+async def flushed(app, pilot) -> None:
+    """Until the store changes made so far have been streamed to the screen: the app's flush timer has fired (it is
+    set when a change comes in, cleared when the flush runs), and the messages that flush sent are handled."""
+    await pilot.pause()
+    while app._flush_timer is not None:
+        await pilot.pause(0.005)
+    await pilot.pause()
+
+
 # --- sandbox servers stop in the background -------------------------------------------------------------------
 
 _stopping: list[threading.Thread] = []

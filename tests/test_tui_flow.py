@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-import juni_tui.app as app_module
 from juni_tui.app import JuniApp
 from juni_tui.domain.transactions import Status
 from juni_tui.domain.vat import VatCode
@@ -17,7 +16,7 @@ from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.services.fortnox import oauth
 from juni_tui.widgets.table import VirtualTable
-from tests.helpers import booked, fast_client, seed_ready, text_of
+from tests.helpers import booked, fast_client, flushed, seed_ready, text_of
 
 pytestmark = pytest.mark.usefixtures("quick_flush")
 
@@ -35,7 +34,7 @@ def make_app(store) -> JuniApp:
 
 async def settle(app, pilot) -> None:
     await app.workers.wait_for_complete()
-    await pilot.pause(app_module.FLUSH_SECONDS + 0.05)  # one flush of store changes to the screen, and then some
+    await flushed(app, pilot)  # one flush of store changes to the screen
 
 
 async def test_the_whole_month_end_flow(connected, sandbox, tmp_path):

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from rich.console import Console
 
-import juni_tui.app as app_module
 from juni_tui import inbox_watcher
 from juni_tui.app import JuniApp
 from juni_tui.domain.receipts import MatchState
@@ -26,7 +25,7 @@ from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.services import receipts
 from juni_tui.services.demo.receipt_pdf import ReceiptLine, ReceiptSpec, render_receipt_pdf
 from juni_tui.widgets.table import VirtualTable
-from tests.helpers import text_of
+from tests.helpers import flushed, text_of
 
 pytestmark = pytest.mark.usefixtures("quick_flush")
 
@@ -57,7 +56,7 @@ def app_for(store, *, watch: bool = True) -> JuniApp:
 
 async def settle(app, pilot) -> None:
     await app.workers.wait_for_complete()
-    await pilot.pause(app_module.FLUSH_SECONDS + 0.02)  # one flush of store changes to the screen
+    await flushed(app, pilot)  # one flush of store changes to the screen
 
 
 async def until(app, pilot, condition, what: str, limit: float = 5.0) -> None:

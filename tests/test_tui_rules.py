@@ -25,7 +25,7 @@ from juni_tui.screens.rules import RulesScreen
 from juni_tui.services import rules, workflow
 from juni_tui.widgets.table import VirtualTable
 from tests.conftest import make_tx
-from tests.helpers import text_of
+from tests.helpers import flushed, text_of
 
 pytestmark = pytest.mark.usefixtures("quick_flush")
 
@@ -45,7 +45,7 @@ def app_for(store) -> JuniApp:
 async def settle(app, pilot) -> None:
     """Workers done, store changes streamed to the screen (every FLUSH_SECONDS), and what they started done too."""
     await app.workers.wait_for_complete()
-    await pilot.pause(app_module.FLUSH_SECONDS + 0.05)
+    await flushed(app, pilot)
     await app.workers.wait_for_complete()
     await pilot.pause()
 
