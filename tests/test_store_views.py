@@ -115,3 +115,22 @@ def test_a_damaged_document_is_a_corrupt_data_error_naming_it_not_a_traceback(st
     store.transactions._put({"id": "x", "date": "2026-02-31", "merchant": "Adobe", "amount": "-1.00"})
     with pytest.raises(CorruptDataError, match="'transactions', x"):
         store.tx_views.get("x")
+
+
+def test_a_view_built_from_a_replaced_document_is_never_served(store):
+    """A worker thread may build a view while the store's thread replaces the document: the stale view it caches
+    afterwards must not be what the next read gets."""
+    store.commit([make_tx("a")])
+    stale = store.tx_views["a"]
+    store.commit([make_tx("a", merchant="Changed")])
+    store.tx_views._cache["a"] = (object(), stale)  # as if the worker's insert came after the change's drop
+    assert store.tx_views["a"].merchant == "Changed"
+
+
+def test_the_one_pass_columns_read_every_document(store):
+    store.commit([make_tx("a", receipts=("r1",), category="Software"), make_tx("b", category="Travel"),
+                  make_tx("c", account=5420, vat_code="25")])
+    assert list(store.receipt_lists()) == [("a", ("r1",))]
+    assert store.categories() == {"Software", "Travel"}
+    store.commit([exported(store.transactions["c"])])
+    assert list(store.booked_pairs()) == [("Adobe", 5420, "25")]

@@ -276,10 +276,7 @@ class RuleEditor(Dialog[Rule]):
         return known.label if known else str(number)
 
     def _categories(self) -> list[str]:
-        view = self.store.tx_views.get
-        found = {v.category for key in list(self.store.transactions.keys())
-                 if (v := view(key)) is not None and v.category}
-        return sorted(found)
+        return sorted(self.store.categories())
 
     def on_mount(self) -> None:
         if self.rule is not None and self.rule.id:

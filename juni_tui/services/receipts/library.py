@@ -207,12 +207,10 @@ def add_receipt(store: Store, path_or_bytes: Path | str | bytes, filename: str |
 
 
 def listed_by(store: Store) -> dict[str, str]:
-    """Receipt id → the not-yet-exported transaction that lists it (from the store's projections: no validation)."""
+    """Receipt id → the not-yet-exported transaction that lists it (one pass over the store: no validation)."""
     out: dict[str, str] = {}
-    view_of = store.tx_views.get
-    for key in store.transactions.keys():
-        view = view_of(key)
-        for receipt_id in view.receipts if view is not None else ():
+    for key, listed in store.receipt_lists():
+        for receipt_id in listed:
             out.setdefault(receipt_id, key)
     return out
 

@@ -47,11 +47,9 @@ class MerchantHistory:
         if new is not None:
             self._add(new, +1)
 
-    def load(self, entries: Iterable[HistoryView]) -> None:
-        seen: Counter[tuple[str, Any, Any]] = Counter()  # count first, normalize once per distinct text
-        for entry in entries:
-            if entry.account is not None:
-                seen[(entry.merchant or "", entry.account, entry.vat_code)] += 1
+    def load(self, pairs: Iterable[tuple[str, int, str | None]]) -> None:
+        """From (merchant, account, VAT code) per exported transaction (``Store.booked_pairs``)."""
+        seen: Counter[tuple[str, Any, Any]] = Counter(pairs)  # count first, normalize once per distinct text
         for (merchant, account, vat), n in seen.items():
             key = merchant_key(merchant)
             self.pairs.setdefault(key, Counter())[(int(account), VatCode(vat) if vat else None)] += n
@@ -74,10 +72,9 @@ def merchant_history(store: Store) -> MerchantHistory:
     history = _histories.get(store)
     if history is None:
         history = MerchantHistory()
-        views = store.history_views
         with gc_paused():
-            history.load(views.values())
-        views.on_change.append(history.on_change)
+            history.load(store.booked_pairs())
+        store.history_views.on_change.append(history.on_change)
         _histories[store] = history
     return history
 

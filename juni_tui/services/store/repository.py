@@ -23,6 +23,7 @@ from juni_tui.domain.receipts import Receipt
 from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import HistoryEntry, Status, Transaction
+from juni_tui.services.store import views
 from juni_tui.services.store.audit import AuditLog, now, os_user
 from juni_tui.services.store.checks import (
     DOC_CHECKS,
@@ -212,6 +213,20 @@ class Store:
     def tx_or_history_view(self, tx_id: str) -> TxView | HistoryView | None:
         """The projection of a transaction in any state: its own, or its history summary once exported."""
         return self.tx_views.get(tx_id) or self.history_views.get(tx_id)
+
+    def receipt_lists(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """(transaction id, the receipts it lists) for every transaction not yet exported that lists any: one pass
+        over the documents, nothing built (the receipt library's "which transaction lists this receipt")."""
+        return views.receipt_lists(self.transactions)
+
+    def categories(self) -> set[str]:
+        """The categories the transactions not yet exported have (one pass, nothing built)."""
+        return views.categories(self.transactions)
+
+    def booked_pairs(self) -> Iterator[tuple[str, int, str | None]]:
+        """(merchant, account, VAT code) of every exported transaction booked on an account: what the merchant
+        statistics count (one pass over the history index, nothing built)."""
+        return views.booked_pairs(self.history_index)
 
     def get_transaction(self, tx_id: str) -> Transaction | None:
         """A transaction in any state, exported ones included."""

@@ -167,45 +167,45 @@ def receipt_view(doc: Doc) -> ReceiptView:
 
 
 class Views(Generic[V]):
-    """The projections of one table's documents: built on first use, each kept until its document changes."""
+    """The projections of one table's documents: built on first use, each kept with the document it was built from
+    and dropped when that document changes.
+
+    Reads may come from worker threads (suggestions, matching) while the store's thread commits: a view is used
+    only if it was built from the document the table holds now, so one built from a document replaced meanwhile
+    is never served, whatever the order of the two threads."""
 
     def __init__(self, table: Table[Any], build: Callable[[Doc], V]) -> None:
         self._table = table
+        self._docs = table._docs
         self._build = build
-        self._cache: dict[str, V] = {}
+        self._cache: dict[str, tuple[Doc, V]] = {}
         #: called with (old view, new view) after each change; None for "absent"
         self.on_change: list[Callable[[V | None, V | None], None]] = []
         table.on_change.append(self._changed)
 
     def _changed(self, old: Doc | None, new: Doc | None) -> None:
         doc = new if new is not None else old
-        if doc is not None:
-            old_view = self._cache.pop(self._table.doc_key(doc), None)
-            if self.on_change:
-                if old_view is None and old is not None:
-                    old_view = self._build(old)
-                new_view = self._build(new) if new is not None else None
-                for hook in self.on_change:
-                    hook(old_view, new_view)
+        if doc is None:
+            return
+        key = self._table.doc_key(doc)
+        hit = self._cache.pop(key, None)
+        if self.on_change:
+            old_view = (hit[1] if hit is not None and hit[0] is old else self._made(key, old)) if old else None
+            new_view = self._made(key, new) if new is not None else None
+            for hook in self.on_change:
+                hook(old_view, new_view)
 
     def get(self, key: object) -> V | None:
         key = str(key)
-        view = self._cache.get(key)
-        if view is None:
-            doc = self._table.raw(key)
-            if doc is None:
-                return None
-            view = self._cache[key] = self._made(key, doc)
+        doc = self._docs.get(key)
+        if doc is None:
+            return None
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] is doc:
+            return hit[1]
+        view = self._made(key, doc)
+        self._cache[key] = (doc, view)
         return view
-
-    def values(self) -> Iterator[V]:
-        """Every document's projection, in the table's order (one pass, for statistics over a whole table)."""
-        cache = self._cache
-        for key, doc in list(self._table._docs.items()):
-            view = cache.get(key)
-            if view is None:
-                view = cache[key] = self._made(key, doc)
-            yield view
 
     def _made(self, key: str, doc: Doc) -> V:
         try:
@@ -215,10 +215,32 @@ class Views(Generic[V]):
             self._table.get(key)
             raise CorruptDataError(self._table.source, f"table {self._table.name!r}, {key}: damaged") from None
 
-    __call__ = get
-
     def __getitem__(self, key: object) -> V:
         view = self.get(key)
         if view is None:
             raise KeyError(key)
         return view
+
+
+# --- Columns: one field of every document, in one pass, nothing built or kept (statistics over a whole table) ---
+
+
+def receipt_lists(table: Table[Any]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(transaction id, the receipts it lists) for every transaction in ``table`` that lists any."""
+    for key, doc in list(table._docs.items()):
+        listed = doc.get("receipts")
+        if listed:
+            yield key, tuple(listed)
+
+
+def categories(table: Table[Any]) -> set[str]:
+    """The categories the transactions in ``table`` have."""
+    return {category for doc in list(table._docs.values()) if (category := doc.get("category"))}
+
+
+def booked_pairs(table: Table[Any]) -> Iterator[tuple[str, int, str | None]]:
+    """(merchant, account, VAT code) of every history entry in ``table`` booked on an account."""
+    for doc in list(table._docs.values()):
+        account = doc.get("account")
+        if account is not None:
+            yield doc.get("merchant") or "", account, doc.get("vat_code")
