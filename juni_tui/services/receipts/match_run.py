@@ -68,7 +68,9 @@ def facts_of(receipt: Receipt) -> ReceiptFacts:
 def _open_index(store: Store, receipts: list[Receipt], window: tuple[int, int]) -> MatchIndex:
     """The transactions waiting for a receipt whose amount one of ``receipts`` could match."""
     amounts = AmountFilter(r.amount for r in receipts if not r.attached)
-    views = (store.tx_views.get(tx_id) for tx_id in store.ids(Status.PREPARE, Status.READY))
+    # No amount to match (the inbox scan at start, with nothing new): no transaction is looked at.
+    ids = store.ids(Status.PREPARE, Status.READY) if amounts else []
+    views = (store.tx_views.get(tx_id) for tx_id in ids)
     return MatchIndex(
         (OpenTx.of_view(v) for v in views if v is not None and v.needs_receipt and amounts.wants(v)),
         window=window,

@@ -166,6 +166,10 @@ class AmountFilter:
                 self._lows.append(low)
                 self._highs.append(high)
 
+    def __bool__(self) -> bool:
+        """Whether any amount can match at all."""
+        return bool(self._lows)
+
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, Decimal):
             return False
