@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from juni_tui.domain.transactions import Origin, Status
 from juni_tui.domain.vat import VatCode
-from juni_tui.sandbox import company
+from juni_tui.sandbox import chart, company
 from juni_tui.services import receipts, rules
 from juni_tui.services.demo.company import (
     CATEGORIES,
@@ -142,8 +142,8 @@ def test_several_cards_cardholders_and_juni_categories(demo):
 
 def test_every_account_used_is_in_the_sandbox_chart_and_active(demo):
     used = {line.account for tx in demo["txs"] for line in tx.lines() if line.account is not None}
-    assert used <= set(company.ACCOUNTS)
-    assert all(company.ACCOUNTS[n].active for n in used)
+    assert used <= set(chart.ACCOUNTS)
+    assert all(chart.ACCOUNTS[n].active for n in used)
     assert 6250 not in used and {5420, 5811, 5831, 6071, 6212, 6540, 6570} <= used
 
 
@@ -165,7 +165,7 @@ def test_settings_and_fortnox_lists_are_the_sandbox_company(demo):
                                                             company.COMPANY["OrganizationNumber"])
     assert (settings.payment_account, settings.default_series) == (1930, "K")
     with Store.open(demo["home"]) as store:
-        assert len(store.accounts) == len(company.ACCOUNTS) and not store.accounts[6250].active
+        assert len(store.accounts) == len(chart.ACCOUNTS) and not store.accounts[6250].active
         assert store.voucher_series["K"].manual and len(store.financial_years) == 2
 
 

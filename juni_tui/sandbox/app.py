@@ -11,7 +11,7 @@ from starlette.routing import Mount
 
 from juni_tui.services.fortnox import spec
 
-from . import admin, api
+from . import admin, api, files
 from .auth import Auth
 from .config import SandboxConfig
 from .errors import FortnoxError, error_information, no_such_route
@@ -52,7 +52,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(config: SandboxConfig | None = None, state: SandboxState | None = None) -> Starlette:
     sandbox = Sandbox(config or SandboxConfig(), state)
     app = Starlette(
-        routes=[*api.ROUTES, *admin.ROUTES, Mount("/oauth-v1", routes=sandbox.auth.routes())],
+        routes=[*api.ROUTES, *files.ROUTES, *admin.ROUTES, Mount("/oauth-v1", routes=sandbox.auth.routes())],
         middleware=[Middleware(ApiGate, sandbox=sandbox)],
         exception_handlers={FortnoxError: _fortnox_error, HTTPException: _http_error},
     )

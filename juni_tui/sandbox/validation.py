@@ -15,7 +15,7 @@ from typing import Any
 
 from juni_tui.services.fortnox import spec
 
-from . import company
+from . import chart, company
 from . import errors as e
 from .errors import bad_request
 
@@ -161,11 +161,11 @@ def _check_date(value: str, year: company.FinancialYear) -> None:
                           "Lås upp perioden för att fortsätta")
 
 
-def _check_accounts(numbers: list[int]) -> list[company.Account]:
+def _check_accounts(numbers: list[int]) -> list[chart.Account]:
     for number in numbers:
-        if number not in company.ACCOUNTS:
+        if number not in chart.ACCOUNTS:
             raise bad_request(spec.ACCOUNT_NOT_FOUND_CODE, f"Kunde inte hitta konto {number}")
-    accounts = [company.ACCOUNTS[n] for n in numbers]
+    accounts = [chart.ACCOUNTS[n] for n in numbers]
     for account in accounts:
         if not account.active:
             raise bad_request(e.INACTIVE_ACCOUNT_CODE, f"Valt bokföringskonto är inaktivt ({account.number})")

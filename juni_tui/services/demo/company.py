@@ -34,7 +34,7 @@ from juni_tui.domain.money import round_ore
 from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import Transaction
-from juni_tui.sandbox import company
+from juni_tui.sandbox import chart, company
 from juni_tui.services import receipts, rules
 from juni_tui.services.demo.merchants import (
     ANNA,
@@ -351,7 +351,7 @@ def reference_models() -> list:
     out: list = [
         Account(number=a.number, description=a.description, active=a.active, vat_code=a.vat_code,
                 cost_center_settings=a.cost_center_settings, project_settings=a.project_settings)
-        for a in company.ACCOUNTS.values()
+        for a in chart.ACCOUNTS.values()
     ]
     out += [CostCenter(code=c["Code"], description=c["Description"], active=c["Active"]) for c in company.COST_CENTERS]
     out += [Project(number=p["ProjectNumber"], description=p["Description"], active=p["Status"] != "COMPLETED")
