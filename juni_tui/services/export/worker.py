@@ -47,7 +47,7 @@ from juni_tui.services.fortnox.errors import (
     RateLimited,
     UnknownOutcome,
 )
-from juni_tui.services.fortnox.reference import ReferenceData, fetch_reference_data
+from juni_tui.services.fortnox.reference import ReferenceData, fetch_reference_data, sync_reference_data
 from juni_tui.services.store import Store
 
 # --- the worker -----------------------------------------------------------------------------------------------
@@ -153,24 +153,33 @@ class Exporter(FortnoxLedger):
 
     # --- queueing ---
 
-    async def check(self, ids: Iterable[str], series: str) -> dict[str, list[str]]:
-        """The problems per transaction, against Fortnox's current settings; no entry means it can go."""
+    async def sync(self, days: Iterable[date] = ()) -> ReferenceData:
+        """Fortnox's lists afresh (the user may have just fixed something in Fortnox), with the years ``days`` fall
+        in, and a copy kept in the home: every export teaches the home the company and its chart."""
+        self._ref = await sync_reference_data(self.store, self.client, days)
+        return self._ref
+
+    async def check(self, ids: Iterable[str], series: str, *, fresh: bool = True) -> dict[str, list[str]]:
+        """The problems per transaction, against Fortnox's current settings; no entry means it can go. Reads
+        Fortnox and writes nothing (``export --dry-run`` is this)."""
         txs = [tx for tx_id in ids if (tx := self.store.transactions.get(tx_id)) is not None]
-        self._ref = None  # fresh data: the user may have just fixed something in Fortnox
+        if fresh:
+            self._ref = None
         ref = await self.reference(tx.date for tx in txs)
         return {tx.id: problems for tx in txs if (problems := precheck(self.store, ref, tx, series))}
 
-    async def queue(self, ids: Iterable[str], series: str) -> workflow.Outcome:
+    async def queue(self, ids: Iterable[str], series: str, *, remember: bool = False) -> workflow.Outcome:
         """Check each chosen transaction and queue the ones Fortnox will accept; list every problem of the rest.
-        The series becomes the default offered next time (the one place that remembers it)."""
+        With ``remember`` the series becomes the default offered next time; never without (an explicit choice)."""
         ids = list(ids)
-        problems = await self.check(ids, series)
+        await self.sync(tx.date for i in ids if (tx := self.store.transactions.get(i)) is not None)
+        problems = await self.check(ids, series, fresh=False)
         outcome = workflow.queue(self.store, [i for i in ids if i not in problems], series)
         outcome.refused.update(problems)
         if problems:
             self.store.audit({"action": "queue-refused", "series": series, "problems": problems})
         settings = self.store.settings
-        if outcome.done and settings.default_series != series:  # the series last exported to is offered next time
+        if remember and settings.default_series != series:
             self.store.save_settings(settings.model_copy(update={"default_series": series}),
                                      what=f"default series {series}")
         return outcome
