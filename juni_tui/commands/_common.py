@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from juni_tui.services.display import printable
-from juni_tui.services.fortnox.errors import FortnoxError
+from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.jsonutil import dumps
 from juni_tui.services.store import Store, StoreError
 from juni_tui.services.store.home import Home, resolve_home
@@ -18,6 +18,11 @@ from juni_tui.services.store.home import Home, resolve_home
 
 def home_of(args: argparse.Namespace) -> Home:
     return resolve_home(getattr(args, "home", None))
+
+
+def has_data(home: Home) -> bool:
+    """Whether the home holds juni-tui's data (a command that only looks need not create it)."""
+    return home.db.exists() or home.journal.exists()
 
 
 @contextmanager
@@ -47,7 +52,7 @@ def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
         except StoreError as exc:
             return fail(str(exc))
         except FortnoxError as exc:
-            return fail(f"{exc}. {exc.meaning}" if exc.meaning else str(exc))
+            return fail(failure_text(str(exc), exc.meaning))
         except FileNotFoundError as exc:
             return fail(f"{exc.filename}: no such file")
 

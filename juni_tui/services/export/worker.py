@@ -52,6 +52,9 @@ from juni_tui.services.store import Store
 
 # --- the worker -----------------------------------------------------------------------------------------------
 
+#: Uploads of one receipt that Fortnox failed to answer (and that are not in its inbox) before the item waits.
+UPLOAD_TRIES = 3
+
 
 def _state(tx: Transaction) -> ExportState:
     """A transaction on its way to Fortnox always has its export state."""
@@ -84,15 +87,17 @@ class RunReport:
 
 
 class RetryLater(Exception):
-    """Fortnox could not be reached or did not answer; the item stays in the queue."""
+    """Fortnox could not be reached or did not answer; the item stays in the queue. ``step`` names what was being
+    sent when it is not the voucher ("Receipt kvitto.pdf: ")."""
 
-    def __init__(self, error: FortnoxError) -> None:
-        super().__init__(str(error))
+    def __init__(self, error: FortnoxError, step: str = "") -> None:
+        super().__init__(step + str(error))
         self.error = error
+        self.step = step
 
 
-def _error(exc: FortnoxError) -> ExportError:
-    return ExportError(message=exc.message, meaning=exc.meaning, code=exc.code, http_status=exc.status,
+def _error(exc: FortnoxError, step: str = "") -> ExportError:
+    return ExportError(message=step + exc.message, meaning=exc.meaning, code=exc.code, http_status=exc.status,
                        retryable=exc.retryable)
 
 
@@ -214,7 +219,7 @@ class Exporter(FortnoxLedger):
                 except RetryLater as exc:
                     current = self.store.transactions[tx_id]
                     if current.status != Status.FAILED:
-                        workflow.set_waiting(self.store, current, _error(exc.error))
+                        workflow.set_waiting(self.store, current, _error(exc.error, exc.step))
                         self._emit(current, f"waiting: {exc}")
                     continue
                 except AuthError:
@@ -233,8 +238,10 @@ class Exporter(FortnoxLedger):
                     tx = self.store.transactions[tx_id]
                     error = tx.export.error if tx.export and tx.export.error else ExportError(
                         message="Fortnox did not answer", retryable=True)
-                    workflow.mark_failed(self.store, tx, error.model_copy(update={
-                        "meaning": "Fortnox could not be reached. Nothing was booked twice; press r to retry later."}))
+                    workflow.mark_failed(self.store, tx, error.model_copy(update={"meaning": " ".join(filter(None, (
+                        f"juni-tui tried {self.max_rounds} times and gave up for now.", error.meaning or
+                        "Fortnox could not be reached. Nothing was booked twice.",
+                        "Retry later (r in the Export queue, or `juni-tui retry`).")))}))
                     report.failed.append(tx_id)
                 break
             await asyncio.sleep(self.round_delay * idle_rounds)
@@ -243,6 +250,7 @@ class Exporter(FortnoxLedger):
     async def export_one(self, tx: Transaction) -> Transaction:
         """One transaction, as far as it can go now. Returns it exported or failed; raises RetryLater."""
         assert tx.export is not None
+        step = ""  # what is being sent, when it is not the voucher
         try:
             ref = await self.reference([tx.date])
             fy = ref.year_of(tx.date)
@@ -253,25 +261,28 @@ class Exporter(FortnoxLedger):
                 tx = await self._voucher(tx, fy.id)
                 if tx.status == Status.FAILED:
                     return tx
-            for index in range(len(_state(tx).attachments)):
+            for index, att in enumerate(_state(tx).attachments):
+                receipt = self.store.receipts.get(att.receipt_id)
+                step = f"Receipt {receipt.filename if receipt else att.file_name}: "
                 tx = await self._attachment(tx, index)
+            step = ""
             tx = workflow.mark_exported(self.store, tx)
             self._emit(tx, f"exported as {_state(tx).voucher_label}")
             return tx
         except FortnoxRejected as exc:
-            return self._fail(tx, exc)
+            return self._fail(tx, exc, step)
         except receipts.ReceiptError as exc:
             return self._fail(tx, FortnoxRejected(str(exc), meaning="The receipt could not be sent; nothing was "
                                                   "uploaded. Fix the receipt, then retry."))
         except AuthError:
             raise
         except FortnoxError as exc:
-            raise RetryLater(exc) from exc
+            raise RetryLater(exc, step) from exc
 
-    def _fail(self, tx: Transaction, exc: FortnoxError) -> Transaction:
+    def _fail(self, tx: Transaction, exc: FortnoxError, step: str = "") -> Transaction:
         current = self.store.transactions[tx.id]
-        failed = workflow.mark_failed(self.store, current, _error(exc))
-        self._emit(failed, f"failed: {exc}")
+        failed = workflow.mark_failed(self.store, current, _error(exc, step))
+        self._emit(failed, f"failed: {step}{exc}")
         return failed
 
     # --- the voucher ---
@@ -373,6 +384,7 @@ class Exporter(FortnoxLedger):
                 if file_id is not None:
                     att = att.model_copy(update={"file_id": file_id})
                     tx = workflow.record_attachment(self.store, tx, index, att, "file-found")
+            unanswered = 0
             while att.file_id is None:
                 att = att.model_copy(update={"upload_started_at": utcnow()})
                 tx = workflow.record_attachment(self.store, tx, index, att, "upload-intent")
@@ -384,7 +396,10 @@ class Exporter(FortnoxLedger):
                     await asyncio.sleep(self.lookup_grace)
                     file_id = await self._find_upload(att.file_name)
                     if file_id is None:
-                        continue
+                        unanswered += 1
+                        if unanswered < UPLOAD_TRIES:
+                            continue  # certainly not there: send again
+                        raise  # Fortnox keeps failing on this file: the item waits, and fails with the reason
                 else:
                     file_id = str(uploaded["Id"])
                 att = att.model_copy(update={"file_id": file_id})
