@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from juni_tui.services.display import printable
@@ -26,8 +28,15 @@ def has_data(home: Home) -> bool:
 
 
 @contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[Store]:
-    with Store.open(home_of(args)) as store:
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Iterator[Store]:
+    """The home's store. ``create=False`` (a dry run): a home that holds no data yet is not created; the command
+    sees an empty one, made in a scratch folder that is removed afterwards."""
+    home = home_of(args)
+    if not create and not has_data(home):
+        with tempfile.TemporaryDirectory(prefix="juni-tui-dry-run-") as scratch, Store.open(Home(Path(scratch))) as store:
+            yield store
+        return
+    with Store.open(home) as store:
         yield store
 
 

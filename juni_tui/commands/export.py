@@ -12,7 +12,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from juni_tui.commands._common import fail, friendly, has_data, home_of, open_store, print_json, say
+from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, Status
 from juni_tui.services import vouchers as bookkeeping
@@ -44,10 +44,7 @@ def _progress(event: ExportEvent) -> None:
 def run_export(args: argparse.Namespace) -> int:
     if args.remember_series and not args.series:
         return fail("--remember-series needs --series: which series should become the default?")
-    if args.dry_run and not has_data(home_of(args)):  # a dry run creates nothing, not even a home
-        print(f"Nothing is ready to export: there is no juni-tui data in {home_of(args).root}.", file=sys.stderr)
-        return 0
-    with open_store(args) as store:
+    with open_store(args, create=not args.dry_run) as store:  # a dry run creates nothing, not even a home
         series = args.series or store.settings.default_series
         ready = store.ids(Status.READY)
         if not series and ready:

@@ -92,7 +92,7 @@ def run_import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return fail(f"{path}: not UTF-8 text. Nothing was imported.")
-    with open_store(args) as store:
+    with open_store(args, create=not args.dry_run) as store:
         try:
             plan = rules_text.import_text(store, text, replace=args.replace, source=str(path), dry_run=args.dry_run)
         except rules_text.RuleFileError as exc:
