@@ -238,10 +238,10 @@ class Exporter(FortnoxLedger):
                     tx = self.store.transactions[tx_id]
                     error = tx.export.error if tx.export and tx.export.error else ExportError(
                         message="Fortnox did not answer", retryable=True)
-                    workflow.mark_failed(self.store, tx, error.model_copy(update={"meaning": " ".join(filter(None, (
-                        f"juni-tui tried {self.max_rounds} times and gave up for now.", error.meaning or
-                        "Fortnox could not be reached. Nothing was booked twice.",
-                        "Retry later (r in the Export queue, or `juni-tui retry`).")))}))
+                    meaning = error.meaning or "Fortnox could not be reached. Nothing was booked twice."
+                    workflow.mark_failed(self.store, tx, error.model_copy(update={"meaning": (
+                        f"{meaning} (juni-tui kept trying and has stopped for now: retry with r in the Export "
+                        "queue, or `juni-tui retry`.)")}))
                     report.failed.append(tx_id)
                 break
             await asyncio.sleep(self.round_delay * idle_rounds)
