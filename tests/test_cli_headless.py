@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from juni_tui.cli import build_parser, main
-from juni_tui.sandbox.company import COMPANY
 from juni_tui.domain.reference import Account, CostCenter
 from juni_tui.domain.transactions import ExportError, Status
 from juni_tui.domain.vat import VatCode
+from juni_tui.sandbox.company import COMPANY
 from juni_tui.services import vouchers, workflow
 from juni_tui.services.store import Store
 from tests.conftest import make_tx

@@ -10,8 +10,8 @@ from juni_tui.domain.transactions import Status
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.modals.detail import DetailScreen
-from juni_tui.screens.modals.series import SeriesPicker
 from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, Confirm, Message, TextPrompt
+from juni_tui.screens.modals.series import SeriesPicker
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
