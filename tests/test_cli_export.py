@@ -40,9 +40,18 @@ def files_of(home) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (home.db, home.journal, home.audit) if p.exists()}
 
 
-def test_the_dry_run_keeps_out_what_the_export_keeps_out_and_writes_nothing(home, sandbox, capsys, monkeypatch):
+def roomy(monkeypatch, sandbox_factory):
+    """A sandbox without its rate limit, and the CLI's client as roomy: three runs need not wait out 25 per 5 s."""
+    monkeypatch.setattr(RateLimiter.__init__, "__defaults__", (1000, *RateLimiter.__init__.__defaults__[1:]))
+    sandbox = sandbox_factory(rate_limit_requests=10_000)
     for key, value in service_env(sandbox).items():
         monkeypatch.setenv(key, value)
+    return sandbox
+
+
+def test_the_dry_run_keeps_out_what_the_export_keeps_out_and_writes_nothing(home, sandbox_factory, capsys,
+                                                                             monkeypatch):
+    sandbox = roomy(monkeypatch, sandbox_factory)
     with Store.open(home) as store:
         ids = seed_ready(store, 4, receipts_every=0)
         txs = store.transactions
