@@ -75,6 +75,8 @@ async def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -
     Reads Fortnox; sends and writes nothing. Exit 0 only if everything would be sent."""
     kept_out: dict[str, list[str]] = {}
     unchecked = ""
+    # as the run does before it books anything: the months' history archives it would write to are sound
+    store.check_history(store.transactions[i].date for i in ids)
     if ids:
         try:
             async with oauth.make_client(store.home, store.settings.fortnox) as client:

@@ -92,7 +92,7 @@ class QueueScreen(TransactionsScreen):
         try:
             outcome = await self.juni.exporter().send_back(ids)
         except FortnoxError as exc:
-            self.notify(f"Not sent back: juni-tui could not ask Fortnox ({exc}). {exc.meaning}", severity="error",
+            self.notify(failure_text(f"Not sent back: juni-tui could not ask Fortnox ({exc})", exc.meaning), severity="error",
                         timeout=12)
             return
         self._sent_back(outcome)

@@ -46,6 +46,7 @@ from juni_tui.services.fortnox.errors import (
     NotSent,
     RateLimited,
     UnknownOutcome,
+    failure_text,
 )
 from juni_tui.services.fortnox.reference import ReferenceData, fetch_reference_data, sync_reference_data
 from juni_tui.services.store import Store
@@ -356,7 +357,7 @@ class Exporter(FortnoxLedger):
                 found = await self._look_up(tx, body, [(a.series, a.financial_year_id, a.date, a.date)
                                                        for a in tx.send_attempts])
             except FortnoxRejected as exc:
-                refused[tx.id] = [f"{exc}. {exc.meaning}"]
+                refused[tx.id] = [failure_text(str(exc), exc.meaning)]
                 continue
             except FortnoxError as exc:
                 refused[tx.id] = [_unreachable(exc)]
