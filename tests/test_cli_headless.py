@@ -201,8 +201,18 @@ def test_home_after_the_command_is_the_home_used(home, tmp_path, capsys):
 def test_dry_runs_create_no_home(tmp_path, capsys):
     rules = tmp_path / "rules.toml"
     rules.write_text('[[merchant]]\nmerchant = "Adobe"\nthen = { account = 5420 }\n')
-    for args in (["export", "--dry-run", "--series", "K"], ["rules", "import", "--dry-run", str(rules)]):
+    for args in (["export", "--dry-run", "--series", "K"], ["rules", "import", "--dry-run", str(rules)],
+                 ["rules", "apply"], ["list"]):
         new = tmp_path / "new-home"
         assert main(["--home", str(new), *args]) == 0, capsys.readouterr().err
         assert not new.exists(), args
     assert "Would import" in capsys.readouterr().out
+
+
+def test_a_dry_run_on_a_damaged_home_is_refused_not_looked_at_as_empty(home, capsys):
+    with Store.open(home) as store:
+        seed_ready(store, 1, receipts_every=0)
+    home.db.unlink()  # the audit log and the receipts are still there
+    home.journal.unlink(missing_ok=True)
+    assert cli(home, "export", "--dry-run", "--series", "K") == 1
+    assert "damaged home" in capsys.readouterr().err

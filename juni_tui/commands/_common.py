@@ -23,8 +23,12 @@ def home_of(args: argparse.Namespace) -> Home:
 
 
 def has_data(home: Home) -> bool:
-    """Whether the home holds juni-tui's data (a command that only looks need not create it)."""
-    return home.db.exists() or home.journal.exists()
+    """Whether the home folder holds anything. Anything at all: a damaged home (a journal or history without its
+    database) is opened, and refused by the store, never looked at as an empty one."""
+    try:
+        return any(home.root.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 @contextmanager

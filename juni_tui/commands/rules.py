@@ -50,7 +50,7 @@ def _warn(warnings: list[str]) -> None:
 
 @friendly
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:  # only looks
         all_rules = rules.list_rules(store)
         counts = rules.match_counts(store, all_rules)
         _warn(counts.warnings)
@@ -112,7 +112,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 @friendly
 def run_apply(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=args.yes) as store:  # without --yes it only shows: no home is created for that
         changes = rules.preview_apply_to_existing(store)
         _warn(changes.warnings)
         if not changes:

@@ -121,7 +121,7 @@ def table_lines(items: list[dict[str, Any]]) -> list[str]:
 
 @friendly
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:  # only looks
         items = listing(store, args.status)
     if args.json:
         print_json(items)
