@@ -111,6 +111,9 @@ def test_send_back_and_retry_move_what_the_tui_moves_and_refuse_the_rest(home, c
         workflow.queue(store, ready[1:], "K")
         failed = store.transactions[ready[2]]
         workflow.mark_failed(store, failed, ExportError(message="Kontot är inaktivt"))
+    assert cli(home, "list", "--status", "failed") == 0
+    why = f"{ready[2]} failed: Kontot är inaktivt. An account, cost center or project on the voucher is inactive"
+    assert why in capsys.readouterr().err  # beside the table: what Fortnox said and what it means
     assert cli(home, "retry", ready[0]) == 1  # ready, not failed
     assert "only failed items can be retried" in capsys.readouterr().err
     assert cli(home, "send-back", ready[1]) == 0  # queued and never sent: back

@@ -104,6 +104,10 @@ async def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -
           + (f"; {len(kept_out)} would be kept out:" if kept_out else "."), file=sys.stderr)
     for tx_id, reasons in kept_out.items():
         say(f"  {_who(store, tx_id)}: {'; '.join(reasons)}", err=True)
+    for tx_id in ids:
+        if tx_id not in kept_out and store.transactions[tx_id].send_attempts:
+            say(f"  {_who(store, tx_id)} was sent before: the export first looks for it in Fortnox and records the "
+                "voucher it finds there instead of sending it again.", err=True)
     if unchecked:
         say(f"Not checked with Fortnox, which the export does first: {unchecked}", err=True)
     return 1 if kept_out or unchecked else 0
@@ -145,7 +149,8 @@ async def _export(store: Store, ready: list[str], series: str | None, *, remembe
     failed = {tx_id: export.error for tx_id in report.failed
               if (tx := store.transactions.get(tx_id)) is not None and (export := tx.export) is not None}
     for tx_id, error in failed.items():
-        say(f"  failed {_who(store, tx_id)}: {failure_text(error.message, error.meaning) if error else 'no reason recorded'}", err=True)
+        why = failure_text(error.message, error.meaning, error.code) if error else "no reason recorded"
+        say(f"  failed {_who(store, tx_id)}: {why}", err=True)
     print(f"Exported {len(report.exported)}; failed {len(failed)}; not queued {len(refused)}.", file=sys.stderr)
     earlier = store.count(Status.FAILED) - len(failed)
     if earlier > 0:

@@ -12,6 +12,7 @@ from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, HistoryEntry, Status, Transaction
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
+from juni_tui.services.fortnox.errors import failure_text
 from juni_tui.services.store import Store
 
 STATUS_CHOICES = {
@@ -132,6 +133,9 @@ def run_list(args: argparse.Namespace) -> int:
     for line in table_lines(items):
         print(line)
     print(f"{len(items)} transactions", file=sys.stderr)
+    for item in items:  # why the failed ones failed, beside the table (stdout stays one line a transaction)
+        if item["status"] == Status.FAILED.value and (error := item.get("error")):
+            say(f"  {item['id']} failed: {failure_text(error['message'], error['meaning'], error['code'])}", err=True)
     return 0
 
 

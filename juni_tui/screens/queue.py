@@ -50,7 +50,7 @@ class QueueScreen(TransactionsScreen):
             return [""] * len(self.COLUMNS)
         error = tx.export.error
         # What Fortnox said, then what it means and what to do: the whole of it (enter shows it unwrapped).
-        said = failure_text(error.message, error.meaning) if error else cells.queue_detail(tx)
+        said = failure_text(error.message, error.meaning, error.code) if error else cells.queue_detail(tx)
         detail = Text(said, style="red" if tx.status == Status.FAILED else "dim")
         return (tx.date.isoformat(), tx.merchant, cells.amount(tx.amount), tx.export.series,
                 cells.queue_state(tx), detail)

@@ -173,8 +173,10 @@ def explain(code: int | None, message: str) -> str:
     return ""
 
 
-def failure_text(message: str, meaning: str) -> str:
-    """A failure as the queue and the CLI show it: what happened, then what it means and what to do."""
+def failure_text(message: str, meaning: str, code: int | None = None) -> str:
+    """A failure as the queue and the CLI show it: what happened, then what it means and what to do (explained
+    afresh from Fortnox's code or words when it was recorded without, as by an earlier version)."""
+    meaning = meaning or explain(code, message)
     message = message.strip().rstrip(".")
     return f"{message}. {meaning}" if meaning and message else meaning or message
 
