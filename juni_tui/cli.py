@@ -33,7 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             importlib.import_module(f"{commands.__name__}.{info.name}").register(subparsers)
+    _home_after_command(parser)
     return parser
+
+
+def _home_after_command(parser: argparse.ArgumentParser) -> None:
+    """``--home`` is taken after the command name too (``juni-tui list --home X``, ``juni-tui rules list --home
+    X``): every subcommand accepts it, and leaves the one given before the command alone when it is not given."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                if not any("--home" in a.option_strings for a in sub._actions):
+                    sub.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS,
+                                     help="the company's data folder (as before the command)")
+                _home_after_command(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

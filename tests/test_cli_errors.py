@@ -44,7 +44,7 @@ def test_an_unexpected_error_is_one_sentence_and_a_private_log_file(home, capsys
 
 def seed_many(home, n: int) -> None:
     with Store.open(home) as store:
-        store.commit([Transaction(id=f"tx-{i:05d}", date=date(2026, 1, 1) + timedelta(days=i % 300),
+        store.commit([Transaction(id=f"juni-2026-card-tx-{i:05d}", date=date(2026, 1, 1) + timedelta(days=i % 300),
                                   merchant=f"Merchant number {i}", amount=Decimal("-100.00")) for i in range(n)])
 
 
@@ -54,11 +54,14 @@ def test_a_closed_pipe_ends_quietly(home):
     proc = subprocess.Popen([sys.executable, "-m", "juni_tui", "--home", str(home.root), "list"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdout is not None and proc.stderr is not None
-    first = proc.stdout.readline()
-    proc.stdout.close()  # what `| head -1` does
+    header, first = proc.stdout.readline(), proc.stdout.readline()
+    proc.stdout.close()  # what `| head -2` does
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=30) == 0
-    assert first.startswith(b"2026-") and "Traceback" not in err and "BrokenPipe" not in err
+    assert header.split()[:2] == [b"Date", b"Id"] and b"Values" in header and b"Receipt" in header
+    # the whole id, as `attach` and `set` take it
+    assert first.startswith(b"2026-") and first.split()[1] == b"juni-2026-card-tx-00000"
+    assert "Traceback" not in err and "BrokenPipe" not in err
     assert logs(home) == []
 
 

@@ -46,14 +46,11 @@ def test_the_whole_flow_headless(home, sandbox, tmp_path, capsys, monkeypatch):
     assert cli(home, "import", str(path)) == 0
     assert "already" in capsys.readouterr().out  # a re-import adds nothing and says so
 
-    assert cli(home, "mark-ready", "--all") == 0
+    assert cli(home, "mark-ready", "--all") == 1  # marking nothing is a failure
     out = capsys.readouterr()
     assert "Marked 0 ready" in out.out and "missing receipt" in out.err  # nothing has a receipt yet
 
-    with Store.open(home) as store:
-        from juni_tui.services import workflow
-
-        workflow.set_no_receipt(store, ["a1", "a2", "a3"], "digital subscription, receipt by e-mail")
+    assert cli(home, "set", "a1", "a2", "a3", "--no-receipt", "digital subscription, receipt by e-mail") == 0
     assert cli(home, "mark-ready", "a1", "a2", "a3") == 1  # a3 has no account and no VAT code
     assert "a3" in capsys.readouterr().err
 
@@ -63,8 +60,8 @@ def test_the_whole_flow_headless(home, sandbox, tmp_path, capsys, monkeypatch):
         ("a1", "ready", 5420, "25"), ("a2", "ready", 6540, "RC_NON_EU_SERVICES")]
 
     assert cli(home, "export", "--series", "K", "--dry-run", "--json") == 0
-    bodies = json.loads(capsys.readouterr().out)
-    assert [b["Voucher"]["VoucherSeries"] for b in bodies] == ["K", "K"]
+    dry = json.loads(capsys.readouterr().out)
+    assert [b["Voucher"]["VoucherSeries"] for b in dry["vouchers"]] == ["K", "K"] and dry["kept_out"] == {}
     assert httpx.get(f"{sandbox.admin_url}/state").json()["vouchers"] == []  # a dry run sends nothing
 
     assert cli(home, "export", "--series", "K", "--yes") == 0

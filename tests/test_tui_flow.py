@@ -11,6 +11,7 @@ from juni_tui.domain.vat import VatCode
 from juni_tui.screens.history import HistoryScreen
 from juni_tui.screens.modals.detail import DetailScreen
 from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, Confirm, Message, TextPrompt
+from juni_tui.screens.modals.series import SeriesPicker
 from juni_tui.screens.prepare import PrepareScreen
 from juni_tui.screens.queue import QueueScreen
 from juni_tui.screens.ready import ReadyScreen
@@ -98,7 +99,7 @@ async def test_the_whole_month_end_flow(connected, sandbox, tmp_path):
         await settle(app, pilot)
         assert isinstance(app.screen, ReadyScreen)
         await pilot.press("ctrl+a", "e")
-        assert isinstance(app.screen, ChoicePicker)
+        assert isinstance(app.screen, SeriesPicker)
         options = app.screen.choices
         app.screen.query_one("OptionList").highlighted = [code for code, _ in options].index("K")
         await pilot.press("enter")
@@ -114,7 +115,7 @@ async def test_the_whole_month_end_flow(connected, sandbox, tmp_path):
         history = app.screen.query_one(VirtualTable)
         assert sorted(history.row_ids) == ["m1", "m2", "m3"]
         assert len(booked(sandbox)["vouchers"]) == 3
-        assert store.settings.default_series == "K"  # the last choice is remembered
+        assert store.settings.default_series is None  # picking a series is not making it the default
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)
         before = store.get_transaction(app.screen.tx_id)

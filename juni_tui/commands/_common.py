@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from juni_tui.services.display import printable
-from juni_tui.services.fortnox.errors import FortnoxError
+from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.jsonutil import dumps
 from juni_tui.services.store import Store, StoreError
 from juni_tui.services.store.home import Home, resolve_home
@@ -20,9 +22,25 @@ def home_of(args: argparse.Namespace) -> Home:
     return resolve_home(getattr(args, "home", None))
 
 
+def has_data(home: Home) -> bool:
+    """Whether the home folder holds anything. Anything at all: a damaged home (a journal or history without its
+    database) is opened, and refused by the store, never looked at as an empty one."""
+    try:
+        return any(home.root.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
 @contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[Store]:
-    with Store.open(home_of(args)) as store:
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Iterator[Store]:
+    """The home's store. ``create=False`` (a dry run): a home that holds no data yet is not created; the command
+    sees an empty one, made in a scratch folder that is removed afterwards."""
+    home = home_of(args)
+    if not create and not has_data(home):
+        with tempfile.TemporaryDirectory(prefix="juni-tui-dry-run-") as scratch, Store.open(Home(Path(scratch))) as store:
+            yield store
+        return
+    with Store.open(home) as store:
         yield store
 
 
@@ -47,7 +65,7 @@ def friendly(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
         except StoreError as exc:
             return fail(str(exc))
         except FortnoxError as exc:
-            return fail(f"{exc}. {exc.meaning}" if exc.meaning else str(exc))
+            return fail(failure_text(str(exc), exc.meaning))
         except FileNotFoundError as exc:
             return fail(f"{exc.filename}: no such file")
 

@@ -22,7 +22,7 @@ from juni_tui.services.display import printable
 from juni_tui.services.fortnox import oauth as auth
 from juni_tui.services.fortnox import redirect
 from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT
-from juni_tui.services.fortnox.errors import FortnoxError
+from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.store import Store
 
 
@@ -64,7 +64,7 @@ async def _status(store: Store) -> int:
         try:
             status = await auth.connection_status(client, client.tokens)
         except FortnoxError as exc:
-            return fail(f"Fortnox: {exc}. {exc.meaning}")
+            return fail(failure_text(f"Fortnox: {exc}", exc.meaning))
     print(f"Connected to Fortnox ({status['mode']})")
     say(f"  Company:        {status['company']}")
     say(f"  Org number:     {status['org_number']}")

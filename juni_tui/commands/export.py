@@ -19,15 +19,19 @@ from juni_tui.services import vouchers as bookkeeping
 from juni_tui.services.display import printable
 from juni_tui.services.export import Exporter, ExportEvent, RunReport
 from juni_tui.services.fortnox import oauth
-from juni_tui.services.fortnox.errors import FortnoxError
+from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export every ready transaction to Fortnox")
-    parser.add_argument("--series", help="the voucher series (default: the last one used)")
+    parser.add_argument("--series", help="the voucher series (default: the default series in Settings)")
+    parser.add_argument("--remember-series", action="store_true",
+                        help="make --series the default series from now on (without it, the default is unchanged)")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--dry-run", action="store_true", help="build the vouchers, send nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="build the vouchers and make every check the export makes with Fortnox; send and "
+                        "write nothing")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     parser.set_defaults(func=run_export)
 
@@ -38,13 +42,16 @@ def _progress(event: ExportEvent) -> None:
 
 @friendly
 def run_export(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    if args.remember_series and not args.series:
+        return fail("--remember-series needs --series: which series should become the default?")
+    with open_store(args, create=not args.dry_run) as store:  # a dry run creates nothing, not even a home
         series = args.series or store.settings.default_series
         ready = store.ids(Status.READY)
         if not series and ready:
-            return fail("which voucher series? Give --series (e.g. --series K); it is remembered for next time")
+            return fail("which voucher series? Give --series (e.g. --series K); add --remember-series to make it "
+                        "the default")
         if args.dry_run:
-            return dry_run(store, ready, series or "", as_json=args.json)
+            return asyncio.run(dry_run(store, ready, series or "", as_json=args.json))
         total = sum((store.transactions[i].amount for i in ready), Decimal("0.00"))
         resuming = store.count(Status.QUEUED, *IN_FLIGHT_STATUSES)
         if not ready and not resuming:
@@ -59,20 +66,33 @@ def run_export(args: argparse.Namespace) -> int:
             if input(question).strip().lower() not in {"y", "yes", "j", "ja"}:
                 print("Nothing exported.", file=sys.stderr)
                 return 1
-        return asyncio.run(_export(store, ready, series, as_json=args.json))
+        return asyncio.run(_export(store, ready, series, remember=args.remember_series, as_json=args.json))
 
 
-def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -> int:
-    bodies: list[dict[str, Any]] = []
-    problems: dict[str, str] = {}
-    for tx_id in ids:
-        tx = store.transactions[tx_id]
+async def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -> int:
+    """What the export would do: the vouchers it would send, and what it would keep out and why, from the same
+    checks (``Exporter.check``: Fortnox's financial years, locked period, series, chart, dimensions, receipts).
+    Reads Fortnox; sends and writes nothing. Exit 0 only if everything would be sent."""
+    kept_out: dict[str, list[str]] = {}
+    unchecked = ""
+    # as the run does before it books anything: the months' history archives it would write to are sound
+    store.check_history(store.transactions[i].date for i in ids)
+    if ids:
         try:
-            bodies.append(bookkeeping.build_voucher(tx, store.settings, series).to_fortnox())
+            async with oauth.make_client(store.home, store.settings.fortnox) as client:
+                kept_out = await Exporter(store, client).check(ids, series)
+        except FortnoxError as exc:
+            unchecked = failure_text(str(exc), exc.meaning)
+    bodies: list[dict[str, Any]] = []
+    for tx_id in ids:
+        if tx_id in kept_out:
+            continue
+        try:
+            bodies.append(bookkeeping.build_voucher(store.transactions[tx_id], store.settings, series).to_fortnox())
         except bookkeeping.BookkeepingError as exc:
-            problems[tx_id] = str(exc)
+            kept_out[tx_id] = [str(exc)]
     if as_json:
-        print_json(bodies)
+        print_json({"series": series, "vouchers": bodies, "kept_out": kept_out, "checked_with_fortnox": not unchecked})
     else:
         for body in bodies:
             voucher = body["Voucher"]
@@ -80,13 +100,25 @@ def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -> int:
             for row in voucher["VoucherRows"]:
                 say(f"    {row['Account']}  {format_sek(row['Debit']):>13}  {format_sek(row['Credit']):>13}  "
                     f"{row.get('Description', '')}")
-        print(f"{len(bodies)} vouchers would be sent to series {series} (dry run: nothing was sent).", file=sys.stderr)
-    for tx_id, problem in problems.items():
-        say(f"  cannot build {tx_id}: {problem}", err=True)
-    return 1 if problems else 0
+    print(f"{len(bodies)} vouchers would be sent to series {series} (dry run: nothing was sent)"
+          + (f"; {len(kept_out)} would be kept out:" if kept_out else "."), file=sys.stderr)
+    for tx_id, reasons in kept_out.items():
+        say(f"  {_who(store, tx_id)}: {'; '.join(reasons)}", err=True)
+    for tx_id in ids:
+        if tx_id not in kept_out and store.transactions[tx_id].send_attempts:
+            say(f"  {_who(store, tx_id)} was sent before: the export first looks for it in Fortnox and records the "
+                "voucher it finds there instead of sending it again.", err=True)
+    if unchecked:
+        say(f"Not checked with Fortnox, which the export does first: {unchecked}", err=True)
+    return 1 if kept_out or unchecked else 0
 
 
-async def _export(store: Store, ready: list[str], series: str | None, *, as_json: bool) -> int:
+def _who(store: Store, tx_id: str) -> str:
+    tx = store.get_transaction(tx_id)
+    return f"{tx_id} ({tx.merchant}, {tx.date})" if tx else tx_id
+
+
+async def _export(store: Store, ready: list[str], series: str | None, *, remember: bool, as_json: bool) -> int:
     try:
         client = oauth.make_client(store.home, store.settings.fortnox)
     except FortnoxError as exc:
@@ -97,17 +129,19 @@ async def _export(store: Store, ready: list[str], series: str | None, *, as_json
         try:
             if store.count(Status.QUEUED, *IN_FLIGHT_STATUSES):
                 print("Finishing the export that was interrupted…", file=sys.stderr)
+                if not ready:
+                    await exporter.sync()  # every export keeps the home's copy of Fortnox's lists current
                 report.add(await exporter.run())
-            outcome = await exporter.queue(ready, series) if ready and series else None
+            outcome = await exporter.queue(ready, series, remember=remember) if ready and series else None
             if outcome is not None and outcome.refused:
                 print(f"{len(outcome.refused)} kept out of the queue:", file=sys.stderr)
                 for tx_id, reasons in outcome.refused.items():
-                    say(f"  {tx_id}: {'; '.join(reasons)}", err=True)
+                    say(f"  {_who(store, tx_id)}: {'; '.join(reasons)}", err=True)
             if outcome is not None and outcome.done:
                 print(f"Exporting {len(outcome.done)} to series {series}…", file=sys.stderr)
                 report.add(await exporter.run())
         except FortnoxError as exc:
-            return fail(f"{exc}. {exc.meaning}".strip())
+            return fail(failure_text(str(exc), exc.meaning))
         warning = oauth.connection_warning(client)
         if warning:
             say(f"Warning: {warning}", err=True)
@@ -115,19 +149,21 @@ async def _export(store: Store, ready: list[str], series: str | None, *, as_json
     failed = {tx_id: export.error for tx_id in report.failed
               if (tx := store.transactions.get(tx_id)) is not None and (export := tx.export) is not None}
     for tx_id, error in failed.items():
-        say(f"  failed {tx_id}: {error.message if error else ''}. {error.meaning if error else ''}", err=True)
+        why = failure_text(error.message, error.meaning, error.code) if error else "no reason recorded"
+        say(f"  failed {_who(store, tx_id)}: {why}", err=True)
     print(f"Exported {len(report.exported)}; failed {len(failed)}; not queued {len(refused)}.", file=sys.stderr)
     earlier = store.count(Status.FAILED) - len(failed)
     if earlier > 0:
         print(f"{earlier} more in the export queue failed in an earlier run and wait for you: see "
-              "`juni-tui list --status failed`, then retry or send them back in the TUI.", file=sys.stderr)
+              "`juni-tui list --status failed`, then `juni-tui retry TXID` or `juni-tui send-back TXID`.", file=sys.stderr)
     if as_json:
         print_json({
             "exported": [
                 {"id": tx_id, "voucher": {"series": e.series, "number": e.number, "year": e.year}}
                 for tx_id in report.exported if (e := store.history_index.get(tx_id)) is not None
             ],
-            "failed": {tx_id: (error.message if error else "") for tx_id, error in failed.items()},
+            "failed": {tx_id: {"message": error.message if error else "", "meaning": error.meaning if error else ""}
+                       for tx_id, error in failed.items()},
             "refused": refused,
         })
     return 0 if not report.failed and not refused else 1

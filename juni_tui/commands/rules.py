@@ -50,7 +50,7 @@ def _warn(warnings: list[str]) -> None:
 
 @friendly
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:  # only looks
         all_rules = rules.list_rules(store)
         counts = rules.match_counts(store, all_rules)
         _warn(counts.warnings)
@@ -92,7 +92,7 @@ def run_import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return fail(f"{path}: not UTF-8 text. Nothing was imported.")
-    with open_store(args) as store:
+    with open_store(args, create=not args.dry_run) as store:
         try:
             plan = rules_text.import_text(store, text, replace=args.replace, source=str(path), dry_run=args.dry_run)
         except rules_text.RuleFileError as exc:
@@ -112,7 +112,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 @friendly
 def run_apply(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=args.yes) as store:  # without --yes it only shows: no home is created for that
         changes = rules.preview_apply_to_existing(store)
         _warn(changes.warnings)
         if not changes:

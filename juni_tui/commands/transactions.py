@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
@@ -11,6 +12,7 @@ from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, HistoryEntry, Status, Transaction
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
+from juni_tui.services.fortnox.errors import failure_text
 from juni_tui.services.store import Store
 
 STATUS_CHOICES = {
@@ -49,6 +51,8 @@ def transaction_json(tx: Transaction) -> dict[str, Any]:
         "project": tx.project,
         "receipts": len(tx.receipts),
         "no_receipt_reason": tx.no_receipt_reason,
+        "values_complete": tx.values_complete,
+        "receipt_complete": tx.attachment_complete,
     }
     if tx.splits:
         item["splits"] = [line.model_dump(mode="json") for line in tx.splits]
@@ -76,6 +80,8 @@ def history_json(entry: HistoryEntry) -> dict[str, Any]:
         "vat_code": entry.vat_code.value if entry.vat_code else None,
         "voucher": {"series": entry.series, "number": entry.number, "year": entry.year},
         "exported_at": entry.exported_at,
+        "values_complete": True,
+        "receipt_complete": True,
     }
 
 
@@ -89,23 +95,47 @@ def listing(store: Store, status: str | None) -> list[dict[str, Any]]:
     return items
 
 
+#: The table ``list`` prints: (heading, width, the cell of an item); a negative width aligns right, None is as wide
+#: as the widest cell (the id is never cut: ``attach`` and ``set`` take it as shown).
+_COLUMNS: tuple[tuple[str, int | None, Callable[[dict[str, Any]], str]], ...] = (
+    ("Date", 10, lambda i: str(i["date"])),
+    ("Id", None, lambda i: printable(i["id"])),
+    ("Merchant", 26, lambda i: printable(i["merchant"])),
+    ("Amount SEK", -13, lambda i: format_sek(i["amount"])),
+    ("Status", 9, lambda i: i["status"]),
+    ("Values", 6, lambda i: "ok" if i["values_complete"] else "-"),
+    ("Receipt", 7, lambda i: "ok" if i["receipt_complete"] else "-"),
+    ("Account", -7, lambda i: str(i["account"] or "-")),
+    ("VAT", 18, lambda i: i["vat_code"] or "-"),
+    ("Voucher", None, lambda i: printable(f"{v['series']} {v['number']}") if (v := i.get("voucher")) else ""),
+)
+
+
+def table_lines(items: list[dict[str, Any]]) -> list[str]:
+    """The header and one line per item, in columns (text from outside made safe to show)."""
+    rows = [[heading for heading, _, _ in _COLUMNS]] + [[cell(item) for _, _, cell in _COLUMNS] for item in items]
+    widths = [width if width is not None else max(len(row[n]) for row in rows)
+              for n, (_, width, _) in enumerate(_COLUMNS)]
+    return ["  ".join(cell[:-width].rjust(-width) if width < 0 else cell[:width].ljust(width)
+                      for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
 @friendly
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:  # only looks
         items = listing(store, args.status)
     if args.json:
         print_json(items)
         return 0
     if not items:
-        print("No transactions.")
+        print("No transactions.", file=sys.stderr)
         return 0
-    for item in items:
-        voucher = item.get("voucher")
-        where = f"{voucher['series']} {voucher['number']}" if voucher else ""
-        print(f"{item['date']}  {printable(item['id']):<14.14}  {printable(item['merchant']):<26.26}  "
-              f"{format_sek(item['amount']):>13}  {item['status']:<9}  {item['account'] or '—':>5}  "
-              f"{item['vat_code'] or '—':<18}  {printable(where)}")
+    for line in table_lines(items):
+        print(line)
     print(f"{len(items)} transactions", file=sys.stderr)
+    for item in items:  # why the failed ones failed, beside the table (stdout stays one line a transaction)
+        if item["status"] == Status.FAILED.value and (error := item.get("error")):
+            say(f"  {item['id']} failed: {failure_text(error['message'], error['meaning'], error['code'])}", err=True)
     return 0
 
 
@@ -123,4 +153,8 @@ def run_mark_ready(args: argparse.Namespace) -> int:
             say(f"  not ready: {who}: {'; '.join(reasons)}", err=True)
         if outcome.refused:
             print(f"{len(outcome.refused)} not marked ready.", file=sys.stderr)
-    return 1 if outcome.refused and not args.all else 0
+        elif args.all and not ids:
+            print("Nothing is in Prepare.", file=sys.stderr)
+    if args.all:  # the incomplete ones are refused as a matter of course; marking nothing at all is a failure
+        return 0 if outcome.done else 1
+    return 1 if outcome.refused else 0

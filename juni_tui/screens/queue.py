@@ -15,7 +15,7 @@ from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared import cells
 from juni_tui.services import workflow
-from juni_tui.services.fortnox.errors import FortnoxError
+from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.widgets.table import Cell, Column
 
 
@@ -48,7 +48,10 @@ class QueueScreen(TransactionsScreen):
         tx = self.store.transactions.get(row_id)
         if tx is None or tx.export is None:
             return [""] * len(self.COLUMNS)
-        detail = Text(cells.queue_detail(tx), style="red" if tx.status == Status.FAILED else "dim")
+        error = tx.export.error
+        # What Fortnox said, then what it means and what to do: the whole of it (enter shows it unwrapped).
+        said = failure_text(error.message, error.meaning, error.code) if error else cells.queue_detail(tx)
+        detail = Text(said, style="red" if tx.status == Status.FAILED else "dim")
         return (tx.date.isoformat(), tx.merchant, cells.amount(tx.amount), tx.export.series,
                 cells.queue_state(tx), detail)
 
@@ -89,7 +92,7 @@ class QueueScreen(TransactionsScreen):
         try:
             outcome = await self.juni.exporter().send_back(ids)
         except FortnoxError as exc:
-            self.notify(f"Not sent back: juni-tui could not ask Fortnox ({exc}). {exc.meaning}", severity="error",
+            self.notify(failure_text(f"Not sent back: juni-tui could not ask Fortnox ({exc})", exc.meaning), severity="error",
                         timeout=12)
             return
         self._sent_back(outcome)

@@ -11,7 +11,8 @@ from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import Status
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.detail import preview_vouchers
-from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, Message
+from juni_tui.screens.modals.dialogs import Confirm, Message
+from juni_tui.screens.modals.series import SeriesChoice, SeriesPicker
 from juni_tui.screens.shared import cells
 from juni_tui.services import workflow
 from juni_tui.services.fortnox.errors import FortnoxError
@@ -54,29 +55,29 @@ class ReadyScreen(TransactionsScreen):
             return
         default = self.store.settings.default_series
         choices = [(s.code, f"{s.code:<4} {s.description}") for s in sorted(series, key=lambda s: s.code)]
-        hint = "Only Fortnox's manual series are listed. The last choice is remembered."
 
-        def chosen_series(code: str | None) -> None:
-            if code is None:
+        def chosen_series(choice: SeriesChoice | None) -> None:
+            if choice is None:
                 return
+            code = choice.code
             total = self.selection_sum(ids)
             body = (f"Export {len(ids)} transaction{'s' if len(ids) != 1 else ''}, total {format_sek(total)} SEK, "
                     f"to Fortnox as vouchers in series {code}?\n\nOnce exported, they can no longer be changed here.")
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self.queue_for_export(ids, code)
+                    self.queue_for_export(ids, code, remember=choice.remember)
 
             self.app.push_screen(Confirm("Export to Fortnox", body, yes="Export"), confirmed)
 
-        self.app.push_screen(ChoicePicker("Voucher series", choices, default, hint), chosen_series)
+        self.app.push_screen(SeriesPicker(choices, default), chosen_series)
 
     @work(exclusive=True, group="queue", exit_on_error=False)
-    async def queue_for_export(self, ids: list[str], series: str) -> None:
+    async def queue_for_export(self, ids: list[str], series: str, *, remember: bool = False) -> None:
         self.notify(f"Checking {len(ids)} transactions with Fortnox…")
         try:
             exporter = self.juni.exporter()
-            outcome = await exporter.queue(ids, series)
+            outcome = await exporter.queue(ids, series, remember=remember)
         except FortnoxError as exc:
             self.notify(f"Nothing was queued: {exc}. {exc.meaning}", severity="error", timeout=12)
             return

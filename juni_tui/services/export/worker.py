@@ -46,11 +46,15 @@ from juni_tui.services.fortnox.errors import (
     NotSent,
     RateLimited,
     UnknownOutcome,
+    failure_text,
 )
-from juni_tui.services.fortnox.reference import ReferenceData, fetch_reference_data
+from juni_tui.services.fortnox.reference import ReferenceData, fetch_reference_data, sync_reference_data
 from juni_tui.services.store import Store
 
 # --- the worker -----------------------------------------------------------------------------------------------
+
+#: Uploads of one receipt that Fortnox failed to answer (and that are not in its inbox) before the item waits.
+UPLOAD_TRIES = 3
 
 
 def _state(tx: Transaction) -> ExportState:
@@ -84,15 +88,17 @@ class RunReport:
 
 
 class RetryLater(Exception):
-    """Fortnox could not be reached or did not answer; the item stays in the queue."""
+    """Fortnox could not be reached or did not answer; the item stays in the queue. ``step`` names what was being
+    sent when it is not the voucher ("Receipt kvitto.pdf: ")."""
 
-    def __init__(self, error: FortnoxError) -> None:
-        super().__init__(str(error))
+    def __init__(self, error: FortnoxError, step: str = "") -> None:
+        super().__init__(step + str(error))
         self.error = error
+        self.step = step
 
 
-def _error(exc: FortnoxError) -> ExportError:
-    return ExportError(message=exc.message, meaning=exc.meaning, code=exc.code, http_status=exc.status,
+def _error(exc: FortnoxError, step: str = "") -> ExportError:
+    return ExportError(message=step + exc.message, meaning=exc.meaning, code=exc.code, http_status=exc.status,
                        retryable=exc.retryable)
 
 
@@ -153,24 +159,33 @@ class Exporter(FortnoxLedger):
 
     # --- queueing ---
 
-    async def check(self, ids: Iterable[str], series: str) -> dict[str, list[str]]:
-        """The problems per transaction, against Fortnox's current settings; no entry means it can go."""
+    async def sync(self, days: Iterable[date] = ()) -> ReferenceData:
+        """Fortnox's lists afresh (the user may have just fixed something in Fortnox), with the years ``days`` fall
+        in, and a copy kept in the home: every export teaches the home the company and its chart."""
+        self._ref = await sync_reference_data(self.store, self.client, days)
+        return self._ref
+
+    async def check(self, ids: Iterable[str], series: str, *, fresh: bool = True) -> dict[str, list[str]]:
+        """The problems per transaction, against Fortnox's current settings; no entry means it can go. Reads
+        Fortnox and writes nothing (``export --dry-run`` is this)."""
         txs = [tx for tx_id in ids if (tx := self.store.transactions.get(tx_id)) is not None]
-        self._ref = None  # fresh data: the user may have just fixed something in Fortnox
+        if fresh:
+            self._ref = None
         ref = await self.reference(tx.date for tx in txs)
         return {tx.id: problems for tx in txs if (problems := precheck(self.store, ref, tx, series))}
 
-    async def queue(self, ids: Iterable[str], series: str) -> workflow.Outcome:
+    async def queue(self, ids: Iterable[str], series: str, *, remember: bool = False) -> workflow.Outcome:
         """Check each chosen transaction and queue the ones Fortnox will accept; list every problem of the rest.
-        The series becomes the default offered next time (the one place that remembers it)."""
+        With ``remember`` the series becomes the default offered next time; never without (an explicit choice)."""
         ids = list(ids)
-        problems = await self.check(ids, series)
+        await self.sync(tx.date for i in ids if (tx := self.store.transactions.get(i)) is not None)
+        problems = await self.check(ids, series, fresh=False)
         outcome = workflow.queue(self.store, [i for i in ids if i not in problems], series)
         outcome.refused.update(problems)
         if problems:
             self.store.audit({"action": "queue-refused", "series": series, "problems": problems})
         settings = self.store.settings
-        if outcome.done and settings.default_series != series:  # the series last exported to is offered next time
+        if remember and settings.default_series != series:
             self.store.save_settings(settings.model_copy(update={"default_series": series}),
                                      what=f"default series {series}")
         return outcome
@@ -205,7 +220,7 @@ class Exporter(FortnoxLedger):
                 except RetryLater as exc:
                     current = self.store.transactions[tx_id]
                     if current.status != Status.FAILED:
-                        workflow.set_waiting(self.store, current, _error(exc.error))
+                        workflow.set_waiting(self.store, current, _error(exc.error, exc.step))
                         self._emit(current, f"waiting: {exc}")
                     continue
                 except AuthError:
@@ -224,8 +239,10 @@ class Exporter(FortnoxLedger):
                     tx = self.store.transactions[tx_id]
                     error = tx.export.error if tx.export and tx.export.error else ExportError(
                         message="Fortnox did not answer", retryable=True)
-                    workflow.mark_failed(self.store, tx, error.model_copy(update={
-                        "meaning": "Fortnox could not be reached. Nothing was booked twice; press r to retry later."}))
+                    meaning = error.meaning or "Fortnox could not be reached. Nothing was booked twice."
+                    workflow.mark_failed(self.store, tx, error.model_copy(update={"meaning": (
+                        f"{meaning} (juni-tui kept trying and has stopped for now: retry with r in the Export "
+                        "queue, or `juni-tui retry`.)")}))
                     report.failed.append(tx_id)
                 break
             await asyncio.sleep(self.round_delay * idle_rounds)
@@ -234,6 +251,7 @@ class Exporter(FortnoxLedger):
     async def export_one(self, tx: Transaction) -> Transaction:
         """One transaction, as far as it can go now. Returns it exported or failed; raises RetryLater."""
         assert tx.export is not None
+        step = ""  # what is being sent, when it is not the voucher
         try:
             ref = await self.reference([tx.date])
             fy = ref.year_of(tx.date)
@@ -244,25 +262,28 @@ class Exporter(FortnoxLedger):
                 tx = await self._voucher(tx, fy.id)
                 if tx.status == Status.FAILED:
                     return tx
-            for index in range(len(_state(tx).attachments)):
+            for index, att in enumerate(_state(tx).attachments):
+                receipt = self.store.receipts.get(att.receipt_id)
+                step = f"Receipt {receipt.filename if receipt else att.file_name}: "
                 tx = await self._attachment(tx, index)
+            step = ""
             tx = workflow.mark_exported(self.store, tx)
             self._emit(tx, f"exported as {_state(tx).voucher_label}")
             return tx
         except FortnoxRejected as exc:
-            return self._fail(tx, exc)
+            return self._fail(tx, exc, step)
         except receipts.ReceiptError as exc:
             return self._fail(tx, FortnoxRejected(str(exc), meaning="The receipt could not be sent; nothing was "
                                                   "uploaded. Fix the receipt, then retry."))
         except AuthError:
             raise
         except FortnoxError as exc:
-            raise RetryLater(exc) from exc
+            raise RetryLater(exc, step) from exc
 
-    def _fail(self, tx: Transaction, exc: FortnoxError) -> Transaction:
+    def _fail(self, tx: Transaction, exc: FortnoxError, step: str = "") -> Transaction:
         current = self.store.transactions[tx.id]
-        failed = workflow.mark_failed(self.store, current, _error(exc))
-        self._emit(failed, f"failed: {exc}")
+        failed = workflow.mark_failed(self.store, current, _error(exc, step))
+        self._emit(failed, f"failed: {step}{exc}")
         return failed
 
     # --- the voucher ---
@@ -336,7 +357,7 @@ class Exporter(FortnoxLedger):
                 found = await self._look_up(tx, body, [(a.series, a.financial_year_id, a.date, a.date)
                                                        for a in tx.send_attempts])
             except FortnoxRejected as exc:
-                refused[tx.id] = [f"{exc}. {exc.meaning}"]
+                refused[tx.id] = [failure_text(str(exc), exc.meaning)]
                 continue
             except FortnoxError as exc:
                 refused[tx.id] = [_unreachable(exc)]
@@ -364,6 +385,7 @@ class Exporter(FortnoxLedger):
                 if file_id is not None:
                     att = att.model_copy(update={"file_id": file_id})
                     tx = workflow.record_attachment(self.store, tx, index, att, "file-found")
+            unanswered = 0
             while att.file_id is None:
                 att = att.model_copy(update={"upload_started_at": utcnow()})
                 tx = workflow.record_attachment(self.store, tx, index, att, "upload-intent")
@@ -375,7 +397,10 @@ class Exporter(FortnoxLedger):
                     await asyncio.sleep(self.lookup_grace)
                     file_id = await self._find_upload(att.file_name)
                     if file_id is None:
-                        continue
+                        unanswered += 1
+                        if unanswered < UPLOAD_TRIES:
+                            continue  # certainly not there: send again
+                        raise  # Fortnox keeps failing on this file: the item waits, and fails with the reason
                 else:
                     file_id = str(uploaded["Id"])
                 att = att.model_copy(update={"file_id": file_id})

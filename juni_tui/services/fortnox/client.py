@@ -36,6 +36,7 @@ from juni_tui.services.fortnox.errors import (
     Unavailable,
     UnknownOutcome,
     error_from_response,
+    explain,
 )
 from juni_tui.services.jsonutil import dumps, loads
 
@@ -222,7 +223,8 @@ class FortnoxClient:
                     continue
                 if isinstance(error, Unavailable) and write:
                     raise UnknownOutcome(f"Fortnox answered {response.status_code} ({error.message})",
-                                         status=response.status_code) from error
+                                         status=response.status_code, code=error.code,
+                                         meaning=explain(error.code, error.message)) from error
                 if not error.retryable:
                     raise error
             # retryable and certainly not booked twice by sending again

@@ -45,20 +45,37 @@ async def fetch_reference_data(client: FortnoxClient, days: Iterable[date] = ())
     return ref
 
 
-async def sync_reference_data(store: Store, client: FortnoxClient) -> ReferenceData:
-    """Fetch the company's chart of accounts, dimensions, years and series, and keep a copy in the store, so that
-    completion and checks work offline. One commit."""
-    ref = await fetch_reference_data(client)
+async def sync_reference_data(store: Store, client: FortnoxClient, days: Iterable[date] = ()) -> ReferenceData:
+    """Fetch the company (name, organisation number), its financial years, and the current year's chart of accounts
+    and voucher series, cost centers and projects, and keep a copy in the store, so that completion, the checks on
+    import and SIE files work offline. What Fortnox no longer has is removed; what has not changed is not written
+    again. One commit. Returns everything fetched (with the years ``days`` fall in, for the export's checks)."""
+    ref = await fetch_reference_data(client, days)
     ref.company = await client.company_information()
     current = ref.year_of(date.today()) or (ref.financial_years[-1] if ref.financial_years else None)
-    puts: list[Any] = list(ref.financial_years)
-    if current is not None:
-        puts += list(ref.accounts.get(current.id, {}).values())
-        puts += list(ref.series.get(current.id, {}).values())
-    puts += list(ref.cost_centers.values()) + list(ref.projects.values())
+    if current is not None and current.id not in ref.series:  # today is past the last year: fetch the last one
+        ref.series[current.id] = {s.code: s for s in await client.voucher_series(financial_year=current.id)}
+        ref.accounts[current.id] = {a.number: a for a in await client.accounts(financial_year=current.id)}
+    puts: list[Any] = []
+    deletes: list[tuple[str, object]] = []
+    for table, items in (
+        (store.financial_years, {str(fy.id): fy for fy in ref.financial_years}),
+        (store.accounts, {str(k): a for k, a in ref.accounts.get(current.id, {}).items()} if current else {}),
+        (store.voucher_series, dict(ref.series.get(current.id, {})) if current else {}),
+        (store.cost_centers, dict(ref.cost_centers)),
+        (store.projects, dict(ref.projects)),
+    ):
+        puts += [item for key, item in items.items() if table.get(key) != item]
+        deletes += [(table.name, key) for key in list(table.keys()) if key not in items]
     settings = store.settings
-    name, org = ref.company.get("CompanyName"), ref.company.get("OrganizationNumber")
+    name, org = _text(ref.company.get("CompanyName")), _text(ref.company.get("OrganizationNumber"))
     if (name, org) != (settings.company_name, settings.org_number):
         puts.append(settings.model_copy(update={"company_name": name, "org_number": org}))
-    store.commit(puts, audit={"action": "sync-fortnox", "accounts": len(store.accounts)})
+    store.commit(puts, deletes, audit={"action": "sync-fortnox", "accounts": len(ref.accounts.get(current.id, {}))
+                                       if current else 0, "changed": len(puts), "removed": len(deletes)})
     return ref
+
+
+def _text(value: Any) -> str | None:
+    """A name or number from Fortnox's answer as text, or None when it is missing or not text."""
+    return str(value).strip() or None if isinstance(value, (str, int)) and not isinstance(value, bool) else None
