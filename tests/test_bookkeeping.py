@@ -46,26 +46,42 @@ def _tx(tx_id: str, amount: str, account: int, code: VatCode, **more) -> Transac
 
 # --- every VAT code × purchase/refund × SEK/foreign: a purchase of 1 250.00 SEK --------------------------------
 
+def _computed(account: int, vat: str, output: int) -> tuple[int, tuple[Row, ...]]:
+    return account, ((account, "1250.00", "0"), (2645, vat, "0"), (output, "0", vat), (1930, "0", "1250.00"))
+
+
 PURCHASE_1250: dict[VatCode, tuple[int, tuple[Row, ...]]] = {
     VatCode.VAT25: (5410, ((5410, "1000.00", "0"), (2640, "250.00", "0"), (1930, "0", "1250.00"))),
     VatCode.VAT12: (5831, ((5831, "1116.07", "0"), (2640, "133.93", "0"), (1930, "0", "1250.00"))),
     VatCode.VAT6: (5800, ((5800, "1179.25", "0"), (2640, "70.75", "0"), (1930, "0", "1250.00"))),
     VatCode.NONE: (6570, ((6570, "1250.00", "0"), (1930, "0", "1250.00"))),
-    VatCode.RC_EU_SERVICES: (6540, ((6540, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                                    (1930, "0", "1250.00"))),
-    VatCode.RC_NON_EU_SERVICES: (5420, ((5420, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                                        (1930, "0", "1250.00"))),
-    VatCode.RC_EU_GOODS: (5410, ((5410, "1250.00", "0"), (2645, "312.50", "0"), (2615, "0", "312.50"),
-                                 (1930, "0", "1250.00"))),
+    VatCode.RC_EU_SERVICES: _computed(6540, "312.50", 2614),
+    VatCode.RC_EU_SERVICES_12: _computed(6540, "150.00", 2624),
+    VatCode.RC_EU_SERVICES_6: _computed(6970, "75.00", 2634),
+    VatCode.RC_NON_EU_SERVICES: _computed(5420, "312.50", 2614),
+    VatCode.RC_NON_EU_SERVICES_12: _computed(5420, "150.00", 2624),
+    VatCode.RC_NON_EU_SERVICES_6: _computed(6970, "75.00", 2634),
+    # Since BAS 2015 the output VAT of goods from the EU is on 2614 (box 30), not import VAT's 2615 (box 60).
+    VatCode.RC_EU_GOODS: _computed(5410, "312.50", 2614),
+    VatCode.RC_EU_GOODS_12: _computed(4010, "150.00", 2624),
+    VatCode.RC_EU_GOODS_6: _computed(6970, "75.00", 2634),
+    VatCode.IMPORT_GOODS: _computed(5410, "312.50", 2615),
+    VatCode.IMPORT_GOODS_12: _computed(4010, "150.00", 2625),
+    VatCode.IMPORT_GOODS_6: _computed(6970, "75.00", 2635),
 }
-# With the reporting pair on, reverse charge also books the amount on the VAT return's box account and 4598.
+#: The reporting pair's box account and contra account per code, for the whole amount.
+PAIR_ACCOUNTS: dict[VatCode, tuple[int, int]] = {
+    VatCode.RC_EU_SERVICES: (4535, 4598), VatCode.RC_EU_SERVICES_12: (4536, 4598),
+    VatCode.RC_EU_SERVICES_6: (4537, 4598), VatCode.RC_NON_EU_SERVICES: (4531, 4598),
+    VatCode.RC_NON_EU_SERVICES_12: (4532, 4598), VatCode.RC_NON_EU_SERVICES_6: (4533, 4598),
+    VatCode.RC_EU_GOODS: (4515, 4598), VatCode.RC_EU_GOODS_12: (4516, 4598), VatCode.RC_EU_GOODS_6: (4517, 4598),
+    VatCode.IMPORT_GOODS: (4545, 4549), VatCode.IMPORT_GOODS_12: (4546, 4549), VatCode.IMPORT_GOODS_6: (4547, 4549),
+}
+# With the reporting pair on, reverse charge and import also book the amount on the VAT return's box account and
+# its contra account, before the payment row.
 PAIR_ROWS: dict[VatCode, tuple[Row, ...]] = {
-    VatCode.RC_EU_SERVICES: ((6540, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                             (4535, "1250.00", "0"), (4598, "0", "1250.00"), (1930, "0", "1250.00")),
-    VatCode.RC_NON_EU_SERVICES: ((5420, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                                 (4531, "1250.00", "0"), (4598, "0", "1250.00"), (1930, "0", "1250.00")),
-    VatCode.RC_EU_GOODS: ((5410, "1250.00", "0"), (2645, "312.50", "0"), (2615, "0", "312.50"),
-                          (4515, "1250.00", "0"), (4598, "0", "1250.00"), (1930, "0", "1250.00")),
+    code: PURCHASE_1250[code][1][:3] + ((box, "1250.00", "0"), (contra, "0", "1250.00"), (1930, "0", "1250.00"))
+    for code, (box, contra) in PAIR_ACCOUNTS.items()
 }
 FOREIGN = {"original_currency": "USD", "original_amount": Decimal("-118.40")}
 FOREIGN_REFUND = {"original_currency": "USD", "original_amount": Decimal("118.40")}
@@ -139,10 +155,10 @@ SPLITS = [
         _split("split-hotel", "-1530.00",
                SplitLine(amount=Decimal("-1400.00"), account=5831, vat_code=VatCode.VAT12, cost_center="300",
                          project="2", text="Logi 2 nätter"),
-               SplitLine(amount=Decimal("-130.00"), account=6071, vat_code=VatCode.VAT25, text="Minibar"),
+               SplitLine(amount=Decimal("-130.00"), account=5832, vat_code=VatCode.VAT25, text="Minibar"),
                merchant="Scandic Umeå"),
         PLAIN,
-        ((5831, "1250.00", "0"), (2640, "150.00", "0"), (6071, "104.00", "0"), (2640, "26.00", "0"),
+        ((5831, "1250.00", "0"), (2640, "150.00", "0"), (5832, "104.00", "0"), (2640, "26.00", "0"),
          (1930, "0", "1530.00")),
     ),
     Case(
@@ -150,7 +166,7 @@ SPLITS = [
         _split("split-dinner", "-2347.50",
                SplitLine(amount=Decimal("-1680.00"), account=6071, vat_code=VatCode.VAT12, text="Mat"),
                SplitLine(amount=Decimal("-667.50"), account=6071, vat_code=VatCode.VAT25, text="Vin"),
-               merchant="Restaurang Gotthards Krog"),
+               merchant="Restaurang Gotthards Krog", participants=8),  # 2 034 excl. VAT: under 8 × 300
         PLAIN,
         ((6071, "1500.00", "0"), (2640, "180.00", "0"), (6071, "534.00", "0"), (2640, "133.50", "0"),
          (1930, "0", "2347.50")),
@@ -177,10 +193,10 @@ SPLITS = [
         "split-hotel-refund-foreign",
         _split("split-hotel-refund-foreign", "1530.00",
                SplitLine(amount=Decimal("1400.00"), account=5831, vat_code=VatCode.VAT12, cost_center="100"),
-               SplitLine(amount=Decimal("130.00"), account=6071, vat_code=VatCode.VAT25, project="1"),
+               SplitLine(amount=Decimal("130.00"), account=5832, vat_code=VatCode.VAT25, project="1"),
                merchant="Hotel Kämp", original_amount=Decimal("140.00"), original_currency="EUR"),
         PLAIN,
-        ((5831, "0", "1250.00"), (2640, "0", "150.00"), (6071, "0", "104.00"), (2640, "0", "26.00"),
+        ((5831, "0", "1250.00"), (2640, "0", "150.00"), (5832, "0", "104.00"), (2640, "0", "26.00"),
          (1930, "1530.00", "0")),
     ),
     Case(
@@ -194,7 +210,91 @@ SPLITS = [
     ),
 ]
 
-CASES: list[Case] = _matrix() + _rounding() + SPLITS
+# --- representation, deductible shares, the VAT as printed (issue 12) -------------------------------------------
+
+
+def _lunch(tx_id: str, amount: str, participants: int, *, account: int = 6072, code: VatCode = VatCode.VAT12,
+           **more) -> Transaction:
+    return _tx(tx_id, amount, account, code, participants=participants, merchant="Restaurang Prinsen", **more)
+
+
+def _food_and_wine(tx_id: str, sign: str, participants: int, alcohol: bool) -> Transaction:
+    return _split(tx_id, f"{sign}1745.00",
+                  SplitLine(amount=Decimal(f"{sign}1120.00"), account=6072, vat_code=VatCode.VAT12, text="Mat"),
+                  SplitLine(amount=Decimal(f"{sign}625.00"), account=6072, vat_code=VatCode.VAT25, text="Vin"),
+                  participants=participants, alcohol=alcohol, merchant="Restaurang Prinsen")
+
+
+REPRESENTATION_ROWS_OVER_CAP: tuple[Row, ...] = (  # 2 × 300 = 600 of 1 000 excl. VAT: 120 × 600 / 1 000 = 72
+    (6072, "1048.00", "0"), (2640, "72.00", "0"), (1930, "0", "1120.00"))
+# Food 1 120 at 12 % (1 000 + 120) and wine 625 at 25 % (500 + 125) for 2: 1 500 excl. VAT, 245 of VAT.
+FOOD_AND_WINE_CAPPED: tuple[Row, ...] = (  # 2 × 300 = 600 of 1 500: 245 × 600 / 1 500 = 98, shared 48 / 50
+    (6072, "1072.00", "0"), (2640, "48.00", "0"), (6072, "575.00", "0"), (2640, "50.00", "0"), (1930, "0", "1745.00"))
+FOOD_AND_WINE_ALCOHOL: tuple[Row, ...] = (  # 46 × 2 = 92 of 245, shared 120 / 125: 45.06 and 46.94
+    (6072, "1074.94", "0"), (2640, "45.06", "0"), (6072, "578.06", "0"), (2640, "46.94", "0"), (1930, "0", "1745.00"))
+
+VAT12_CASES = [
+    Case("rep-under-cap", _lunch("rep-under-cap", "-560.00", 2), PLAIN,  # 500 excl. VAT ≤ 600: all 60 deducted
+         ((6072, "500.00", "0"), (2640, "60.00", "0"), (1930, "0", "560.00"))),
+    Case("rep-over-cap", _lunch("rep-over-cap", "-1120.00", 2), PLAIN, REPRESENTATION_ROWS_OVER_CAP),
+    Case("rep-over-cap-refund", _lunch("rep-over-cap-refund", "1120.00", 2), PLAIN,
+         mirrored(REPRESENTATION_ROWS_OVER_CAP)),
+    Case("rep-over-cap-staff", _lunch("rep-over-cap-staff", "-1120.00", 2, account=7632), PLAIN,
+         ((7632, "1048.00", "0"), (2640, "72.00", "0"), (1930, "0", "1120.00"))),
+    Case("rep-food-and-wine-over-cap", _food_and_wine("rep-food-and-wine-over-cap", "-", 2, False), PLAIN,
+         FOOD_AND_WINE_CAPPED),
+    Case("rep-alcohol-over-cap", _food_and_wine("rep-alcohol-over-cap", "-", 2, True), PLAIN, FOOD_AND_WINE_ALCOHOL),
+    Case("rep-alcohol-over-cap-refund", _food_and_wine("rep-alcohol-over-cap-refund", "", 2, True), PLAIN,
+         mirrored(FOOD_AND_WINE_ALCOHOL)),
+    Case("rep-alcohol-under-cap", _food_and_wine("rep-alcohol-under-cap", "-", 6, True), PLAIN,  # 46 × 6 ≥ 245
+         ((6072, "1000.00", "0"), (2640, "120.00", "0"), (6072, "500.00", "0"), (2640, "125.00", "0"),
+          (1930, "0", "1745.00"))),
+    Case("rep-foreign-vat", _lunch("rep-foreign-vat", "-1120.00", 2, code=VatCode.NONE,
+                                   original_currency="EUR", original_amount=Decimal("-100.00")),
+         PLAIN, ((6072, "1120.00", "0"), (1930, "0", "1120.00"))),  # VAT paid abroad: nothing to deduct, no cap
+    Case("car-hire-half", _tx("car-hire-half", "-1250.00", 5820, VatCode.VAT25, merchant="Hertz"), PLAIN,
+         ((5820, "1125.00", "0"), (2640, "125.00", "0"), (1930, "0", "1250.00"))),  # 250 of VAT, 50 % deducted
+    Case("car-hire-half-refund", _tx("car-hire-half-refund", "1250.00", 5820, VatCode.VAT25), PLAIN,
+         ((5820, "0", "1125.00"), (2640, "0", "125.00"), (1930, "1250.00", "0"))),
+    Case("share-on-the-transaction", _tx("share-on-the-transaction", "-1250.00", 5410, VatCode.VAT25,
+                                         vat_deductible=Decimal("0")), PLAIN,
+         ((5410, "1250.00", "0"), (1930, "0", "1250.00"))),
+    Case("share-overrides-the-account", _tx("share-overrides-the-account", "-1250.00", 5820, VatCode.VAT25,
+                                            vat_deductible=Decimal("100")), PLAIN,
+         ((5820, "1000.00", "0"), (2640, "250.00", "0"), (1930, "0", "1250.00"))),
+    Case("leasing-reverse-charge-half", _tx("leasing-reverse-charge-half", "-1250.00", 5615, VatCode.RC_EU_SERVICES),
+         PLAIN,  # 312.50 computed, 156.25 deducted, 156.25 on the cost
+         ((5615, "1406.25", "0"), (2645, "156.25", "0"), (2614, "0", "312.50"), (1930, "0", "1250.00"))),
+    Case("printed-vat", _tx("printed-vat", "-1250.00", 5410, VatCode.VAT25, vat_amount=Decimal("249.80")), PLAIN,
+         ((5410, "1000.20", "0"), (2640, "249.80", "0"), (1930, "0", "1250.00"))),
+    Case("printed-vat-refund", _tx("printed-vat-refund", "1250.00", 5410, VatCode.VAT25,
+                                   vat_amount=Decimal("249.80")), PLAIN,
+         ((5410, "0", "1000.20"), (2640, "0", "249.80"), (1930, "1250.00", "0"))),
+    Case("printed-vat-and-half", _tx("printed-vat-and-half", "-1250.00", 5820, VatCode.VAT25,
+                                     vat_amount=Decimal("249.80")), PLAIN,
+         ((5820, "1125.10", "0"), (2640, "124.90", "0"), (1930, "0", "1250.00"))),
+    Case("rep-printed-vat-over-cap", _lunch("rep-printed-vat-over-cap", "-1120.00", 2,
+                                            vat_amount=Decimal("120.02")), PLAIN,  # 120.02 × 600 / 999.98 = 72.01
+         ((6072, "1047.99", "0"), (2640, "72.01", "0"), (1930, "0", "1120.00"))),
+    Case(
+        "split-mixing-share-printed-rep-and-reverse-charge",
+        _split("split-mixing-share-printed-rep-and-reverse-charge", "-3370.00",
+               SplitLine(amount=Decimal("-1000.00"), account=5820, vat_code=VatCode.VAT25, text="Hyrbil"),
+               SplitLine(amount=Decimal("-250.00"), account=5410, vat_code=VatCode.VAT25,
+                         vat_amount=Decimal("49.90")),
+               SplitLine(amount=Decimal("-1120.00"), account=6072, vat_code=VatCode.VAT12, text="Lunch"),
+               SplitLine(amount=Decimal("-1000.00"), account=6970, vat_code=VatCode.RC_EU_SERVICES_6,
+                         vat_deductible=Decimal("50")),
+               participants=2, purpose="Avtalsförhandling", attendees="Anna Ek (Kund AB), Erik Berg"),
+        PAIR,
+        ((5820, "900.00", "0"), (2640, "100.00", "0"), (5410, "200.10", "0"), (2640, "49.90", "0"),
+         (6072, "1048.00", "0"), (2640, "72.00", "0"),
+         (6970, "1030.00", "0"), (2645, "30.00", "0"), (2634, "0", "60.00"), (4537, "1000.00", "0"),
+         (4598, "0", "1000.00"), (1930, "0", "3370.00")),
+    ),
+]
+
+CASES: list[Case] = _matrix() + _rounding() + SPLITS + VAT12_CASES
 
 
 def exact_rows(voucher: Voucher) -> tuple[Row, ...]:
@@ -308,9 +408,9 @@ def test_foreign_purchase_books_the_settled_sek_and_names_the_original_in_the_ro
     voucher = build_voucher(tx, PLAIN, "K")
     cost, payment = voucher.rows[0], voucher.rows[-1]
     assert (cost.debit, payment.credit) == (Decimal("1250.00"), Decimal("1250.00"))
-    assert "118.40 USD" in (cost.transaction_information or "")
-    assert "118.40 USD" in (payment.transaction_information or "")
-    assert "118.40 USD" in (voucher.comments or "")
+    assert "118,40 USD" in (cost.transaction_information or "")
+    assert "118,40 USD" in (payment.transaction_information or "")
+    assert "Originalbelopp 118,40 USD, bokfört 1 250,00 SEK" in (voucher.comments or "")
 
 
 def test_rows_name_the_merchant_the_vat_and_the_card():

@@ -1,7 +1,8 @@
-"""VAT codes: what each means, its label and its rate."""
+"""VAT codes: what each means, its label and its rate; and Sweden's rate calendar (the food rate by date)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -9,15 +10,24 @@ from enum import StrEnum
 
 
 class VatCode(StrEnum):
-    """juni-tui's own VAT vocabulary (the bookkeeping issue has the table of rows each one produces)."""
+    """juni-tui's own VAT vocabulary (``services.vouchers`` has the table of rows each one produces)."""
 
     VAT25 = "25"
     VAT12 = "12"
     VAT6 = "6"
     NONE = "0"
     RC_EU_SERVICES = "RC_EU_SERVICES"
+    RC_EU_SERVICES_12 = "RC_EU_SERVICES_12"
+    RC_EU_SERVICES_6 = "RC_EU_SERVICES_6"
     RC_NON_EU_SERVICES = "RC_NON_EU_SERVICES"
+    RC_NON_EU_SERVICES_12 = "RC_NON_EU_SERVICES_12"
+    RC_NON_EU_SERVICES_6 = "RC_NON_EU_SERVICES_6"
     RC_EU_GOODS = "RC_EU_GOODS"
+    RC_EU_GOODS_12 = "RC_EU_GOODS_12"
+    RC_EU_GOODS_6 = "RC_EU_GOODS_6"
+    IMPORT_GOODS = "IMPORT_GOODS"
+    IMPORT_GOODS_12 = "IMPORT_GOODS_12"
+    IMPORT_GOODS_6 = "IMPORT_GOODS_6"
 
     @property
     def label(self) -> str:
@@ -29,24 +39,92 @@ class VatCode(StrEnum):
 
     @property
     def is_reverse_charge(self) -> bool:
+        """The buyer computes Swedish VAT on a purchase from abroad (services, or goods from the EU)."""
         return self.value.startswith("RC_")
 
+    @property
+    def is_import(self) -> bool:
+        """Goods from outside the EU: import VAT, reported in the VAT return (box 60–62)."""
+        return self.value.startswith("IMPORT_")
 
+    @property
+    def is_computed(self) -> bool:
+        """The amount paid holds no VAT; the buyer computes it on the amount (reverse charge and import)."""
+        return self.is_reverse_charge or self.is_import
+
+    @property
+    def is_swedish(self) -> bool:
+        """The amount paid includes Swedish VAT (25, 12 or 6 %)."""
+        return self in (VatCode.VAT25, VatCode.VAT12, VatCode.VAT6)
+
+    @property
+    def kind(self) -> str:
+        """``swedish``, ``none``, or the family of a computed code: ``eu_services``, ``non_eu_services``,
+        ``eu_goods``, ``import``."""
+        return _KINDS[self]
+
+
+_RATE_OF_SUFFIX = {"12": Decimal("0.12"), "6": Decimal("0.06")}
+
+
+def _kind(code: VatCode) -> str:
+    if code.is_swedish:
+        return "swedish"
+    if code == VatCode.NONE:
+        return "none"
+    if code.is_import:
+        return "import"
+    return {"RC_EU_SERVICES": "eu_services", "RC_NON_EU_SERVICES": "non_eu_services",
+            "RC_EU_GOODS": "eu_goods"}[code.value.removesuffix("_12").removesuffix("_6")]
+
+
+def _rate(code: VatCode) -> Decimal:
+    if code.is_swedish:
+        return Decimal(code.value) / 100
+    if code == VatCode.NONE:
+        return Decimal("0")
+    return _RATE_OF_SUFFIX.get(code.value.rsplit("_", 1)[-1], Decimal("0.25"))
+
+
+_FAMILY_LABELS = {
+    "eu_services": "Reverse charge, services from the EU",
+    "non_eu_services": "Reverse charge, services from outside the EU",
+    "eu_goods": "Reverse charge, goods from the EU",
+    "import": "Import VAT, goods from outside the EU",
+}
+_KINDS = {code: _kind(code) for code in VatCode}
+VAT_RATES = {code: _rate(code) for code in VatCode}
 VAT_LABELS = {
     VatCode.VAT25: "25 % Swedish VAT",
     VatCode.VAT12: "12 % Swedish VAT",
     VatCode.VAT6: "6 % Swedish VAT",
-    VatCode.NONE: "No VAT (exempt or outside scope)",
-    VatCode.RC_EU_SERVICES: "Reverse charge, services from the EU",
-    VatCode.RC_NON_EU_SERVICES: "Reverse charge, services from outside the EU",
-    VatCode.RC_EU_GOODS: "Reverse charge, goods from the EU",
+    VatCode.NONE: "No VAT (exempt, outside scope, or foreign VAT)",
+    **{code: f"{_FAMILY_LABELS[_KINDS[code]]} {VAT_RATES[code] * 100:.0f} %"
+       for code in VatCode if code.is_computed},
 }
-VAT_RATES = {
-    VatCode.VAT25: Decimal("0.25"),
-    VatCode.VAT12: Decimal("0.12"),
-    VatCode.VAT6: Decimal("0.06"),
-    VatCode.NONE: Decimal("0"),
-    VatCode.RC_EU_SERVICES: Decimal("0.25"),
-    VatCode.RC_NON_EU_SERVICES: Decimal("0.25"),
-    VatCode.RC_EU_GOODS: Decimal("0.25"),
-}
+
+# --- Sweden's rate calendar -----------------------------------------------------------------------------------
+
+#: The food rate (livsmedel, take-away food) by period: 12 % until 2026-03-31, 6 % from 2026-04-01 to 2027-12-31
+#: (prop. 2025/26:55), 12 % again after. Restaurant and catering services stay at 12 %, alcohol at 25 %.
+FOOD_RATE_PERIODS: tuple[tuple[date | None, date | None, VatCode], ...] = (
+    (None, date(2026, 3, 31), VatCode.VAT12),
+    (date(2026, 4, 1), date(2027, 12, 31), VatCode.VAT6),
+    (date(2028, 1, 1), None, VatCode.VAT12),
+)
+#: The days a Swedish rate changed: a rule or suggestion learned before one is not carried across it silently.
+RATE_CHANGES: tuple[date, ...] = (date(2026, 4, 1), date(2028, 1, 1))
+
+
+def food_vat_code(day: date) -> VatCode:
+    """The VAT code of food bought on ``day``."""
+    for start, end, code in FOOD_RATE_PERIODS:
+        if (start is None or day >= start) and (end is None or day <= end):
+            return code
+    raise AssertionError("the periods cover every day")  # pragma: no cover
+
+
+def rate_change_between(first: date, second: date) -> date | None:
+    """The first rate change that lies between two days (either order), or None."""
+    low, high = min(first, second), max(first, second)
+    return next((change for change in RATE_CHANGES if low < change <= high), None)
