@@ -63,10 +63,10 @@ PURCHASE_1250: dict[VatCode, tuple[int, tuple[Row, ...]]] = {
     VatCode.RC_NON_EU_SERVICES_6: _computed(6970, "75.00", 2634),
     # Since BAS 2015 the output VAT of goods from the EU is on 2614 (box 30), not import VAT's 2615 (box 60).
     VatCode.RC_EU_GOODS: _computed(5410, "312.50", 2614),
-    VatCode.RC_EU_GOODS_12: _computed(4010, "150.00", 2624),
+    VatCode.RC_EU_GOODS_12: _computed(5490, "150.00", 2624),
     VatCode.RC_EU_GOODS_6: _computed(6970, "75.00", 2634),
     VatCode.IMPORT_GOODS: _computed(5410, "312.50", 2615),
-    VatCode.IMPORT_GOODS_12: _computed(4010, "150.00", 2625),
+    VatCode.IMPORT_GOODS_12: _computed(5490, "150.00", 2625),
     VatCode.IMPORT_GOODS_6: _computed(6970, "75.00", 2635),
 }
 #: The reporting pair's box account and contra account per code, for the whole amount.
