@@ -139,7 +139,7 @@ READY_ADOBE = make_tx("ready-adobe", date=date(2026, 3, 14), amount=Decimal("-12
                       merchant="Bäckerei Gäßle \\ Ölstube", receipts=("r",))
 READY_DINNER = make_tx(
     "ready-dinner", date=date(2026, 4, 2), amount=Decimal("-2347.50"), status=Status.READY, receipts=("r",),
-    merchant="Gotthards Krog",
+    merchant="Gotthards Krog", participants=8,
     splits=(SplitLine(amount=Decimal("-1680.00"), account=6071, vat_code=VatCode.VAT12, project="2"),
             SplitLine(amount=Decimal("-667.50"), account=6071, vat_code=VatCode.VAT25)),
 )

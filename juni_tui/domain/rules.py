@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -178,6 +179,8 @@ class RuleActions(BaseModel):
     cost_center: str | None = None
     project: str | None = None
     no_receipt_reason: str | None = None
+    #: the share of input VAT that may be deducted, in percent (e.g. 50 for a car hire)
+    vat_deductible: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
 
     @field_validator("cost_center", "project", "no_receipt_reason")
     @classmethod
@@ -190,7 +193,7 @@ class RuleActions(BaseModel):
             raise ValueError(f"account {self.account} is not a four-digit account number")
         if not self.assigned():
             raise ValueError("a rule must set at least one of: account, VAT code, cost center, project, "
-                             "no-receipt reason")
+                             "no-receipt reason, deductible VAT share")
         return self
 
     def assigned(self) -> dict[str, Any]:

@@ -43,6 +43,8 @@ class TxView(NamedTuple):
     cost_center: str | None
     project: str | None
     no_receipt_reason: str | None
+    #: the share of input VAT that may be deducted, when set (percent)
+    vat_deductible: Decimal | None
     #: the receipts it lists, in the order they were attached
     receipts: tuple[str, ...]
     #: it is split into lines
@@ -128,6 +130,7 @@ def tx_view(doc: Doc) -> TxView:
         get("cost_center"),
         get("project"),
         get("no_receipt_reason"),
+        None if get("vat_deductible") is None else Decimal(get("vat_deductible")),
         tuple(get("receipts") or ()),
         bool(get("splits")),
         bool(sources),

@@ -79,6 +79,7 @@ def set_values(
     cost_center: str | None = UNSET,
     project: str | None = UNSET,
     no_receipt_reason: str | None = UNSET,
+    vat_deductible: Decimal | None = UNSET,
     source: FieldSource = MANUAL,
     only_missing: bool = False,
     overwrite_manual: bool = True,
@@ -95,6 +96,7 @@ def set_values(
         "cost_center": cost_center,
         "project": project,
         "no_receipt_reason": no_receipt_reason,
+        "vat_deductible": vat_deductible,
     }
     values = {k: v for k, v in values.items() if v is not UNSET}
     for name, value in values.items():
@@ -128,7 +130,8 @@ def set_values(
             audit={
                 "action": action,
                 "ids": [tx.id for tx in changed],
-                "values": {k: (v.value if isinstance(v, VatCode) else v) for k, v in values.items()},
+                "values": {k: (v.value if isinstance(v, VatCode) else str(v) if isinstance(v, Decimal) else v)
+                           for k, v in values.items()},
                 "source": source.describe(),
             },
         )
@@ -140,6 +143,8 @@ def check_value(store: Lists, name: str, value: Any) -> None:
     The editor, the importer and the rules all check values with this."""
     if name == "account":
         check_account(store, value)
+    elif name == "vat_deductible" and not Decimal(0) <= Decimal(value) <= Decimal(100):
+        raise WorkflowError(f"A deductible share of {value} % is not a percentage from 0 to 100.")
     elif name in ("cost_center", "project"):
         _check_dimension(store, name, value)
 
@@ -159,9 +164,9 @@ def _check_dimension(store: Lists, name: str, value: str) -> None:
 # --- filling missing values (rules, accepted suggestions) ---------------------------------------------------
 
 #: Fields that live on the split lines when a transaction is split: a fill leaves them alone then.
-LINE_FIELDS = frozenset({"account", "vat_code", "cost_center", "project"})
+LINE_FIELDS = frozenset({"account", "vat_code", "cost_center", "project", "vat_deductible"})
 FIELD_LABELS = {"account": "account", "vat_code": "VAT code", "cost_center": "cost center", "project": "project",
-                "no_receipt_reason": "no receipt needed", "splits": "split"}
+                "no_receipt_reason": "no receipt needed", "vat_deductible": "deductible VAT %", "splits": "split"}
 
 
 def fillable(name: str, value: Any, manual: bool, split: bool, receipts: bool) -> bool:
