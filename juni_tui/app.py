@@ -31,6 +31,7 @@ from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
+from juni_tui.services.bookkeeping.accounts import move_eu_goods_account
 from juni_tui.services.display import printable, unexpected_error
 from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
@@ -99,6 +100,9 @@ class JuniApp(ReportsWorkerErrors, App):
         gc.freeze()
         self._unsubscribe = self.store.subscribe(self._on_store_change)
         self.switch_mode("prepare")
+        notice = move_eu_goods_account(self.store)
+        if notice:
+            self.notify(notice, severity="warning", timeout=30)
         if self._sync_on_start:
             self.startup()
         if self._watch_inbox:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from juni_tui.services.bookkeeping.accounts import move_eu_goods_account
 from juni_tui.services.display import printable
 from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.services.jsonutil import dumps
@@ -23,6 +24,9 @@ def home_of(args: argparse.Namespace) -> Home:
 @contextmanager
 def open_store(args: argparse.Namespace) -> Iterator[Store]:
     with Store.open(home_of(args)) as store:
+        notice = move_eu_goods_account(store)
+        if notice:
+            say(f"juni-tui: {notice}", err=True)
         yield store
 
 

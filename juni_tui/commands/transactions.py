@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.domain.money import format_sek
+from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, HistoryEntry, Status, Transaction
 from juni_tui.services import workflow
+from juni_tui.services.bookkeeping.warnings import Finding, duplicate_index, open_findings
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 
@@ -34,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ready.set_defaults(func=run_mark_ready)
 
 
-def transaction_json(tx: Transaction) -> dict[str, Any]:
+def transaction_json(tx: Transaction, warnings: list[Finding] | None = None,
+                     representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": tx.id,
         "date": tx.date,
@@ -53,7 +57,9 @@ def transaction_json(tx: Transaction) -> dict[str, Any]:
     if tx.splits:
         item["splits"] = [line.model_dump(mode="json") for line in tx.splits]
     if tx.status == Status.PREPARE:
-        item["problems"] = tx.problems()
+        item["problems"] = tx.problems(representation)
+    if warnings is not None:
+        item["warnings"] = [finding.to_json() for finding in warnings]
     if tx.export is not None:
         item["series"] = tx.export.series
         if tx.export.voucher_number is not None:
@@ -76,14 +82,17 @@ def history_json(entry: HistoryEntry) -> dict[str, Any]:
         "vat_code": entry.vat_code.value if entry.vat_code else None,
         "voucher": {"series": entry.series, "number": entry.number, "year": entry.year},
         "exported_at": entry.exported_at,
+        "warnings": [],  # booked: what Fortnox has is final
     }
 
 
 def listing(store: Store, status: str | None) -> list[dict[str, Any]]:
     statuses = STATUS_CHOICES[status] if status else tuple(Status)
     items: list[dict[str, Any]] = []
+    settings, duplicates = store.settings, duplicate_index(store)
     for tx_id in store.ids(*(s for s in statuses if s != Status.EXPORTED)):
-        items.append(transaction_json(store.transactions[tx_id]))
+        tx = store.transactions[tx_id]
+        items.append(transaction_json(tx, open_findings(tx, settings, duplicates), settings.representation_accounts))
     if Status.EXPORTED in statuses:
         items += [history_json(store.history_index[tx_id]) for tx_id in store.ids(Status.EXPORTED)]
     return items

@@ -223,6 +223,11 @@ class Store:
         """The categories the transactions not yet exported have (one pass, nothing built)."""
         return views.categories(self.transactions)
 
+    def purchase_keys(self) -> Iterator[tuple[str, tuple[str, str, str, str]]]:
+        """(id, (card, merchant, amount, date)) of every transaction not yet exported: one pass, nothing built (the
+        likely-duplicate warning)."""
+        return views.purchase_keys(self.transactions)
+
     def booked_pairs(self) -> Iterator[tuple[str, int, str | None]]:
         """(merchant, account, VAT code) of every exported transaction booked on an account: what the merchant
         statistics count (one pass over the history index, nothing built)."""

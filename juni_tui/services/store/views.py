@@ -130,7 +130,7 @@ def tx_view(doc: Doc) -> TxView:
         get("cost_center"),
         get("project"),
         get("no_receipt_reason"),
-        None if get("vat_deductible") is None else Decimal(get("vat_deductible")),
+        None if (share := get("vat_deductible")) is None else Decimal(share),
         tuple(get("receipts") or ()),
         bool(get("splits")),
         bool(sources),
@@ -239,6 +239,14 @@ def receipt_lists(table: Table[Any]) -> Iterator[tuple[str, tuple[str, ...]]]:
 def categories(table: Table[Any]) -> set[str]:
     """The categories the transactions in ``table`` have."""
     return {category for doc in list(table._docs.values()) if (category := doc.get("category"))}
+
+
+def purchase_keys(table: Table[Any]) -> Iterator[tuple[str, tuple[str, str, str, str]]]:
+    """(transaction id, (card, merchant casefolded, amount, date)) for every transaction in ``table``: what tells
+    a likely duplicate."""
+    for key, doc in list(table._docs.items()):
+        yield key, (doc.get("card") or "", str(doc.get("merchant") or "").strip().casefold(),
+                    str(doc.get("amount")), str(doc.get("date")))
 
 
 def booked_pairs(table: Table[Any]) -> Iterator[tuple[str, int, str | None]]:
