@@ -220,6 +220,9 @@ class Rule(BaseModel):
     merchant: str | None = None
     category: str | None = None
     then: RuleActions
+    #: the rule applies to transactions dated in this period (either end open): a rate change, a new contract
+    valid_from: date | None = None
+    valid_to: date | None = None
     # Set by services.rules when saved. No default factory: the store leaves out values equal to the default,
     # and a factory's default is "now" again when the rule is read back.
     created_at: datetime | None = None
@@ -236,6 +239,8 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> "Rule":
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError(f"the rule's period ends ({self.valid_to}) before it begins ({self.valid_from})")
         object.__setattr__(self, "name", self.name.strip())
         for attr in ("merchant", "category"):
             value = getattr(self, attr)
@@ -256,7 +261,8 @@ class Rule(BaseModel):
             raise ValueError(f"a {self.kind.value} rule has no {other}")
         if getattr(self, self.kind.value) is None:
             raise ValueError(f"a {self.kind.value} rule needs a {self.kind.value}")
-        extra = [n for n in ("cost_center", "project", "no_receipt_reason") if getattr(self.then, n) is not None]
+        extra = [n for n in ("cost_center", "project", "no_receipt_reason", "vat_deductible")
+                 if getattr(self.then, n) is not None]
         if extra:
             raise ValueError(
                 f"a {self.kind.value} rule sets only the account and the VAT code, not {', '.join(extra)}; "
@@ -272,6 +278,28 @@ class Rule(BaseModel):
     def label(self) -> str:
         """How the detail view names it: ``Merchant rule: Adobe``."""
         return f"{self.kind.label}: {self.name}"
+
+    @property
+    def dated(self) -> bool:
+        return self.valid_from is not None or self.valid_to is not None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, other: "Rule") -> bool:
+        """Whether the two rules' validity periods share a day."""
+        starts_after = self.valid_from and other.valid_to and self.valid_from > other.valid_to
+        ends_before = self.valid_to and other.valid_from and self.valid_to < other.valid_from
+        return not (starts_after or ends_before)
+
+    @property
+    def period_label(self) -> str:
+        """``from 2026-04-01``, ``2026-01-01 – 2026-03-31``, ``until 2026-03-31``, or empty."""
+        if self.valid_from and self.valid_to:
+            return f"{self.valid_from} – {self.valid_to}"
+        if self.valid_from:
+            return f"from {self.valid_from}"
+        return f"until {self.valid_to}" if self.valid_to else ""
 
     @property
     def fields(self) -> tuple[str, ...]:
