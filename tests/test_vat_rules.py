@@ -86,3 +86,27 @@ def test_a_bad_date_in_the_toml_file_names_its_line():
     with pytest.raises(toml.RuleFileError) as caught:
         toml.parse_text(text)
     assert caught.value.line == 5
+
+
+def _exported(tx):
+    from datetime import UTC, datetime
+
+    from juni_tui.domain.transactions import ExportState, Status
+
+    return tx.model_copy(update={"status": Status.EXPORTED, "export": ExportState(
+        series="K", tag=f"juni {tx.id}", voucher_number=1, voucher_year=2,
+        exported_at=datetime(2026, 3, 1, 12, tzinfo=UTC))})
+
+
+def test_a_suggestion_learned_before_the_food_rate_changed_says_so_after_it(home):
+    with Store.open(home) as store:
+        store.commit([_exported(make_tx(f"h{n}", merchant="ICA Nära Odenplan", date=date(2026, 2, 10 + n),
+                                        account=7690, vat_code=VatCode.VAT12)) for n in range(3)])
+        store.commit([make_tx("before", merchant="ICA Nära Odenplan", date=date(2026, 3, 20)),
+                       make_tx("after", merchant="ICA Nära Odenplan", date=date(2026, 5, 5))])
+        found = rules.suggestions(store)
+    assert found["before"].rate_change is None and "rate change" not in found["before"].evidence
+    after = found["after"]
+    assert after.rate_change == date(2026, 4, 1)
+    assert "other side of the VAT rate change on 2026-04-01: check the VAT code (food is 6 % on 2026-05-05)" \
+        in after.evidence

@@ -249,6 +249,14 @@ def purchase_keys(table: Table[Any]) -> Iterator[tuple[str, tuple[str, str, str,
                     str(doc.get("amount")), str(doc.get("date")))
 
 
+def booked_days(table: Table[Any], vat_codes: frozenset[str]) -> Iterator[tuple[str, int, str, str]]:
+    """(merchant, account, VAT code, date) of every history entry in ``table`` booked with one of ``vat_codes``."""
+    for doc in list(table._docs.values()):
+        vat = doc.get("vat_code")
+        if vat in vat_codes and doc.get("account") is not None:
+            yield doc.get("merchant") or "", doc["account"], vat, str(doc.get("date"))
+
+
 def booked_pairs(table: Table[Any]) -> Iterator[tuple[str, int, str | None]]:
     """(merchant, account, VAT code) of every history entry in ``table`` booked on an account."""
     for doc in list(table._docs.values()):
