@@ -334,7 +334,7 @@ class JuniApp(ReportsWorkerErrors, App):
         yield SystemCommand("Sync with Fortnox", "Fetch the chart of accounts, series and dimensions", self.startup)
         yield SystemCommand("Match receipts", "Read the receipt inbox and match receipts to transactions",
                             lambda: self.inbox.scan(announce=True))
-        yield SystemCommand("Export a SIE file", "SIE 4 of ready and exported transactions", self.action_export_sie)
+        yield SystemCommand("Export a SIE file", "SIE 4 of exported transactions (.si: ready too)", self.action_export_sie)
         seen = set()
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description and binding.action not in seen:
