@@ -12,7 +12,7 @@ from juni_tui.domain.money import format_sek
 from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, HistoryEntry, Status, Transaction
 from juni_tui.services import workflow
-from juni_tui.services.bookkeeping.warnings import Finding, duplicate_index, open_findings
+from juni_tui.services.bookkeeping.warnings import Finding, duplicates_of, open_findings
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 
@@ -89,7 +89,7 @@ def history_json(entry: HistoryEntry) -> dict[str, Any]:
 def listing(store: Store, status: str | None) -> list[dict[str, Any]]:
     statuses = STATUS_CHOICES[status] if status else tuple(Status)
     items: list[dict[str, Any]] = []
-    settings, duplicates = store.settings, duplicate_index(store)
+    settings, duplicates = store.settings, duplicates_of(store)
     for tx_id in store.ids(*(s for s in statuses if s != Status.EXPORTED)):
         tx = store.transactions[tx_id]
         items.append(transaction_json(tx, open_findings(tx, settings, duplicates), settings.representation_accounts))

@@ -18,6 +18,7 @@ odd and what to do. Warnings never block: the user may acknowledge one with a re
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -134,10 +135,47 @@ def duplicate_index(store: Store) -> dict[str, tuple[str, ...]]:
     return {tx_id: tuple(ids) for ids in groups.values() if len(ids) > 1 for tx_id in ids}
 
 
+_KEY_FIELDS = ("card", "merchant", "amount", "date")
+
+
+class _Duplicates:
+    """A store's duplicate index, kept until a transaction is added, removed, or changes card, merchant, amount
+    or day (the screens ask per visible row)."""
+
+    def __init__(self) -> None:  # holds no reference to the store: the cache is dropped with it
+        self.index: dict[str, tuple[str, ...]] | None = None
+
+    def changed(self, old: dict | None, new: dict | None) -> None:
+        if old is None or new is None or any(old.get(k) != new.get(k) for k in _KEY_FIELDS):
+            self.index = None
+
+    def get(self, store: Store) -> dict[str, tuple[str, ...]]:
+        if self.index is None:
+            self.index = duplicate_index(store)
+        return self.index
+
+
+_duplicates: weakref.WeakKeyDictionary[Store, _Duplicates] = weakref.WeakKeyDictionary()
+
+
+def duplicates_of(store: Store) -> dict[str, tuple[str, ...]]:
+    """``duplicate_index``, kept with the store and rebuilt only after a change that can matter."""
+    cache = _duplicates.get(store)
+    if cache is None:
+        cache = _duplicates[store] = _Duplicates()
+        store.transactions.on_change.append(cache.changed)
+    return cache.get(store)
+
+
+def warnings_for(store: Store, tx: Transaction) -> list[Finding]:
+    """Every warning of one transaction (acknowledged ones too), as the screens show them."""
+    return findings(tx, store.settings, duplicates_of(store))
+
+
 def warnings_of(store: Store, txs: Iterable[Transaction]) -> dict[str, list[Finding]]:
     """The open warnings of each transaction (only those that have any)."""
     settings = store.settings
-    duplicates = duplicate_index(store)
+    duplicates = duplicates_of(store)
     out = {}
     for tx in txs:
         found = open_findings(tx, settings, duplicates)
@@ -155,7 +193,7 @@ def acknowledge(store: Store, tx_id: str, code: str, reason: str) -> Transaction
     if tx.status not in (Status.PREPARE, Status.READY):
         raise WorkflowError(f"Transaction {tx.id} ({tx.merchant}) is {tx.status.label}: its warnings can no "
                             "longer be acknowledged.")
-    known = {f.code for f in findings(tx, store.settings, duplicate_index(store))}
+    known = {f.code for f in warnings_for(store, tx)}
     if code not in known:
         raise WorkflowError(f"Transaction {tx.id} ({tx.merchant}) has no warning {code!r}.")
     changed = touch(tx, acknowledged={**tx.acknowledged, code: reason})

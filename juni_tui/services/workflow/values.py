@@ -306,3 +306,20 @@ def set_no_receipt(store: Store, ids: Iterable[str], reason: str | None, *, sour
     if reason is not None and not reason.strip():
         raise WorkflowError("Say why no receipt is needed (e.g. 'bank fee').")
     return set_values(store, ids, no_receipt_reason=reason.strip() if reason else None, source=source, action="no-receipt")
+
+
+def set_representation(store: Store, ids: Iterable[str], *, participants: int | None, purpose: str | None = None,
+                       attendees: str | None = None, alcohol: bool = False) -> list[Transaction]:
+    """Representation's facts on Prepare transactions: how many took part (the company's own people included),
+    the purpose, who was there (names and companies), and whether the meal included alcohol (the 46 kr
+    simplification). One commit, one audit record."""
+    if participants is not None and not 1 <= participants <= 10_000:
+        raise WorkflowError(f"{participants} participants: give how many took part, from 1 to 10 000.")
+    values = {"participants": participants, "purpose": (purpose or "").strip() or None,
+              "attendees": (attendees or "").strip() or None, "alcohol": alcohol}
+    txs = load(store, ids)
+    require_editable(txs)
+    changed = [touch(tx, **values) for tx in txs if any(getattr(tx, k) != v for k, v in values.items())]
+    if changed:
+        store.commit(changed, audit={"action": "representation", "ids": [tx.id for tx in changed], **values})
+    return changed
