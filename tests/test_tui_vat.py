@@ -145,3 +145,31 @@ async def test_m_says_how_many_of_the_selection_carry_warnings(store):
         await pilot.press("ctrl+a", "m")
         await flushed(app, pilot)
     assert any("3 marked ready to export (tab 2); 2 of them carry warnings (!)" in n for n in notes), notes
+
+
+async def test_the_rule_editor_takes_a_validity_period_and_refuses_a_bad_date(store):
+    from juni_tui.domain.rules import RuleKind
+    from juni_tui.screens.modals.rule_editor import RuleEditor
+    from juni_tui.services import rules
+
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(RuleEditor(store, RuleKind.MERCHANT))
+        await pilot.pause()
+        editor = app.screen
+        editor.query_one("#merchant").value = "ICA"
+        editor.query_one("#account").value = "7690"
+        editor.query_one("#vat_code").value = "6"
+        editor.query_one("#valid_from").value = "2026-04-31"
+        await pilot.pause()
+        assert "Valid from: '2026-04-31' is not a date" in text_of(editor.query_one("#said"))
+        editor.query_one("#valid_from").value = "2026-04-01"
+        editor.query_one("#valid_to").value = "2027-12-31"
+        await pilot.pause()
+        assert 'merchant is "ICA", dated 2026-04-01 – 2027-12-31, fill in account 7690, VAT code 6' in text_of(
+            editor.query_one("#said"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    (rule,) = rules.list_rules(store)
+    assert (rule.valid_from, rule.valid_to) == (date(2026, 4, 1), date(2027, 12, 31))
