@@ -15,6 +15,7 @@ from juni_tui.domain.transactions import Origin, Status
 from juni_tui.domain.vat import VatCode
 from juni_tui.sandbox import chart, company
 from juni_tui.services import receipts, rules
+from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.demo.company import (
     CATEGORIES,
     DEMO_FILE,
@@ -27,7 +28,6 @@ from juni_tui.services.demo.company import (
 from juni_tui.services.importing import import_file
 from juni_tui.services.store import Store
 from juni_tui.services.store.home import Home
-from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.vouchers import build_voucher, check_voucher, vat_part
 from tests.conftest import make_tx
 

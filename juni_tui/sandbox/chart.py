@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # --- Chart of accounts -----------------------------------------------------------------------------------
-# BAS 2026 names (2614/2624/2634: every reverse charge; 2615/2625/2635: import of goods). The VAT codes follow what the app maps (the real Fortnox list is unconfirmed, §7):
+# BAS 2026 names (2614/2624/2634: every reverse charge; 2615/2625/2635: import of goods).
+# The VAT codes follow what the app maps (the real Fortnox list is unconfirmed, §7):
 # I = deductible 25 % input VAT, I12 / I6 = 12 % / 6 % input VAT, MF = exempt or outside the scope,
 # ITEU / ITGLOB = services bought from the EU / outside the EU, IVEU = goods bought from the EU,
 # MP1/MP2/MP3 = sales at 25/12/6 %, "" = VAT and balance accounts and everything without VAT.

@@ -272,7 +272,7 @@ def _rule_data(kind: str, entry: Any, position: int) -> dict[str, Any]:
     if unknown:
         raise _Refuse(f"unknown key {unknown[0]!r} in a {kind} rule (allowed: {', '.join(sorted(_ALLOWED[kind]))})",
                       unknown[0])
-    data: dict[str, Any] = {"kind": kind, **{_FIELD_OF.get(k, k): v for k, v in entry.items()
+    data: dict[str, Any] = {"kind": kind, **{_FIELD_OF.get(str(k), str(k)): v for k, v in entry.items()
                                              if k not in ("match", "when")}}
     if kind == "custom":
         data["position"] = position
