@@ -273,6 +273,9 @@ VAT12_CASES = [
     Case("printed-vat-and-half", _tx("printed-vat-and-half", "-1250.00", 5820, VatCode.VAT25,
                                      vat_amount=Decimal("249.80")), PLAIN,
          ((5820, "1125.10", "0"), (2640, "124.90", "0"), (1930, "0", "1250.00"))),
+    Case("groceries-after-april", _tx("groceries-after-april", "-264.90", 7690, VatCode.VAT6, merchant="ICA Nära",
+                                      date=date(2026, 5, 1)), PLAIN,
+         ((7690, "249.91", "0"), (2640, "14.99", "0"), (1930, "0", "264.90"))),
     Case("rep-printed-vat-over-cap", _lunch("rep-printed-vat-over-cap", "-1120.00", 2,
                                             vat_amount=Decimal("120.02")), PLAIN,  # 120.02 × 600 / 999.98 = 72.01
          ((6072, "1047.99", "0"), (2640, "72.01", "0"), (1930, "0", "1120.00"))),
