@@ -36,6 +36,7 @@ def test_the_new_columns_are_read_from_csv_and_json(tmp_path):
 @pytest.mark.parametrize("cells, message", [
     (",,,,,,0,,,,", "participants '0' is not a whole number from 1 to 10000"),
     (",,,,,,two,,,,", "participants 'two' is not a whole number from 1 to 10000"),
+    (",,,,,,1" + "0" * 5000 + ",,,,", "is not a whole number from 1 to 10000"),
     (",,,,,,,,,150,", "vat_deductible '150' is not a percentage from 0 to 100"),
     (",,,,,,,,,,-10.00", "vat_amount '-10.00' is negative"),
     (",,,,,,,,,,2000.00", "vat_amount '2000.00' is not less than the amount"),

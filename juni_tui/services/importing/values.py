@@ -128,7 +128,7 @@ def parse_count(name: str, value: Any, errors: list[str], *, low: int = 1, high:
     if isinstance(value, Number):
         value = value.text
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-    if text is None or not text.isdigit() or not low <= int(text) <= high:
+    if text is None or not text.isdigit() or len(text) > len(str(high)) or not low <= int(text) <= high:
         errors.append(f"{name} {quoted(value)} is not a whole number from {low} to {high}")
         return None
     return int(text)
