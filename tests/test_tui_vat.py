@@ -174,3 +174,31 @@ async def test_the_rule_editor_takes_a_validity_period_and_refuses_a_bad_date(st
         await pilot.pause()
     (rule,) = rules.list_rules(store)
     assert (rule.valid_from, rule.valid_to) == (date(2026, 4, 1), date(2027, 12, 31))
+
+
+async def test_percent_sets_the_deductible_share_and_the_vat_as_printed_refusing_one_that_does_not_fit(store):
+    from juni_tui.screens.modals.vat_details import VatDetailsDialog
+
+    store.commit([Transaction(id="hire", date=date(2026, 10, 7), merchant="Hertz", merchant_country="SE",
+                              amount=Decimal("-1250.00"), account=5410, vat_code=VatCode.VAT25,
+                              no_receipt_reason="kvitto")])
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("percent_sign")
+        assert isinstance(app.screen, VatDetailsDialog)
+        app.screen.query_one("#share").value = "50"
+        app.screen.query_one("#printed").value = "150,00"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, VatDetailsDialog)
+        error = " ".join(text_of(app.screen.query_one("#error")).split())
+        assert "does not fit 25 % Swedish VAT: 1 250,00 at 25 % holds 250,00 of VAT" in error
+        app.screen.query_one("#printed").value = "249,80"
+        await pilot.press("ctrl+s")
+        await flushed(app, pilot)
+        await pilot.press("p")
+        shown = " ".join(text_of(app.screen.query_one("Static")).split())
+    tx = store.transactions["hire"]
+    assert (tx.vat_deductible, tx.vat_amount) == (Decimal("50"), Decimal("249.80"))
+    assert "Ingående moms 25 %" in shown and "124,90" in shown  # half of the printed 249,80

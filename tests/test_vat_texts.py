@@ -115,3 +115,15 @@ def test_the_food_rate_calendar():
     assert rate_change_between(date(2026, 3, 1), date(2026, 5, 1)) == date(2026, 4, 1)
     assert rate_change_between(date(2026, 5, 1), date(2026, 3, 1)) == date(2026, 4, 1)
     assert rate_change_between(date(2026, 4, 1), date(2026, 6, 1)) is None
+
+
+def test_mark_ready_refuses_a_printed_vat_that_does_not_fit_with_the_sentence(home, capsys):
+    from juni_tui.cli import main
+    from juni_tui.services.store import Store
+
+    with Store.open(home) as store:
+        store.commit([make_tx("bad", account=5410, vat_code=VatCode.VAT25, vat_amount=Decimal("150.00"),
+                              no_receipt_reason="e-mail")])
+    assert main(["--home", str(home.root), "mark-ready", "bad"]) == 1
+    err = capsys.readouterr().err
+    assert "the VAT amount 150,00 does not fit 25 % Swedish VAT: 1 250,00 at 25 % holds 250,00 of VAT" in err

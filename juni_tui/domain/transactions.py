@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from juni_tui.domain.clock import utcnow
 from juni_tui.domain.money import Money, to_money
 from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.vat import VatCode, printed_vat_problem
 
 # --- Workflow -------------------------------------------------------------------------------------------------
 
@@ -286,6 +286,11 @@ class Transaction(BaseModel):
     def problems(self, representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> list[str]:
         """Everything that keeps this transaction from being marked ready."""
         out = [f"missing {m}" if not m.startswith("split") else m for m in self.missing_values(representation)]
+        for n, line in enumerate(self.lines(), 1):
+            if line.vat_amount is not None and line.vat_code is not None:
+                problem = printed_vat_problem(line.amount, line.vat_code, line.vat_amount)
+                if problem:
+                    out.append(f"split line {n}: {problem}" if self.splits else problem)
         if not self.attachment_complete:
             out.append("missing receipt (attach one or mark it as not needed)")
         return out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from juni_tui.domain.money import format_sek
 
 # --- VAT ------------------------------------------------------------------------------------------------------
 
@@ -102,6 +104,40 @@ VAT_LABELS = {
     **{code: f"{_FAMILY_LABELS[_KINDS[code]]} {VAT_RATES[code] * 100:.0f} %"
        for code in VatCode if code.is_computed},
 }
+
+# --- the VAT in an amount, and the VAT as printed ------------------------------------------------------------
+
+#: How far the VAT printed on a receipt may be from the code's rate (receipts round per line): 1 kr or 1 %.
+PRINTED_VAT_TOLERANCE = Decimal("1.00")
+
+
+def vat_part(gross: Decimal, code: VatCode) -> Decimal:
+    """The Swedish VAT included in ``gross``: gross × rate / (1 + rate), rounded half-up to the öre.
+
+    For ``25``, ``12`` and ``6``. Codes whose amount includes no VAT (``0``, reverse charge, import) give 0.
+    The sign follows ``gross`` and the rounding is symmetric, so a refund's VAT is exactly the purchase's, negated.
+    """
+    if not code.is_swedish:
+        return Decimal("0.00")
+    rate = code.rate
+    return (gross * rate / (1 + rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def printed_vat_problem(gross: Decimal, code: VatCode, printed: Decimal) -> str | None:
+    """Why a VAT amount printed on a receipt cannot be booked with this code, or None when it fits the rate."""
+    if not code.is_swedish:
+        return (f"the VAT amount {_kr(printed)} is for Swedish VAT printed on a receipt, but the VAT code is "
+                f"{code.value} ({code.label}); remove the VAT amount or choose 25, 12 or 6")
+    expected = vat_part(abs(gross), code)
+    if abs(printed - expected) > max(PRINTED_VAT_TOLERANCE, expected / 100):
+        return (f"the VAT amount {_kr(printed)} does not fit {code.label}: {_kr(abs(gross))} at "
+                f"{code.rate * 100:.0f} % holds {_kr(expected)} of VAT; check the receipt's VAT and the VAT code")
+    return None
+
+
+def _kr(amount: Decimal) -> str:
+    return format_sek(amount).replace("\u202f", " ")
+
 
 # --- Sweden's rate calendar -----------------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         Binding("s", "accept_rule_suggestion", "Suggestion", tooltip="Accept the suggested account/VAT"),  # rules
         Binding("R", "rule_from_row", "Rule", tooltip="Make a merchant rule from this row"),  # rules
         Binding("r", "representation", "Representation", show=False),  # participants, purpose, attendees
+        Binding("percent_sign", "vat_details", "VAT details", key_display="%", show=False),  # share, printed VAT
         Binding("w", "acknowledge_warning", "Acknowledge warning", show=False),  # the row's ! with a reason
         Binding("c", "cost_center", "Cost center", show=False),
         Binding("o", "project", "Project", show=False),

@@ -38,7 +38,7 @@ from juni_tui.domain.money import ZERO
 from juni_tui.domain.reference import Account, CostCenter, Project, account_problem
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import SplitLine, Transaction
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.vat import VatCode, vat_part
 from juni_tui.domain.vouchers import Voucher, VoucherRow
 from juni_tui.services.bookkeeping.amounts import (
     BookkeepingError,
@@ -47,7 +47,6 @@ from juni_tui.services.bookkeeping.amounts import (
     kr,
     line_vats,
     reverse_charge_part,
-    vat_part,
 )
 from juni_tui.services.bookkeeping.amounts import who as _who
 from juni_tui.services.fortnox import spec

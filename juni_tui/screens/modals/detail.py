@@ -203,6 +203,7 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         Binding("t", "attach_file", "Attach receipt"),
         Binding("y", "accept_suggestion", "Accept receipt"),
         Binding("r", "representation", "Representation"),
+        Binding("percent_sign", "vat_details", "VAT details", key_display="%"),
         Binding("w", "acknowledge_warning", "Acknowledge warning"),
     ]
     DEFAULT_CSS = """
@@ -243,7 +244,7 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"account", "vat", "cost_center", "project", "no_receipt", "split",
-                      "attach_file", "accept_suggestion", "detach_receipt", "representation"}:
+                      "attach_file", "accept_suggestion", "detach_receipt", "representation", "vat_details"}:
             tx = self.store.transactions.get(self.tx_id)
             return tx is not None and tx.status == Status.PREPARE
         if action == "acknowledge_warning":

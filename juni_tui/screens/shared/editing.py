@@ -10,6 +10,7 @@ from typing import Any
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, TextPrompt, vat_picker
 from juni_tui.screens.modals.representation import RepresentationAnswers, RepresentationDialog
+from juni_tui.screens.modals.vat_details import VatDetails, VatDetailsDialog
 from juni_tui.services import workflow
 from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.store import Store, StoreError
@@ -150,6 +151,23 @@ class PreAccountingActions:
         ids = self.targets()
         if ids:
             self._ask_representation(ids)
+
+    def action_vat_details(self) -> None:
+        """``%``: the deductible share and the VAT as printed (the latter for one transaction at a time)."""
+        txs = [tx for i in self.targets() if (tx := self.store.transactions.get(i)) is not None]
+        if not txs:
+            return
+
+        def chosen(details: VatDetails | None) -> None:
+            if details is None:
+                return
+            values: dict[str, Any] = {"vat_deductible": details.vat_deductible}
+            if len(txs) == 1:
+                values["vat_amount"] = details.vat_amount
+            self._edit("VAT details set", **values)
+
+        default = self.store.settings.deductible_share(txs[0].account)
+        self.app.push_screen(VatDetailsDialog(txs, default), chosen)
 
     def action_acknowledge_warning(self) -> None:
         """The cursor row's open warnings: pick one (if several) and say why it does not apply."""

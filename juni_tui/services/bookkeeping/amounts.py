@@ -22,14 +22,12 @@ from decimal import Decimal
 from juni_tui.domain.money import ZERO, format_sek, round_ore
 from juni_tui.domain.settings import HUNDRED, Settings
 from juni_tui.domain.transactions import SplitLine, Transaction
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.vat import VatCode, printed_vat_problem, vat_part
 
 #: 13 kap. ML: input VAT on representation meals is deductible on at most this much excluding VAT per participant.
 CAP_NET_PER_PARTICIPANT = Decimal("300")
 #: Skatteverket's simplification for a meal with alcohol: at most this much VAT per participant.
 ALCOHOL_VAT_PER_PARTICIPANT = Decimal("46")
-#: How far the VAT printed on a receipt may be from the code's rate: receipts round per line.
-PRINTED_VAT_TOLERANCE = Decimal("1.00")
 
 
 class BookkeepingError(ValueError):
@@ -43,18 +41,6 @@ def who(tx: Transaction) -> str:
 def kr(amount: Decimal) -> str:
     """The one amount format of voucher texts and explanations: ``1 890,00`` (a plain space between thousands)."""
     return format_sek(amount).replace("\u202f", " ")
-
-
-def vat_part(gross: Decimal, code: VatCode) -> Decimal:
-    """The Swedish VAT included in ``gross``: gross × rate / (1 + rate), rounded half-up to the öre.
-
-    For ``25``, ``12`` and ``6``. Codes whose amount includes no VAT (``0``, reverse charge, import) give 0.
-    The sign follows ``gross`` and the rounding is symmetric, so a refund's VAT is exactly the purchase's, negated.
-    """
-    if not code.is_swedish:
-        return ZERO
-    rate = code.rate
-    return round_ore(gross * rate / (1 + rate))
 
 
 def reverse_charge_part(amount: Decimal, code: VatCode) -> Decimal:
@@ -114,16 +100,10 @@ def _share(line: SplitLine, settings: Settings) -> Decimal:
 def _printed(tx: Transaction, n: int | None, line: SplitLine, code: VatCode, gross: Decimal) -> Decimal:
     """The VAT printed on the receipt, after checking it fits the code's rate."""
     assert line.vat_amount is not None
-    where = f"split line {n} of {who(tx)}" if n else who(tx)
-    if not code.is_swedish:
-        raise BookkeepingError(
-            f"The VAT amount {kr(line.vat_amount)} of {where} is for Swedish VAT printed on a receipt, but its VAT "
-            f"code is {code.value} ({code.label}). Remove the VAT amount or choose 25, 12 or 6.")
-    expected = vat_part(gross, code)
-    if abs(line.vat_amount - expected) > max(PRINTED_VAT_TOLERANCE, expected / 100):
-        raise BookkeepingError(
-            f"The VAT amount {kr(line.vat_amount)} of {where} does not fit {code.label}: {kr(gross)} at "
-            f"{code.rate * 100:.0f} % holds {kr(expected)} of VAT. Check the receipt's VAT and the VAT code.")
+    problem = printed_vat_problem(gross, code, line.vat_amount)
+    if problem is not None:
+        where = f"split line {n} of {who(tx)}" if n else who(tx)
+        raise BookkeepingError(f"Cannot book {where}: {problem}.")
     return line.vat_amount
 
 

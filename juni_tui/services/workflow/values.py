@@ -80,6 +80,7 @@ def set_values(
     project: str | None = UNSET,
     no_receipt_reason: str | None = UNSET,
     vat_deductible: Decimal | None = UNSET,
+    vat_amount: Decimal | None = UNSET,
     source: FieldSource = MANUAL,
     only_missing: bool = False,
     overwrite_manual: bool = True,
@@ -97,6 +98,7 @@ def set_values(
         "project": project,
         "no_receipt_reason": no_receipt_reason,
         "vat_deductible": vat_deductible,
+        "vat_amount": vat_amount,
     }
     values = {k: v for k, v in values.items() if v is not UNSET}
     for name, value in values.items():
@@ -145,6 +147,8 @@ def check_value(store: Lists, name: str, value: Any) -> None:
         check_account(store, value)
     elif name == "vat_deductible" and not Decimal(0) <= Decimal(value) <= Decimal(100):
         raise WorkflowError(f"A deductible share of {value} % is not a percentage from 0 to 100.")
+    elif name == "vat_amount" and Decimal(value) < 0:
+        raise WorkflowError(f"A VAT amount of {value} is negative: give the VAT as printed on the receipt.")
     elif name in ("cost_center", "project"):
         _check_dimension(store, name, value)
 
