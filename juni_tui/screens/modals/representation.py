@@ -32,9 +32,10 @@ class RepresentationAnswers:
 
 class RepresentationDialog(Dialog[RepresentationAnswers]):
     DEFAULT_CSS = DIALOG_CSS.format(name="RepresentationDialog") + """
-    RepresentationDialog Horizontal.field { height: 3; margin-top: 0; align-horizontal: left; }
-    RepresentationDialog Horizontal.field Label { width: 14; padding-top: 1; }
+    RepresentationDialog Horizontal.field { height: 1; margin-top: 0; margin-bottom: 1; align-horizontal: left; }
+    RepresentationDialog Horizontal.field Label { width: 14; }
     RepresentationDialog Input { width: 1fr; }
+    RepresentationDialog Input.-textual-compact { background: $boost; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
@@ -55,10 +56,11 @@ class RepresentationDialog(Dialog[RepresentationAnswers]):
             ):
                 with Horizontal(classes="field"):
                     yield SafeLabel(label)
-                    yield Input(printable(value), placeholder=hint, id=field,
+                    yield Input(printable(value), placeholder=hint, id=field, compact=True,
                                 restrict=r"[0-9]*" if field == "participants" else None,
                                 max_length=5 if field == "participants" else 2000)
-            yield Checkbox("The meal included alcohol (46 kr of VAT per participant)", tx.alcohol, id="alcohol")
+            yield Checkbox("The meal included alcohol (46 kr of VAT per participant)", tx.alcohol, id="alcohol",
+                           compact=True)
             yield SafeStatic("", classes="error", id="error")
             yield SafeStatic("Skatteverket asks for the participants and the purpose. The VAT is deductible on at "
                              "most 300 kr excl. VAT per participant.", classes="hint")

@@ -30,9 +30,10 @@ class VatDetails:
 
 class VatDetailsDialog(Dialog[VatDetails]):
     DEFAULT_CSS = DIALOG_CSS.format(name="VatDetailsDialog") + """
-    VatDetailsDialog Horizontal.field { height: 3; margin-top: 0; align-horizontal: left; }
-    VatDetailsDialog Horizontal.field Label { width: 22; padding-top: 1; }
+    VatDetailsDialog Horizontal.field { height: 1; margin-top: 0; margin-bottom: 1; align-horizontal: left; }
+    VatDetailsDialog Horizontal.field Label { width: 22; }
     VatDetailsDialog Input { width: 1fr; }
+    VatDetailsDialog Input.-textual-compact { background: $boost; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
@@ -50,11 +51,11 @@ class VatDetailsDialog(Dialog[VatDetails]):
             yield SafeLabel(f"VAT details: {what}", classes="title")
             with Horizontal(classes="field"):
                 yield SafeLabel("Deductible share (%)")
-                yield Input(share, id="share", restrict=r"[0-9.,]*", max_length=6,
+                yield Input(share, id="share", restrict=r"[0-9.,]*", max_length=6, compact=True,
                             placeholder=f"empty: the account's default ({self.default_share.normalize():f} %)")
             with Horizontal(classes="field"):
                 yield SafeLabel("VAT as printed (SEK)")
-                yield Input(printed, id="printed", restrict=r"[0-9.,  ]*", max_length=16,
+                yield Input(printed, id="printed", restrict=r"[0-9., ]*", max_length=16, compact=True,
                             placeholder="empty: computed from the rate", disabled=len(self.txs) > 1)
             yield SafeStatic("", classes="error", id="error")
             yield SafeStatic("50 % for leasing or hiring a passenger car (13 kap. 21-22 §§ ML). The VAT not "
