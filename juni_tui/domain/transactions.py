@@ -251,13 +251,15 @@ class Transaction(BaseModel):
         """The accounting lines: the splits, or one line for the whole amount."""
         if self.splits:
             return self.splits
+        # The values were validated when the transaction was: construct, do not validate again (hot in bookkeeping).
         return (
-            SplitLine(
+            SplitLine.model_construct(
                 amount=self.amount,
                 account=self.account,
                 vat_code=self.vat_code,
                 cost_center=self.cost_center,
                 project=self.project,
+                text=None,
                 vat_deductible=self.vat_deductible,
                 vat_amount=self.vat_amount,
             ),

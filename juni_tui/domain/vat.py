@@ -52,12 +52,12 @@ class VatCode(StrEnum):
     @property
     def is_computed(self) -> bool:
         """The amount paid holds no VAT; the buyer computes it on the amount (reverse charge and import)."""
-        return self.is_reverse_charge or self.is_import
+        return self in COMPUTED_CODES
 
     @property
     def is_swedish(self) -> bool:
         """The amount paid includes Swedish VAT (25, 12 or 6 %)."""
-        return self in (VatCode.VAT25, VatCode.VAT12, VatCode.VAT6)
+        return self in SWEDISH_CODES
 
     @property
     def kind(self) -> str:
@@ -66,6 +66,9 @@ class VatCode(StrEnum):
         return _KINDS[self]
 
 
+#: The codes whose amount includes Swedish VAT, and those whose VAT the buyer computes (reverse charge, import).
+SWEDISH_CODES = frozenset({VatCode.VAT25, VatCode.VAT12, VatCode.VAT6})
+COMPUTED_CODES = frozenset(code for code in VatCode if code.value.startswith(("RC_", "IMPORT_")))
 _RATE_OF_SUFFIX = {"12": Decimal("0.12"), "6": Decimal("0.06")}
 
 

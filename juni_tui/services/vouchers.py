@@ -37,15 +37,17 @@ from decimal import Decimal
 from juni_tui.domain.money import ZERO
 from juni_tui.domain.reference import Account, CostCenter, Project, account_problem
 from juni_tui.domain.settings import Settings
-from juni_tui.domain.transactions import SplitLine, Transaction
+from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode, vat_part
 from juni_tui.domain.vouchers import Voucher, VoucherRow
 from juni_tui.services.bookkeeping.amounts import (
+    AnyLine,
     BookkeepingError,
     LineVat,
     Representation,
     kr,
     line_vats,
+    lines_of,
     reverse_charge_part,
 )
 from juni_tui.services.bookkeeping.amounts import who as _who
@@ -99,6 +101,16 @@ def _clean(text: str | None, limit: int) -> str | None:
     return _sanitized(text, limit) or None
 
 
+def _clean_notes(notes: list[str], limit: int) -> str | None:
+    """``"; ".join(notes)``, sanitized note by note (notes repeat from voucher to voucher: the card, the purpose)
+    and cut to ``limit``."""
+    cleaned = [part for note in notes if note and (part := _sanitized(note, limit))]
+    if not cleaned:
+        return None
+    text = "; ".join(cleaned)
+    return text if len(text) <= limit else text[:limit].rstrip(" ;") or None
+
+
 #: What looks like a tag, ``(juni …)``, in any case and spacing: never allowed in a text that came from the user.
 _TAG_LOOKALIKE = re.compile(r"\(\s*juni\b[^()]*\)?", re.IGNORECASE)
 
@@ -124,8 +136,11 @@ def tag_in(description: str | None) -> str | None:
     return found.group(1) if found else None
 
 
+_RATE_LABELS = {code: f"{code.rate * 100:.0f}" for code in VatCode}
+
+
 def _rate_label(code: VatCode) -> str:
-    return f"{code.rate * 100:.0f}"
+    return _RATE_LABELS[code]
 
 
 def _original(tx: Transaction) -> str | None:
@@ -137,20 +152,20 @@ def _original(tx: Transaction) -> str | None:
     return f"{kr(abs(tx.original_amount))} {tx.original_currency}"
 
 
-def is_cash_withdrawal(tx: Transaction) -> bool:
+def is_cash_withdrawal(tx: Transaction, lines: tuple[AnyLine, ...] | None = None) -> bool:
     """Money taken out in cash: booked on the cash account, or described as an ATM withdrawal."""
-    if any(line.account in _CASH_ACCOUNTS for line in tx.lines()):
+    if any(line.account in _CASH_ACCOUNTS for line in lines or lines_of(tx)):
         return True
-    return any(_CASH_WORDS.search(text) for text in (tx.category, tx.description, tx.merchant) if text)
+    return _CASH_WORDS.search(f"{tx.category or ''}\n{tx.description or ''}\n{tx.merchant}") is not None
 
 
-def voucher_description(tx: Transaction) -> str:
+def voucher_description(tx: Transaction, lines: tuple[AnyLine, ...] | None = None) -> str:
     """What was bought, from whom and when, and the transaction's tag (which is never truncated away).
 
     ``Kortköp Adobe 2026-10-05 Creative Cloud (juni tx-123)``. The tag is unique per transaction, so two
     transactions on the same day never get the same text; the exporter finds a voucher in Fortnox by it.
     """
-    kind = "Återbetalning" if tx.is_refund else "Kontantuttag" if is_cash_withdrawal(tx) else "Kortköp"
+    kind = "Återbetalning" if tx.is_refund else "Kontantuttag" if is_cash_withdrawal(tx, lines) else "Kortköp"
     what = (tx.description or "").strip()
     head = f"{kind} {tx.merchant} {tx.date.isoformat()}"
     if what and what.casefold() != tx.merchant.strip().casefold():
@@ -159,7 +174,7 @@ def voucher_description(tx: Transaction) -> str:
     return _sanitized(head, spec.MAX_VOUCHER_DESCRIPTION - len(tail)) + tail
 
 
-def _is_fee(tx: Transaction, line: SplitLine) -> bool:
+def _is_fee(tx: Transaction, line: AnyLine) -> bool:
     if line.vat_code != VatCode.NONE:
         return False
     if line.account in _BANK_FEE_ACCOUNTS:
@@ -179,30 +194,32 @@ def _representation_notes(tx: Transaction, representation: Representation) -> li
     return notes
 
 
-def voucher_comments(tx: Transaction, representation: Representation | None = None) -> str | None:
+def voucher_comments(tx: Transaction, representation: Representation | None = None,
+                     lines: tuple[AnyLine, ...] | None = None, original: str | None = "") -> str | None:
     """The voucher's Comments: representation (participants, purpose, attendees, the cap), bank fees, why no
     receipt is needed, the original currency, and the card."""
     notes: list[str] = _representation_notes(tx, representation) if representation is not None else []
-    if any(_is_fee(tx, line) for line in tx.lines()):
+    if any(_is_fee(tx, line) for line in lines or lines_of(tx)):
         notes.append("Bankavgift, ingen moms")
     if tx.no_receipt_reason:
         notes.append(f"Inget kvitto behövs: {tx.no_receipt_reason.strip()}")
-    original = _original(tx)
+    if original == "":
+        original = _original(tx)
     if original:
         notes.append(f"Originalbelopp {original}, bokfört {kr(abs(tx.amount))} SEK")
     card = " ".join(part for part in (tx.card, tx.cardholder and f"({tx.cardholder})") if part)
     if card:
         notes.append(f"Kort {card}")
-    return _clean("; ".join(notes), spec.MAX_VOUCHER_COMMENTS)
+    return _clean_notes(notes, spec.MAX_VOUCHER_COMMENTS)
 
 
 # --- the voucher ----------------------------------------------------------------------------------------------
 
 
-def _check_lines(tx: Transaction) -> tuple[SplitLine, ...]:
+def _check_lines(tx: Transaction) -> tuple[AnyLine, ...]:
     if tx.amount == 0:
         raise BookkeepingError(f"The amount of {_who(tx)} is 0.00 SEK: there is nothing to book.")
-    lines = tx.lines()
+    lines = lines_of(tx)
     problems: list[str] = []
     if tx.splits:
         total = sum((line.amount for line in lines), ZERO)
@@ -235,14 +252,14 @@ def _row(account: int, amount: Decimal, debit: bool, description: str | None, in
     )
 
 
-def _line_rows(tx: Transaction, line: SplitLine, item: LineVat, settings: Settings) -> list[VoucherRow | None]:
+def _line_rows(tx: Transaction, line: AnyLine, item: LineVat, settings: Settings, original: str | None
+               ) -> list[VoucherRow | None]:
     assert line.account is not None and line.vat_code is not None
     code = line.vat_code
     cost_side = line.amount < 0  # a purchase books its cost as a debit; a refund mirrors it
     rate = _rate_label(code)
     merchant = tx.merchant
     what = line.text or (None if tx.splits else tx.description)
-    original = _original(tx)
     info = (f"Del av {original}" if tx.splits else original) if original else None
     rows = [_row(line.account, item.cost, cost_side, f"{merchant}: {what}" if what else merchant, info,
                  line.cost_center, line.project)]
@@ -280,17 +297,18 @@ def build_voucher(tx: Transaction, settings: Settings, series: str) -> Voucher:
     """
     lines = _check_lines(tx)
     items, representation = line_vats(tx, lines, settings)
+    original = _original(tx)
     rows: list[VoucherRow | None] = []
     for line, item in zip(lines, items, strict=True):
-        rows.extend(_line_rows(tx, line, item, settings))
-    payment_info = f"{tx.merchant}, {_original(tx)}" if tx.is_foreign else tx.merchant
+        rows.extend(_line_rows(tx, line, item, settings, original))
+    payment_info = f"{tx.merchant}, {original}" if tx.is_foreign else tx.merchant
     payment_text = f"{_PAYMENT_TEXT} {tx.card}" if tx.card else _PAYMENT_TEXT
     rows.append(_row(settings.payment_account, abs(tx.amount), tx.amount > 0, payment_text, payment_info))
     voucher = Voucher(
         series=series,
         transaction_date=tx.date,
-        description=voucher_description(tx),
-        comments=voucher_comments(tx, representation),
+        description=voucher_description(tx, lines),
+        comments=voucher_comments(tx, representation, lines, original),
         rows=tuple(r for r in rows if r is not None),
     )
     if not voucher.balanced:  # cannot happen: every line's rows sum to the line, and the lines to the amount

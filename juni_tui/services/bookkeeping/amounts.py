@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
-from juni_tui.domain.money import ZERO, format_sek, round_ore
+from juni_tui.domain.money import ZERO, round_ore
 from juni_tui.domain.settings import HUNDRED, Settings
 from juni_tui.domain.transactions import SplitLine, Transaction
 from juni_tui.domain.vat import VatCode, printed_vat_problem, vat_part
@@ -38,9 +39,38 @@ def who(tx: Transaction) -> str:
     return f"transaction {tx.id} ({tx.merchant}, {tx.date.isoformat()})"
 
 
+_KR = str.maketrans(",.", " ,")
+
+
 def kr(amount: Decimal) -> str:
-    """The one amount format of voucher texts and explanations: ``1 890,00`` (a plain space between thousands)."""
-    return format_sek(amount).replace("\u202f", " ")
+    """The one amount format of voucher texts and explanations: ``1 890,00`` (a plain space between thousands):
+    ``format_sek``'s, with a plain space (it runs for every foreign voucher)."""
+    return f"{round_ore(amount):,.2f}".translate(_KR)
+
+
+class Line(NamedTuple):
+    """A transaction's one accounting line when it is not split: ``SplitLine``'s fields, without building a model
+    (the values were validated with the transaction)."""
+
+    amount: Decimal
+    account: int | None
+    vat_code: VatCode | None
+    cost_center: str | None
+    project: str | None
+    text: str | None
+    vat_deductible: Decimal | None
+    vat_amount: Decimal | None
+
+
+AnyLine = SplitLine | Line
+
+
+def lines_of(tx: Transaction) -> tuple[AnyLine, ...]:
+    """``tx.lines()`` for bookkeeping: the split lines, or one ``Line``."""
+    if tx.splits:
+        return tx.splits
+    return (Line(tx.amount, tx.account, tx.vat_code, tx.cost_center, tx.project, None, tx.vat_deductible,
+                 tx.vat_amount),)
 
 
 def reverse_charge_part(amount: Decimal, code: VatCode) -> Decimal:
@@ -93,11 +123,11 @@ class Representation:
         return lines
 
 
-def _share(line: SplitLine, settings: Settings) -> Decimal:
+def _share(line: AnyLine, settings: Settings) -> Decimal:
     return line.vat_deductible if line.vat_deductible is not None else settings.deductible_share(line.account)
 
 
-def _printed(tx: Transaction, n: int | None, line: SplitLine, code: VatCode, gross: Decimal) -> Decimal:
+def _printed(tx: Transaction, n: int | None, line: AnyLine, code: VatCode, gross: Decimal) -> Decimal:
     """The VAT printed on the receipt, after checking it fits the code's rate."""
     assert line.vat_amount is not None
     problem = printed_vat_problem(gross, code, line.vat_amount)
@@ -107,7 +137,7 @@ def _printed(tx: Transaction, n: int | None, line: SplitLine, code: VatCode, gro
     return line.vat_amount
 
 
-def line_vats(tx: Transaction, lines: tuple[SplitLine, ...], settings: Settings
+def line_vats(tx: Transaction, lines: tuple[AnyLine, ...], settings: Settings
               ) -> tuple[list[LineVat], Representation | None]:
     """Each line's VAT and deducted VAT, and the representation cap when a line is representation."""
     out: list[LineVat] = []
@@ -164,7 +194,7 @@ def _capped(tx: Transaction, items: list[LineVat]) -> tuple[list[LineVat], Repre
 def representation_of(tx: Transaction, settings: Settings) -> Representation | None:
     """The representation cap's working for a complete transaction (None when it is not representation, lacks
     its values, or cannot be booked)."""
-    lines = tx.lines()
+    lines = lines_of(tx)
     if any(line.vat_code is None or line.account is None for line in lines) or tx.participants is None:
         return None
     try:
