@@ -36,9 +36,12 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         Binding("y", "accept_suggestion", "Accept receipt", show=False),  # receipts: the row's suggested receipt
         Binding("s", "accept_rule_suggestion", "Suggestion", tooltip="Accept the suggested account/VAT"),  # rules
         Binding("R", "rule_from_row", "Rule", tooltip="Make a merchant rule from this row"),  # rules
-        Binding("r", "representation", "Representation", show=False),  # participants, purpose, attendees
-        Binding("percent_sign", "vat_details", "VAT details", key_display="%", show=False),  # share, printed VAT
-        Binding("w", "acknowledge_warning", "Acknowledge warning", show=False),  # the row's ! with a reason
+        Binding("r", "representation", "Representation", show=False,
+                tooltip="Representation: participants, purpose, attendees, alcohol"),
+        Binding("percent_sign", "vat_details", "VAT details", key_display="%", show=False,
+                tooltip="The deductible share of the VAT and the VAT as printed on the receipt"),
+        Binding("w", "acknowledge_warning", "Acknowledge warning", show=False,
+                tooltip="Acknowledge the row's warning (!) with a reason, kept in the audit log"),
         Binding("c", "cost_center", "Cost center", show=False),
         Binding("o", "project", "Project", show=False),
         Binding("p", "preview", "Preview rows", show=False),
