@@ -65,7 +65,8 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
             return [""] * len(self.COLUMNS)
         row = self.with_rule_suggestion(tx, cells.transaction_row(self.store, tx))  # rules: ~suggested values
         open_warnings = sum(1 for f in warnings.warnings_for(self.store, tx) if f.acknowledged is None)
-        return (*self.with_suggestion(tx, row), cells.with_warning_mark(cells.checks(tx), open_warnings))
+        status = cells.checks(tx, self.store.settings.representation_accounts)
+        return (*self.with_suggestion(tx, row), cells.with_warning_mark(status, open_warnings))
 
     def status_note(self) -> Text | None:
         note = Text()

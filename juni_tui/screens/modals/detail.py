@@ -160,7 +160,7 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
                                      f"{line.vat_code.value if line.vat_code else '—'}  {line.cost_center or ''} "
                                      f"{line.project or ''} {line.text or ''}")
     facts.add_row("Receipts", receipt_lines(store, tx))  # each file and how it was matched; suggestions
-    facts.add_row("Checks", cells.checks(tx))
+    facts.add_row("Checks", cells.checks(tx, store.settings.representation_accounts))
     problems = tx.problems(store.settings.representation_accounts) if tx.status == Status.PREPARE else []
     parts: list[Any] = [facts]
     if problems:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from rich.text import Text
 
 from juni_tui.domain.money import format_sek
+from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
 from juni_tui.domain.transactions import HistoryEntry, Origin, Status, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.services.store import Store
@@ -86,9 +88,9 @@ def attachment(tx: Transaction) -> Text:
     return Text("—", style="red")
 
 
-def checks(tx: Transaction) -> Text:
+def checks(tx: Transaction, representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> Text:
     text = Text()
-    text.append_text(OK if tx.values_complete else NOT_OK)
+    text.append_text(NOT_OK if tx.missing_values(representation) else OK)
     text.append(" ")
     text.append_text(OK if tx.attachment_complete else NOT_OK)
     return text
