@@ -45,3 +45,18 @@ def test_a_new_home_books_eu_goods_on_2614_and_is_not_written_to(home, capsys):
     with Store.open(home) as store:
         assert store.settings.reverse_charge_goods_output_account == 2614
         assert store.audit_log() == []
+
+
+async def test_the_tui_moves_the_old_default_at_start_and_says_so(home):
+    from juni_tui.app import JuniApp
+
+    _saved(home, Settings(reverse_charge_goods_output_account=2615), "settings changed")
+    notes: list[str] = []
+    with Store.open(home) as store:
+        app = JuniApp(store, sync_on_start=False)
+        original = app.notify
+        app.notify = lambda message, **kw: (notes.append(str(message)), original(message, **kw))[1]
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+        assert store.settings.reverse_charge_goods_output_account == 2614
+    assert any("now booked with output VAT on 2614 (box 30)" in note for note in notes)
