@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input
 
 from juni_tui.domain.transactions import Transaction
-from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
+from juni_tui.screens.modals.form import FORM_CSS, FormDialog
 from juni_tui.services.display import printable
 from juni_tui.widgets.safe import SafeLabel, SafeStatic
 
@@ -30,14 +29,8 @@ class RepresentationAnswers:
     alcohol: bool
 
 
-class RepresentationDialog(Dialog[RepresentationAnswers]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="RepresentationDialog") + """
-    RepresentationDialog Horizontal.field { height: 1; margin-top: 0; margin-bottom: 1; align-horizontal: left; }
-    RepresentationDialog Horizontal.field Label { width: 14; }
-    RepresentationDialog Input { width: 1fr; }
-    RepresentationDialog Input.-textual-compact { background: $boost; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+class RepresentationDialog(FormDialog[RepresentationAnswers]):
+    DEFAULT_CSS = FORM_CSS.format(name="RepresentationDialog", label_width=14)
 
     def __init__(self, tx: Transaction, count: int = 1) -> None:
         super().__init__()
@@ -71,16 +64,12 @@ class RepresentationDialog(Dialog[RepresentationAnswers]):
     def on_mount(self) -> None:
         self.query_one("#participants", Input).focus()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         text = self.query_one("#participants", Input).value.strip()
         if not text.isdigit() or not 1 <= int(text) <= 10_000:
-            self.query_one("#error", SafeStatic).update("Participants: how many took part, from 1 to 10 000.")
+            self.show_error("Participants: how many took part, from 1 to 10 000.")
             self.query_one("#participants", Input).focus()
             return
         self.dismiss(RepresentationAnswers(

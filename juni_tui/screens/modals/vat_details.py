@@ -11,14 +11,13 @@ from decimal import Decimal, InvalidOperation
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input
 
 from juni_tui.domain.money import MoneyError, to_money
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import printed_vat_problem
-from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
+from juni_tui.screens.modals.form import FORM_CSS, FormDialog
 from juni_tui.widgets.safe import SafeLabel, SafeStatic
 
 
@@ -28,14 +27,8 @@ class VatDetails:
     vat_amount: Decimal | None
 
 
-class VatDetailsDialog(Dialog[VatDetails]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="VatDetailsDialog") + """
-    VatDetailsDialog Horizontal.field { height: 1; margin-top: 0; margin-bottom: 1; align-horizontal: left; }
-    VatDetailsDialog Horizontal.field Label { width: 22; }
-    VatDetailsDialog Input { width: 1fr; }
-    VatDetailsDialog Input.-textual-compact { background: $boost; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+class VatDetailsDialog(FormDialog[VatDetails]):
+    DEFAULT_CSS = FORM_CSS.format(name="VatDetailsDialog", label_width=22)
 
     def __init__(self, txs: list[Transaction], default_share: Decimal) -> None:
         super().__init__()
@@ -64,13 +57,6 @@ class VatDetailsDialog(Dialog[VatDetails]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
-    def _error(self, text: str) -> None:
-        self.query_one("#error", SafeStatic).update(text)
-
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -80,7 +66,7 @@ class VatDetailsDialog(Dialog[VatDetails]):
         except InvalidOperation:
             share = Decimal(-1)
         if share is not None and not 0 <= share <= 100:
-            self._error("Deductible share: a percentage from 0 to 100.")
+            self.show_error("Deductible share: a percentage from 0 to 100.")
             return
         printed_text = self.query_one("#printed", Input).value.strip()
         printed = None
@@ -88,17 +74,17 @@ class VatDetailsDialog(Dialog[VatDetails]):
             try:
                 printed = to_money(printed_text)
             except MoneyError as exc:
-                self._error(f"VAT as printed: {exc}")
+                self.show_error(f"VAT as printed: {exc}")
                 return
             tx = self.txs[0]
             if tx.splits:
-                self._error("VAT as printed: this transaction is split; each line has its own VAT.")
+                self.show_error("VAT as printed: this transaction is split; each line has its own VAT.")
                 return
             if tx.vat_code is None:
-                self._error("VAT as printed: choose the VAT code first (v).")
+                self.show_error("VAT as printed: choose the VAT code first (v).")
                 return
             problem = printed_vat_problem(tx.amount, tx.vat_code, printed)
             if problem:
-                self._error(f"VAT as printed: {problem[0].upper()}{problem[1:]}.")
+                self.show_error(f"VAT as printed: {problem[0].upper()}{problem[1:]}.")
                 return
         self.dismiss(VatDetails(share, printed))
