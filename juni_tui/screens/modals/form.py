@@ -5,10 +5,13 @@ Shared by the representation questions and the VAT details; compact fields, so t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TypeVar
 
 from textual import on
 from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Button
 
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
@@ -33,6 +36,12 @@ class FormDialog(Dialog[T]):
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.dismiss(None)
+
+    def form_end(self, hint: str) -> Iterator[Widget]:
+        """The error line, the hint and the buttons: what every form ends with (yield from it in ``compose``)."""
+        yield SafeStatic("", classes="error", id="error")
+        yield SafeStatic(hint, classes="hint")
+        yield Horizontal(Button("Cancel", id="cancel"), Button("Save (ctrl+s)", id="save", variant="primary"))
 
     def show_error(self, text: str) -> None:
         self.query_one("#error", SafeStatic).update(text)

@@ -18,7 +18,7 @@ from textual.widgets import Button, Checkbox, Input
 from juni_tui.domain.transactions import Transaction
 from juni_tui.screens.modals.form import FORM_CSS, FormDialog
 from juni_tui.services.display import printable
-from juni_tui.widgets.safe import SafeLabel, SafeStatic
+from juni_tui.widgets.safe import SafeLabel
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,8 @@ class RepresentationDialog(FormDialog[RepresentationAnswers]):
                                 max_length=5 if field == "participants" else 2000)
             yield Checkbox("The meal included alcohol (46 kr of VAT per participant)", tx.alcohol, id="alcohol",
                            compact=True)
-            yield SafeStatic("", classes="error", id="error")
-            yield SafeStatic("Skatteverket asks for the participants and the purpose. The VAT is deductible on at "
-                             "most 300 kr excl. VAT per participant.", classes="hint")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
+            yield from self.form_end("Skatteverket asks for the participants and the purpose. The VAT is "
+                                     "deductible on at most 300 kr excl. VAT per participant.")
 
     def on_mount(self) -> None:
         self.query_one("#participants", Input).focus()

@@ -18,7 +18,7 @@ from juni_tui.domain.money import MoneyError, to_money
 from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import printed_vat_problem
 from juni_tui.screens.modals.form import FORM_CSS, FormDialog
-from juni_tui.widgets.safe import SafeLabel, SafeStatic
+from juni_tui.widgets.safe import SafeLabel
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,8 @@ class VatDetailsDialog(FormDialog[VatDetails]):
                 yield SafeLabel("VAT as printed (SEK)")
                 yield Input(printed, id="printed", restrict=r"[0-9., ]*", max_length=16, compact=True,
                             placeholder="empty: computed from the rate", disabled=len(self.txs) > 1)
-            yield SafeStatic("", classes="error", id="error")
-            yield SafeStatic("50 % for leasing or hiring a passenger car (13 kap. 21-22 §§ ML). The VAT not "
-                             "deducted stays on the cost row.", classes="hint")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
+            yield from self.form_end("50 % for leasing or hiring a passenger car (13 kap. 21-22 §§ ML). The VAT "
+                                     "not deducted stays on the cost row.")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
