@@ -40,8 +40,8 @@ CORRECT = [
             original_amount=Decimal("-1890.00"), account=5832, vat_code=VatCode.NONE),
     make_tx("private", merchant="Åhléns", merchant_country="SE", account=1680, vat_code=VatCode.NONE),
     make_tx("cash", merchant="Bankomat Sergels torg", merchant_country="SE", account=1910, vat_code=VatCode.NONE),
-    make_tx("fika", merchant="Espresso House", merchant_country="SE", account=6071, vat_code=VatCode.VAT25,
-            participants=4, category="Coffee"),
+    make_tx("fika", merchant="Espresso House", merchant_country="SE", account=6071, vat_code=VatCode.VAT12,
+            participants=4, category="Food & Drink", amount=Decimal("-220.00")),  # simple refreshments: 6071
     make_tx("laptop", merchant="Dustin AB", merchant_country="SE", account=5410, vat_code=VatCode.VAT25),
 ]
 
@@ -101,6 +101,9 @@ def test_a_meal_on_deductible_representation_is_a_warning_naming_the_right_accou
     staff = make_tx(merchant="Pizzeria Napoli", merchant_country="SE", participants=10,
                     splits=(SplitLine(amount=Decimal("-1250.00"), account=7631, vat_code=VatCode.VAT12),))
     assert "7632" in findings(staff, SETTINGS)[0].message
+    by_amount = make_tx(merchant="Nordic Events AB", merchant_country="SE", account=6071, vat_code=VatCode.VAT12,
+                        participants=2, amount=Decimal("-1120.00"))  # 560 kr a head is no fika
+    assert codes(by_amount) == ["meal_on_deductible_representation"]
 
 
 def test_a_likely_duplicate_is_a_warning_on_both(home):

@@ -21,6 +21,7 @@ import re
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import Status, Transaction
@@ -34,9 +35,12 @@ _GROCERY = re.compile(
     r"\b(?:ica|coop|hemköp|hemkop|willys|lidl|city ?gross|netto|mathem|matsmart|tempo|handlar'?n|"
     r"livs(?:medel)?|mataffär|matbutik|supermarket|grocer(?:y|ies)|food ?store|pressbyrån|7-eleven)\b",
     re.IGNORECASE)
+#: What names a meal (not simple refreshments: a café's fika stays on 6071).
 _MEAL = re.compile(
     r"\b(?:restaurang|restaurant|krog|bistro|brasserie|trattoria|pizzeria|sushi|lunch|middag|dinner|"
-    r"frukost|breakfast|food ?& ?drink|bar|pub|café|cafe|kafé)\b", re.IGNORECASE)
+    r"frukost|breakfast|bar|pub|steakhouse|hamburgerrestauranger?)\b", re.IGNORECASE)
+#: Simple refreshments cost about 60 kr per person (Skatteverket); above this per participant it is a meal.
+REFRESHMENTS_PER_PARTICIPANT = Decimal("150")
 _SIX_PERCENT_FROM = next(start for start, _end, code in FOOD_RATE_PERIODS if code == VatCode.VAT6 and start)
 
 
@@ -97,10 +101,11 @@ def _account_checks(tx: Transaction, settings: Settings) -> Iterable[tuple[str, 
         yield ("food_rate",
                f"This looks like a grocery purchase, and food is taxed at 6 % from {_SIX_PERCENT_FROM.isoformat()} "
                "to 2027-12-31. Use 6 unless it was a restaurant or catering meal (12 %); alcohol stays at 25 %.")
-    meal = tx.category is not None and _MEAL.search(tx.category) or _MEAL.search(texts)
+    meal = bool(_MEAL.search(texts)) or (
+        tx.participants is not None and abs(tx.amount) / tx.participants > REFRESHMENTS_PER_PARTICIPANT)
     for line in lines:
         better = MEAL_ACCOUNTS.get(line.account or 0)
-        if better is not None and (meal or line.vat_code == VatCode.VAT12):
+        if better is not None and meal:
             yield ("meal_on_deductible_representation",
                    f"A meal on {line.account}: meals are not deductible for income tax since 2017. Book it on "
                    f"{better}; {line.account} is for simple refreshments (fika).")
