@@ -31,6 +31,7 @@ from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
+from juni_tui.services.bookkeeping.accounts import move_eu_goods_account
 from juni_tui.services.display import printable, unexpected_error
 from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
@@ -99,6 +100,9 @@ class JuniApp(ReportsWorkerErrors, App):
         gc.freeze()
         self._unsubscribe = self.store.subscribe(self._on_store_change)
         self.switch_mode("prepare")
+        notice = move_eu_goods_account(self.store)
+        if notice:
+            self.notify(notice, severity="warning", timeout=30)
         if self._sync_on_start:
             self.startup()
         if self._watch_inbox:
@@ -330,7 +334,7 @@ class JuniApp(ReportsWorkerErrors, App):
         yield SystemCommand("Sync with Fortnox", "Fetch the chart of accounts, series and dimensions", self.startup)
         yield SystemCommand("Match receipts", "Read the receipt inbox and match receipts to transactions",
                             lambda: self.inbox.scan(announce=True))
-        yield SystemCommand("Export a SIE file", "SIE 4 of ready and exported transactions", self.action_export_sie)
+        yield SystemCommand("Export a SIE file", "SIE 4 of exported transactions (.si: ready too)", self.action_export_sie)
         seen = set()
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description and binding.action not in seen:

@@ -46,26 +46,42 @@ def _tx(tx_id: str, amount: str, account: int, code: VatCode, **more) -> Transac
 
 # --- every VAT code × purchase/refund × SEK/foreign: a purchase of 1 250.00 SEK --------------------------------
 
+def _computed(account: int, vat: str, output: int) -> tuple[int, tuple[Row, ...]]:
+    return account, ((account, "1250.00", "0"), (2645, vat, "0"), (output, "0", vat), (1930, "0", "1250.00"))
+
+
 PURCHASE_1250: dict[VatCode, tuple[int, tuple[Row, ...]]] = {
     VatCode.VAT25: (5410, ((5410, "1000.00", "0"), (2640, "250.00", "0"), (1930, "0", "1250.00"))),
     VatCode.VAT12: (5831, ((5831, "1116.07", "0"), (2640, "133.93", "0"), (1930, "0", "1250.00"))),
     VatCode.VAT6: (5800, ((5800, "1179.25", "0"), (2640, "70.75", "0"), (1930, "0", "1250.00"))),
     VatCode.NONE: (6570, ((6570, "1250.00", "0"), (1930, "0", "1250.00"))),
-    VatCode.RC_EU_SERVICES: (6540, ((6540, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                                    (1930, "0", "1250.00"))),
-    VatCode.RC_NON_EU_SERVICES: (5420, ((5420, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                                        (1930, "0", "1250.00"))),
-    VatCode.RC_EU_GOODS: (5410, ((5410, "1250.00", "0"), (2645, "312.50", "0"), (2615, "0", "312.50"),
-                                 (1930, "0", "1250.00"))),
+    VatCode.RC_EU_SERVICES: _computed(6540, "312.50", 2614),
+    VatCode.RC_EU_SERVICES_12: _computed(6540, "150.00", 2624),
+    VatCode.RC_EU_SERVICES_6: _computed(6970, "75.00", 2634),
+    VatCode.RC_NON_EU_SERVICES: _computed(5420, "312.50", 2614),
+    VatCode.RC_NON_EU_SERVICES_12: _computed(5420, "150.00", 2624),
+    VatCode.RC_NON_EU_SERVICES_6: _computed(6970, "75.00", 2634),
+    # Since BAS 2015 the output VAT of goods from the EU is on 2614 (box 30), not import VAT's 2615 (box 60).
+    VatCode.RC_EU_GOODS: _computed(5410, "312.50", 2614),
+    VatCode.RC_EU_GOODS_12: _computed(5490, "150.00", 2624),
+    VatCode.RC_EU_GOODS_6: _computed(6970, "75.00", 2634),
+    VatCode.IMPORT_GOODS: _computed(5410, "312.50", 2615),
+    VatCode.IMPORT_GOODS_12: _computed(5490, "150.00", 2625),
+    VatCode.IMPORT_GOODS_6: _computed(6970, "75.00", 2635),
 }
-# With the reporting pair on, reverse charge also books the amount on the VAT return's box account and 4598.
+#: The reporting pair's box account and contra account per code, for the whole amount.
+PAIR_ACCOUNTS: dict[VatCode, tuple[int, int]] = {
+    VatCode.RC_EU_SERVICES: (4535, 4598), VatCode.RC_EU_SERVICES_12: (4536, 4598),
+    VatCode.RC_EU_SERVICES_6: (4537, 4598), VatCode.RC_NON_EU_SERVICES: (4531, 4598),
+    VatCode.RC_NON_EU_SERVICES_12: (4532, 4598), VatCode.RC_NON_EU_SERVICES_6: (4533, 4598),
+    VatCode.RC_EU_GOODS: (4515, 4598), VatCode.RC_EU_GOODS_12: (4516, 4598), VatCode.RC_EU_GOODS_6: (4517, 4598),
+    VatCode.IMPORT_GOODS: (4545, 4549), VatCode.IMPORT_GOODS_12: (4546, 4549), VatCode.IMPORT_GOODS_6: (4547, 4549),
+}
+# With the reporting pair on, reverse charge and import also book the amount on the VAT return's box account and
+# its contra account, before the payment row.
 PAIR_ROWS: dict[VatCode, tuple[Row, ...]] = {
-    VatCode.RC_EU_SERVICES: ((6540, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                             (4535, "1250.00", "0"), (4598, "0", "1250.00"), (1930, "0", "1250.00")),
-    VatCode.RC_NON_EU_SERVICES: ((5420, "1250.00", "0"), (2645, "312.50", "0"), (2614, "0", "312.50"),
-                                 (4531, "1250.00", "0"), (4598, "0", "1250.00"), (1930, "0", "1250.00")),
-    VatCode.RC_EU_GOODS: ((5410, "1250.00", "0"), (2645, "312.50", "0"), (2615, "0", "312.50"),
-                          (4515, "1250.00", "0"), (4598, "0", "1250.00"), (1930, "0", "1250.00")),
+    code: PURCHASE_1250[code][1][:3] + ((box, "1250.00", "0"), (contra, "0", "1250.00"), (1930, "0", "1250.00"))
+    for code, (box, contra) in PAIR_ACCOUNTS.items()
 }
 FOREIGN = {"original_currency": "USD", "original_amount": Decimal("-118.40")}
 FOREIGN_REFUND = {"original_currency": "USD", "original_amount": Decimal("118.40")}
@@ -139,10 +155,10 @@ SPLITS = [
         _split("split-hotel", "-1530.00",
                SplitLine(amount=Decimal("-1400.00"), account=5831, vat_code=VatCode.VAT12, cost_center="300",
                          project="2", text="Logi 2 nätter"),
-               SplitLine(amount=Decimal("-130.00"), account=6071, vat_code=VatCode.VAT25, text="Minibar"),
+               SplitLine(amount=Decimal("-130.00"), account=5832, vat_code=VatCode.VAT25, text="Minibar"),
                merchant="Scandic Umeå"),
         PLAIN,
-        ((5831, "1250.00", "0"), (2640, "150.00", "0"), (6071, "104.00", "0"), (2640, "26.00", "0"),
+        ((5831, "1250.00", "0"), (2640, "150.00", "0"), (5832, "104.00", "0"), (2640, "26.00", "0"),
          (1930, "0", "1530.00")),
     ),
     Case(
@@ -150,7 +166,7 @@ SPLITS = [
         _split("split-dinner", "-2347.50",
                SplitLine(amount=Decimal("-1680.00"), account=6071, vat_code=VatCode.VAT12, text="Mat"),
                SplitLine(amount=Decimal("-667.50"), account=6071, vat_code=VatCode.VAT25, text="Vin"),
-               merchant="Restaurang Gotthards Krog"),
+               merchant="Restaurang Gotthards Krog", participants=8),  # 2 034 excl. VAT: under 8 × 300
         PLAIN,
         ((6071, "1500.00", "0"), (2640, "180.00", "0"), (6071, "534.00", "0"), (2640, "133.50", "0"),
          (1930, "0", "2347.50")),
@@ -177,10 +193,10 @@ SPLITS = [
         "split-hotel-refund-foreign",
         _split("split-hotel-refund-foreign", "1530.00",
                SplitLine(amount=Decimal("1400.00"), account=5831, vat_code=VatCode.VAT12, cost_center="100"),
-               SplitLine(amount=Decimal("130.00"), account=6071, vat_code=VatCode.VAT25, project="1"),
+               SplitLine(amount=Decimal("130.00"), account=5832, vat_code=VatCode.VAT25, project="1"),
                merchant="Hotel Kämp", original_amount=Decimal("140.00"), original_currency="EUR"),
         PLAIN,
-        ((5831, "0", "1250.00"), (2640, "0", "150.00"), (6071, "0", "104.00"), (2640, "0", "26.00"),
+        ((5831, "0", "1250.00"), (2640, "0", "150.00"), (5832, "0", "104.00"), (2640, "0", "26.00"),
          (1930, "1530.00", "0")),
     ),
     Case(
@@ -308,9 +324,9 @@ def test_foreign_purchase_books_the_settled_sek_and_names_the_original_in_the_ro
     voucher = build_voucher(tx, PLAIN, "K")
     cost, payment = voucher.rows[0], voucher.rows[-1]
     assert (cost.debit, payment.credit) == (Decimal("1250.00"), Decimal("1250.00"))
-    assert "118.40 USD" in (cost.transaction_information or "")
-    assert "118.40 USD" in (payment.transaction_information or "")
-    assert "118.40 USD" in (voucher.comments or "")
+    assert "118,40 USD" in (cost.transaction_information or "")
+    assert "118,40 USD" in (payment.transaction_information or "")
+    assert "Originalbelopp 118,40 USD, bokfört 1 250,00 SEK" in (voucher.comments or "")
 
 
 def test_rows_name_the_merchant_the_vat_and_the_card():

@@ -25,7 +25,9 @@ from juni_tui.services import jsonutil
 from juni_tui.services.fortnox import spec
 from juni_tui.services.vouchers import build_voucher, check_voucher
 from tests.conftest import make_tx
-from tests.test_bookkeeping import CASES, PLAIN, Case
+from tests.test_bookkeeping import CASES as PLAIN_CASES
+from tests.test_bookkeeping import PLAIN, Case
+from tests.test_bookkeeping_vat import VAT12_CASES
 
 FINANCIAL_YEAR_2026 = 2  # the sandbox's 2026; every case is dated in 2026
 SERIES = "K"  # the sandbox's manual "Kortköp" series
@@ -104,6 +106,7 @@ def lists(fortnox: Fortnox) -> tuple[dict[int, Account], dict[str, CostCenter], 
 
 # Cases in small chunks, so that two test processes (each with its own sandbox) share the work evenly.
 CHUNK = 12
+CASES = PLAIN_CASES + VAT12_CASES  # every case of both tables
 CHUNKS = [CASES[i:i + CHUNK] for i in range(0, len(CASES), CHUNK)]
 
 

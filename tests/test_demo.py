@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from juni_tui.domain.money import round_ore
 from juni_tui.domain.transactions import Origin, Status
 from juni_tui.domain.vat import VatCode
 from juni_tui.sandbox import chart, company
 from juni_tui.services import receipts, rules
+from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.demo.company import (
     CATEGORIES,
     DEMO_FILE,
@@ -26,7 +28,7 @@ from juni_tui.services.demo.company import (
 from juni_tui.services.importing import import_file
 from juni_tui.services.store import Store
 from juni_tui.services.store.home import Home
-from juni_tui.services.vouchers import build_voucher, check_voucher
+from juni_tui.services.vouchers import build_voucher, check_voucher, vat_part
 from tests.conftest import make_tx
 
 TODAY = date(2026, 11, 24)
@@ -144,7 +146,7 @@ def test_every_account_used_is_in_the_sandbox_chart_and_active(demo):
     used = {line.account for tx in demo["txs"] for line in tx.lines() if line.account is not None}
     assert used <= set(chart.ACCOUNTS)
     assert all(chart.ACCOUNTS[n].active for n in used)
-    assert 6250 not in used and {5420, 5811, 5831, 6071, 6212, 6540, 6570} <= used
+    assert 6250 not in used and {5420, 5811, 5820, 5831, 6072, 6212, 6540, 6570, 7690} <= used
 
 
 def test_every_complete_transaction_builds_a_voucher_fortnox_accepts(demo):
@@ -224,3 +226,21 @@ def test_a_home_with_transactions_is_never_touched(home):
     with Store.open(home) as store:
         assert list(store.transactions.keys()) == ["mine"] and len(store.accounts) == 0
     assert not (home.root / DEMO_FILE).exists() and not home.default_inbox.exists()
+
+
+def test_client_lunches_are_representation_on_6072_car_hire_deducts_half_and_groceries_are_at_6(demo):
+    txs, settings = demo["txs"], demo["settings"]
+    lunches = [tx for tx in txs if tx.description == "Lunch med kund" and not tx.is_refund]
+    assert lunches and all(tx.account == 6072 and tx.participants and tx.purpose and tx.attendees
+                           for tx in lunches)
+    capped = [tx for tx in lunches if (rows := build_voucher(tx, settings, "K").rows)
+              and rows[1].debit < vat_part(-tx.amount, VatCode.VAT12)]
+    assert capped, "at least one lunch is over 300 kr excl. VAT per participant"
+    hires = [tx for tx in txs if tx.account == 5820]
+    assert hires
+    for tx in hires:
+        cost, vat, _payment = build_voucher(tx, settings, "K").rows
+        assert vat.debit == round_ore(vat_part(-tx.amount, VatCode.VAT25) / 2)
+    groceries = [tx for tx in txs if tx.merchant.startswith(("ICA", "Coop"))]
+    assert groceries and all(tx.date >= date(2026, 4, 1) and tx.vat_code == VatCode.VAT6 for tx in groceries)
+    assert all(not warnings.open_findings(tx, settings) for tx in lunches + hires + groceries)

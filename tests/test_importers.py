@@ -140,8 +140,7 @@ def test_a_bad_file_is_refused_whole_naming_every_bad_line_and_nothing_is_writte
     assert by_line[3] == ["date '2026-13-01' is not a date in the form YYYY-MM-DD"]
     assert by_line[4][0] == "merchant is missing"
     assert by_line[4][1].startswith("amount '-99.999' has more than two decimals (if '.' separates thousands")
-    assert by_line[5] == ["vat_code '20' is not a VAT code (25, 12, 6, 0, RC_EU_SERVICES, RC_NON_EU_SERVICES, "
-                          "RC_EU_GOODS)"]
+    assert by_line[5] == [f"vat_code '20' is not a VAT code ({', '.join(code.value for code in VatCode)})"]
     assert by_line[6] == ["id 'b-1' is also on line 2"]
     assert by_line[7] == ["account 6250 Postbefordran is inactive in Fortnox"]
     assert by_line[8] == ["has 5 fields, but the header has 6"]
@@ -234,7 +233,8 @@ def test_missing_required_columns_and_json_keys_are_named(tmp_path):
     assert problems_of(json_path) == [
         (1, "item 1: unknown key 'vat' (did you mean 'vat_code'?); the keys are: " + ", ".join(
             ["id", "date", "merchant", "amount", "original_amount", "original_currency", "card", "cardholder",
-             "category", "merchant_country", "description", "account", "vat_code", "cost_center", "project"])),
+             "category", "merchant_country", "description", "account", "vat_code", "cost_center", "project",
+             "participants", "purpose", "attendees", "vat_deductible", "vat_amount"])),
         (1, "item 1: date is missing"), (1, "item 1: merchant is missing"), (1, "item 1: amount is missing"),
     ]
 

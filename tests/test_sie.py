@@ -139,7 +139,7 @@ READY_ADOBE = make_tx("ready-adobe", date=date(2026, 3, 14), amount=Decimal("-12
                       merchant="Bäckerei Gäßle \\ Ölstube", receipts=("r",))
 READY_DINNER = make_tx(
     "ready-dinner", date=date(2026, 4, 2), amount=Decimal("-2347.50"), status=Status.READY, receipts=("r",),
-    merchant="Gotthards Krog",
+    merchant="Gotthards Krog", participants=8,
     splits=(SplitLine(amount=Decimal("-1680.00"), account=6071, vat_code=VatCode.VAT12, project="2"),
             SplitLine(amount=Decimal("-667.50"), account=6071, vat_code=VatCode.VAT25)),
 )
@@ -169,8 +169,9 @@ def run_cli(home, *args: str) -> int:
 
 
 def export(home, tmp_path: Path, *extra: str, start="2026-03-01", end="2026-04-30") -> SieFile:
-    out = tmp_path / "bok.se"
-    assert run_cli(home, "--from", start, "--to", end, str(out), *extra) == 0
+    """With the ready transactions: a SIE 4I file."""
+    out = tmp_path / "bok.si"
+    assert run_cli(home, "--from", start, "--to", end, str(out), "--include-ready", *extra) == 0
     return read_sie(out.read_bytes())
 
 
@@ -243,8 +244,8 @@ def test_dimension_objects_are_on_their_rows(company, tmp_path):
 
 
 def test_swedish_letters_survive_cp437_and_backslashes_and_quotes_are_escaped(company, tmp_path):
-    out = tmp_path / "bok.se"
-    assert run_cli(company, "--from", "2026-03-01", "--to", "2026-04-30", str(out)) == 0
+    out = tmp_path / "bok.si"
+    assert run_cli(company, "--from", "2026-03-01", "--to", "2026-04-30", str(out), "--include-ready") == 0
     data = out.read_bytes()
     assert "Förbrukningsinventarier".encode("cp437") in data
     assert "ö".encode() not in data  # PC8, not UTF-8
@@ -268,11 +269,11 @@ def test_a_range_with_nothing_in_it_still_writes_a_valid_file(company, tmp_path,
 
 def test_a_ready_transaction_that_cannot_be_booked_stops_the_export_and_leaves_the_old_file(company, tmp_path,
                                                                                               capsys):
-    out = tmp_path / "bok.se"
+    out = tmp_path / "bok.si"
     out.write_bytes(b"old backup")
     with Store.open(company) as store:  # damaged data: a ready transaction without its account
         store.commit([make_tx("broken", date=date(2026, 3, 2), vat_code=VatCode.VAT25, status=Status.READY)])
-    assert run_cli(company, "--from", "2026-03-01", "--to", "2026-04-30", str(out)) == 1
+    assert run_cli(company, "--from", "2026-03-01", "--to", "2026-04-30", str(out), "--include-ready") == 1
     assert out.read_bytes() == b"old backup"
     assert "transaction broken (Adobe, 2026-03-02): it has no account" in capsys.readouterr().err
 
@@ -292,3 +293,33 @@ def test_render_turns_characters_outside_cp437_into_plain_ones():
     f = read_sie(sie.render(header, [], {}))
     assert f.one("#FNAMN") == ['Nordljus - "AB" EUR']
     assert "#ORGNR" not in f.posts and "#RAR" not in f.posts
+
+
+def test_by_default_the_file_holds_only_exported_vouchers_with_their_fortnox_numbers(company, tmp_path, capsys):
+    out = tmp_path / "bok.se"
+    assert run_cli(company, "--from", "2026-03-01", "--to", "2026-04-30", str(out)) == 0
+    f = read_sie(out.read_bytes())
+    assert [(v.series, v.number) for v in f.vers] == [("K", "17")]
+    captured = capsys.readouterr()
+    assert "Wrote 1 voucher (1 exported, 0 ready)" in captured.out
+    assert "without the company's Fortnox data" not in captured.err  # the company fixture is synchronised
+
+
+def test_ready_vouchers_go_only_in_a_si_file(company, tmp_path, capsys):
+    assert run_cli(company, "--from", "2026-03-01", "--to", "2026-04-30", str(tmp_path / "bok.se"),
+                   "--include-ready") == 1
+    assert "SIE 4I import file: name it bok.si" in capsys.readouterr().err
+    assert not (tmp_path / "bok.se").exists()
+
+
+def test_a_file_written_without_the_company_data_says_so_on_stderr(home, tmp_path, capsys):
+    with Store.open(home) as store:
+        store.commit([EXPORTED_SAAS])
+    out = tmp_path / "bok.se"
+    assert run_cli(home, "--from", "2026-03-01", "--to", "2026-04-30", str(out)) == 0
+    err = capsys.readouterr().err
+    assert "written without the company's Fortnox data: the company name (#FNAMN), the organisation number " \
+           "(#ORGNR), the financial year (#RAR), the account names" in err
+    assert "juni-tui sync" in err
+    f = read_sie(out.read_bytes())
+    assert dict(map(tuple, f.posts["#KONTO"]))["2614"] == "Utgående moms omvänd betalningsskyldighet, 25 %"

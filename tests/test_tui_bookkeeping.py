@@ -89,8 +89,8 @@ async def test_a_sie_file_is_written_from_the_history_tab(store, tmp_path):
         await pilot.pause()
         app.screen.query_one("#from").value = "2026-09-01"
         app.screen.query_one("#to").value = "2026-12-31"
-        app.screen.query_one("#path").value = str(tmp_path / "books.se")
+        app.screen.query_one("#path").value = str(tmp_path / "books.si")  # .si: ready ones too (SIE 4I)
         await pilot.click("#write")
         await pilot.pause()
-    data = (tmp_path / "books.se").read_bytes().decode("cp437")
+    data = (tmp_path / "books.si").read_bytes().decode("cp437")
     assert data.count("#VER") == 3 and "#SIETYP 4" in data

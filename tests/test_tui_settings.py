@@ -94,3 +94,36 @@ async def test_connect_asks_for_the_client_id_and_secret_before_showing_an_addre
         await pilot.pause()
         assert "client id and secret" in text_of(dialog.query_one("#error", Static))
         assert text_of(dialog.query_one("#url", Static)).strip() == ""
+
+
+async def test_the_vat_section_saves_representation_accounts_shares_and_rate_accounts(connected):
+    app = make_app(connected)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_settings(app, pilot)
+        assert screen.query_one("#representation_accounts", Input).value == "6071 6072 7631 7632"
+        assert screen.query_one("#deductible_shares", Input).value == "5615:50 5820:50"
+        await set_input(pilot, screen, "representation_accounts", "6072 7632")
+        await set_input(pilot, screen, "deductible_shares", "5615:50 5820:50 5612:0")
+        await set_input(pilot, screen, "rc_rates", "2624 2634")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert text_of(screen.query_one("#error", Static)).strip() == ""
+    settings = connected.settings
+    assert settings.representation_accounts == (6072, 7632)
+    assert settings.deductible_shares == {5615: 50, 5820: 50, 5612: 0}
+
+
+async def test_the_vat_section_refuses_a_bad_share_or_a_missing_account_and_saves_nothing(connected):
+    before = connected.settings
+    app = make_app(connected)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_settings(app, pilot)
+        await set_input(pilot, screen, "deductible_shares", "5615:150")
+        await set_input(pilot, screen, "import_rates", "2615 2625")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = text_of(screen.query_one("#error", Static))
+    assert "Not saved" in error and "'5615:150' is not account:percent" in error
+    assert "Import of goods: output VAT 25 / 12 / 6 %: 3 four-digit account numbers" in error
+    after = connected.settings
+    assert (after.deductible_shares, after.import_output_12_account) == (before.deductible_shares, 2625)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from juni_tui.services.bookkeeping.accounts import move_eu_goods_account
 from juni_tui.services.display import printable
 from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.jsonutil import dumps
@@ -34,13 +35,16 @@ def has_data(home: Home) -> bool:
 @contextmanager
 def open_store(args: argparse.Namespace, *, create: bool = True) -> Iterator[Store]:
     """The home's store. ``create=False`` (a dry run): a home that holds no data yet is not created; the command
-    sees an empty one, made in a scratch folder that is removed afterwards."""
+    sees an empty one, made in a scratch folder that is removed afterwards. A dry run writes nothing, so the one-time
+    move of the EU-goods VAT account waits for a command that writes."""
     home = home_of(args)
     if not create and not has_data(home):
         with tempfile.TemporaryDirectory(prefix="juni-tui-dry-run-") as scratch, Store.open(Home(Path(scratch))) as store:
             yield store
         return
     with Store.open(home) as store:
+        if create and (notice := move_eu_goods_account(store)):
+            say(f"juni-tui: {notice}", err=True)
         yield store
 
 

@@ -1,4 +1,4 @@
-"""``juni-tui sie export``: a SIE 4 file of the ready and exported transactions in a date range."""
+"""``juni-tui sie export``: a SIE 4 file of the exported (and, if asked, ready) transactions in a date range."""
 
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = parser.add_subparsers(dest="sie_command", metavar="COMMAND", required=True)
     export = commands.add_parser(
         "export",
-        help="write a SIE 4 file of the ready and exported transactions dated in a range",
-        description="Write a SIE 4 file (PC8/CP437) of the ready and exported transactions dated FROM..TO. "
-        "Exported ones carry their Fortnox series and number; ready ones the series given (or the default) and no "
-        "number.",
+        help="write a SIE 4 file of the exported transactions dated in a range",
+        description="Write a SIE 4 file (PC8/CP437) of the exported transactions dated FROM..TO, with their "
+        "Fortnox series and number. --include-ready adds the ready ones with the series given (or the default) and "
+        "no number: an import file, SIE 4I, named .si.",
     )
+    export.add_argument("--include-ready", action="store_true",
+                        help="also the ready transactions, unnumbered (a SIE 4I file: FILE must end in .si)")
     export.add_argument("--from", dest="date_from", type=_day, required=True, metavar="DATE",
                         help="first transaction date, YYYY-MM-DD")
     export.add_argument("--to", dest="date_to", type=_day, required=True, metavar="DATE",
@@ -42,8 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_export(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         try:
-            result = sie.export_sie(store, args.date_from, args.date_to, args.file, series=args.series)
+            result = sie.export_sie(store, args.date_from, args.date_to, args.file, series=args.series,
+                                    include_ready=args.include_ready)
         except sie.SieError as exc:
             return fail(str(exc))
     say(result.summary)
+    if result.missing:
+        say(f"juni-tui: the file was written without the company's Fortnox data: {', '.join(result.missing)}. "
+            "Synchronise with Fortnox (juni-tui sync, or F5 in Settings) and export again.", err=True)
     return 0

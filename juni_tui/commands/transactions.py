@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from juni_tui.commands._common import fail, friendly, open_store, print_json, say
 from juni_tui.domain.money import format_sek
+from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
 from juni_tui.domain.transactions import IN_FLIGHT_STATUSES, HistoryEntry, Status, Transaction
 from juni_tui.services import workflow
+from juni_tui.services.bookkeeping.warnings import Finding, duplicates_of, open_findings
 from juni_tui.services.display import printable
 from juni_tui.services.fortnox.errors import failure_text
 from juni_tui.services.store import Store
@@ -36,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ready.set_defaults(func=run_mark_ready)
 
 
-def transaction_json(tx: Transaction) -> dict[str, Any]:
+def transaction_json(tx: Transaction, warnings: list[Finding] | None = None,
+                     representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": tx.id,
         "date": tx.date,
@@ -51,13 +54,15 @@ def transaction_json(tx: Transaction) -> dict[str, Any]:
         "project": tx.project,
         "receipts": len(tx.receipts),
         "no_receipt_reason": tx.no_receipt_reason,
-        "values_complete": tx.values_complete,
+        "values_complete": not tx.missing_values(representation),
         "receipt_complete": tx.attachment_complete,
     }
     if tx.splits:
         item["splits"] = [line.model_dump(mode="json") for line in tx.splits]
     if tx.status == Status.PREPARE:
-        item["problems"] = tx.problems()
+        item["problems"] = tx.problems(representation)
+    if warnings is not None:
+        item["warnings"] = [finding.to_json() for finding in warnings]
     if tx.export is not None:
         item["series"] = tx.export.series
         if tx.export.voucher_number is not None:
@@ -82,14 +87,17 @@ def history_json(entry: HistoryEntry) -> dict[str, Any]:
         "exported_at": entry.exported_at,
         "values_complete": True,
         "receipt_complete": True,
+        "warnings": [],  # booked: what Fortnox has is final
     }
 
 
 def listing(store: Store, status: str | None) -> list[dict[str, Any]]:
     statuses = STATUS_CHOICES[status] if status else tuple(Status)
     items: list[dict[str, Any]] = []
+    settings, duplicates = store.settings, duplicates_of(store)
     for tx_id in store.ids(*(s for s in statuses if s != Status.EXPORTED)):
-        items.append(transaction_json(store.transactions[tx_id]))
+        tx = store.transactions[tx_id]
+        items.append(transaction_json(tx, open_findings(tx, settings, duplicates), settings.representation_accounts))
     if Status.EXPORTED in statuses:
         items += [history_json(store.history_index[tx_id]) for tx_id in store.ids(Status.EXPORTED)]
     return items

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -178,6 +179,8 @@ class RuleActions(BaseModel):
     cost_center: str | None = None
     project: str | None = None
     no_receipt_reason: str | None = None
+    #: the share of input VAT that may be deducted, in percent (e.g. 50 for a car hire)
+    vat_deductible: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
 
     @field_validator("cost_center", "project", "no_receipt_reason")
     @classmethod
@@ -190,7 +193,7 @@ class RuleActions(BaseModel):
             raise ValueError(f"account {self.account} is not a four-digit account number")
         if not self.assigned():
             raise ValueError("a rule must set at least one of: account, VAT code, cost center, project, "
-                             "no-receipt reason")
+                             "no-receipt reason, deductible VAT share")
         return self
 
     def assigned(self) -> dict[str, Any]:
@@ -217,6 +220,9 @@ class Rule(BaseModel):
     merchant: str | None = None
     category: str | None = None
     then: RuleActions
+    #: the rule applies to transactions dated in this period (either end open): a rate change, a new contract
+    valid_from: date | None = None
+    valid_to: date | None = None
     # Set by services.rules when saved. No default factory: the store leaves out values equal to the default,
     # and a factory's default is "now" again when the rule is read back.
     created_at: datetime | None = None
@@ -233,6 +239,8 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> "Rule":
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError(f"the rule's period ends ({self.valid_to}) before it begins ({self.valid_from})")
         object.__setattr__(self, "name", self.name.strip())
         for attr in ("merchant", "category"):
             value = getattr(self, attr)
@@ -253,7 +261,8 @@ class Rule(BaseModel):
             raise ValueError(f"a {self.kind.value} rule has no {other}")
         if getattr(self, self.kind.value) is None:
             raise ValueError(f"a {self.kind.value} rule needs a {self.kind.value}")
-        extra = [n for n in ("cost_center", "project", "no_receipt_reason") if getattr(self.then, n) is not None]
+        extra = [n for n in ("cost_center", "project", "no_receipt_reason", "vat_deductible")
+                 if getattr(self.then, n) is not None]
         if extra:
             raise ValueError(
                 f"a {self.kind.value} rule sets only the account and the VAT code, not {', '.join(extra)}; "
@@ -269,6 +278,28 @@ class Rule(BaseModel):
     def label(self) -> str:
         """How the detail view names it: ``Merchant rule: Adobe``."""
         return f"{self.kind.label}: {self.name}"
+
+    @property
+    def dated(self) -> bool:
+        return self.valid_from is not None or self.valid_to is not None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, other: "Rule") -> bool:
+        """Whether the two rules' validity periods share a day."""
+        starts_after = self.valid_from and other.valid_to and self.valid_from > other.valid_to
+        ends_before = self.valid_to and other.valid_from and self.valid_to < other.valid_from
+        return not (starts_after or ends_before)
+
+    @property
+    def period_label(self) -> str:
+        """``from 2026-04-01``, ``2026-01-01 – 2026-03-31``, ``until 2026-03-31``, or empty."""
+        if self.valid_from and self.valid_to:
+            return f"{self.valid_from} – {self.valid_to}"
+        if self.valid_from:
+            return f"from {self.valid_from}"
+        return f"until {self.valid_to}" if self.valid_to else ""
 
     @property
     def fields(self) -> tuple[str, ...]:

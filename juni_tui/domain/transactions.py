@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from juni_tui.domain.clock import utcnow
 from juni_tui.domain.money import Money, to_money
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
+from juni_tui.domain.vat import VatCode, printed_vat_problem
 
 # --- Workflow -------------------------------------------------------------------------------------------------
 
@@ -78,7 +79,12 @@ class FieldSource(BaseModel):
 
 
 #: The pre-accounting fields a rule, an import or the user can set.
-PRE_ACCOUNTING_FIELDS = ("account", "vat_code", "cost_center", "project", "no_receipt_reason")
+PRE_ACCOUNTING_FIELDS = ("account", "vat_code", "cost_center", "project", "no_receipt_reason", "vat_deductible")
+
+#: The percentage of input VAT that may be deducted: 0 to 100, at most two decimals (e.g. 50 for a car hire).
+Share = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+#: The VAT printed on a receipt, as a positive amount in SEK.
+PrintedVat = Annotated[Money, Field(ge=0)]
 
 
 # --- Transactions ---------------------------------------------------------------------------------------------
@@ -95,6 +101,10 @@ class SplitLine(BaseModel):
     cost_center: str | None = None
     project: str | None = None
     text: str | None = None
+    #: the share of this line's input VAT that may be deducted; None: the account's default (Settings)
+    vat_deductible: Share | None = None
+    #: the VAT printed on the receipt for this line, booked instead of the computed VAT
+    vat_amount: PrintedVat | None = None
 
 
 class AttachmentExport(BaseModel):
@@ -187,6 +197,16 @@ class Transaction(BaseModel):
     project: str | None = None
     splits: tuple[SplitLine, ...] = ()
     sources: dict[str, FieldSource] = Field(default_factory=dict)
+    vat_deductible: Share | None = None
+    vat_amount: PrintedVat | None = None
+
+    # representation (13 kap. ML): who was there and why; the 46 kr simplification for a meal with alcohol
+    participants: int | None = Field(default=None, ge=1, le=10_000)
+    purpose: str | None = Field(default=None, max_length=500)
+    attendees: str | None = Field(default=None, max_length=2000)
+    alcohol: bool = False
+    #: plausibility warnings the user looked at: warning code → the reason given (also in the audit log)
+    acknowledged: dict[str, str] = Field(default_factory=dict)
 
     receipts: tuple[str, ...] = ()
     no_receipt_reason: str | None = None
@@ -231,20 +251,31 @@ class Transaction(BaseModel):
         """The accounting lines: the splits, or one line for the whole amount."""
         if self.splits:
             return self.splits
+        # The values were validated when the transaction was: construct, do not validate again (hot in bookkeeping).
         return (
-            SplitLine(
+            SplitLine.model_construct(
                 amount=self.amount,
                 account=self.account,
                 vat_code=self.vat_code,
                 cost_center=self.cost_center,
                 project=self.project,
+                text=None,
+                vat_deductible=self.vat_deductible,
+                vat_amount=self.vat_amount,
             ),
         )
 
-    def missing_values(self) -> list[str]:
+    def is_representation(self, accounts: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> bool:
+        """A line of it is booked on a representation account."""
+        return any(line.account in accounts for line in self.lines())
+
+    def missing_values(self, representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> list[str]:
         """What keeps the first checkmark (pre-accounting values complete) grey, in words."""
-        return missing_values_of(self.amount, self.account, self.vat_code,
-                                 [(line.amount, line.account, line.vat_code) for line in self.splits])
+        missing = missing_values_of(self.amount, self.account, self.vat_code,
+                                    [(line.amount, line.account, line.vat_code) for line in self.splits])
+        if self.participants is None and self.is_representation(representation):
+            missing.append("participants (representation: how many took part, your own people included)")
+        return missing
 
     @property
     def values_complete(self) -> bool:
@@ -254,9 +285,14 @@ class Transaction(BaseModel):
     def attachment_complete(self) -> bool:
         return bool(self.receipts) or bool(self.no_receipt_reason)
 
-    def problems(self) -> list[str]:
+    def problems(self, representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> list[str]:
         """Everything that keeps this transaction from being marked ready."""
-        out = [f"missing {m}" if not m.startswith("split") else m for m in self.missing_values()]
+        out = [f"missing {m}" if not m.startswith("split") else m for m in self.missing_values(representation)]
+        for n, line in enumerate(self.lines(), 1):
+            if line.vat_amount is not None and line.vat_code is not None:
+                problem = printed_vat_problem(line.amount, line.vat_code, line.vat_amount)
+                if problem:
+                    out.append(f"split line {n}: {problem}" if self.splits else problem)
         if not self.attachment_complete:
             out.append("missing receipt (attach one or mark it as not needed)")
         return out
@@ -303,6 +339,10 @@ def stored_is_complete(doc: Mapping[str, Any]) -> bool:
     if not doc.get("receipts") and not doc.get("no_receipt_reason"):
         return False
     splits = doc.get("splits") or ()
+    if doc.get("participants") is None and any(
+            account in DEFAULT_REPRESENTATION_ACCOUNTS
+            for account in ([line.get("account") for line in splits] if splits else [doc.get("account")])):
+        return False
     if not splits:
         return doc.get("account") is not None and doc.get("vat_code") is not None
     lines = [(to_money(line.get("amount", "0")), line.get("account"), line.get("vat_code")) for line in splits]

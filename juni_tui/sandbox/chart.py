@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # --- Chart of accounts -----------------------------------------------------------------------------------
-# BAS names. The VAT codes follow what the app maps (the real Fortnox list is unconfirmed, §7):
+# BAS 2026 names (2614/2624/2634: every reverse charge; 2615/2625/2635: import of goods).
+# The VAT codes follow what the app maps (the real Fortnox list is unconfirmed, §7):
 # I = deductible 25 % input VAT, I12 / I6 = 12 % / 6 % input VAT, MF = exempt or outside the scope,
 # ITEU / ITGLOB = services bought from the EU / outside the EU, IVEU = goods bought from the EU,
 # MP1/MP2/MP3 = sales at 25/12/6 %, "" = VAT and balance accounts and everything without VAT.
@@ -105,16 +106,18 @@ _CHART = """
 2610 Utgående moms, 25 %
 2611 Utgående moms på försäljning inom Sverige, 25 %
 2612 Utgående moms på egna uttag, 25 %
-2614 Beräknad utgående moms på tjänsteförvärv från utlandet, 25 %
-2615 Beräknad utgående moms på varuförvärv från annat EU-land, 25 %
+2614 Utgående moms omvänd betalningsskyldighet, 25 %
+2615 Utgående moms import av varor, 25 %
 2617 Utgående moms omvänd skattskyldighet i Sverige, 25 %
 2618 Vilande utgående moms, 25 %
 2620 Utgående moms, 12 %
 2621 Utgående moms på försäljning inom Sverige, 12 %
-2624 Beräknad utgående moms på tjänsteförvärv från utlandet, 12 %
+2624 Utgående moms omvänd betalningsskyldighet, 12 %
+2625 Utgående moms import av varor, 12 %
 2630 Utgående moms, 6 %
 2631 Utgående moms på försäljning inom Sverige, 6 %
-2634 Beräknad utgående moms på tjänsteförvärv från utlandet, 6 %
+2634 Utgående moms omvänd betalningsskyldighet, 6 %
+2635 Utgående moms import av varor, 6 %
 2640 Ingående moms
 2641 Debiterad ingående moms
 2645 Beräknad ingående moms på förvärv från utlandet
@@ -179,10 +182,16 @@ _CHART = """
 4515 Inköp av varor från annat EU-land, 25 %
 4516 Inköp av varor från annat EU-land, 12 %
 4517 Inköp av varor från annat EU-land, 6 %
-4531 Import tjänster från land utanför EU, 25 % moms
+4531 Inköp av tjänster från ett land utanför EU, 25 %
+4532 Inköp av tjänster från ett land utanför EU, 12 %
+4533 Inköp av tjänster från ett land utanför EU, 6 %
 4535 Inköp av tjänster från annat EU-land, 25 %
 4536 Inköp av tjänster från annat EU-land, 12 %
-4545 Import av varor, 25 % moms
+4537 Inköp av tjänster från annat EU-land, 6 %
+4545 Import av varor, 25 %
+4546 Import av varor, 12 %
+4547 Import av varor, 6 %
+4549 Motkonto beskattningsunderlag import av varor
 4598 Justering, omvänd moms
 4600 Legoarbeten och underentreprenader
 4700 Reduktion av inköpspriser
@@ -346,10 +355,10 @@ _VAT_CODES = {
     "I6": (5811, 6970),
     "MF": (5612, 5616, 5810, 5832, 6040, 6072, 6310, 6320, 6350, 6390, 6560, 6570, 6950, 6980, 6981, 6982,
            6992, 6993, 7620, 7622, 7623, 7632),
-    "ITEU": (4535, 4536),
-    "ITGLOB": (4531,),
-    "IVEU": (4515, 4516, 4517, 4545),
-    "": (4598, 6410),
+    "ITEU": (4535, 4536, 4537),
+    "ITGLOB": (4531, 4532, 4533),
+    "IVEU": (4515, 4516, 4517),
+    "": (4545, 4546, 4547, 4549, 4598, 6410),
 }
 # Cost accounts that carry deductible 25 % input VAT unless listed above.
 _INPUT_VAT_RANGES = ((4000, 4699), (5000, 6999), (7610, 7610), (7690, 7690))

@@ -16,6 +16,7 @@ from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.receipt_keys import ReceiptActions
 from juni_tui.screens.shared.rule_keys import RuleKeys
 from juni_tui.services import workflow
+from juni_tui.services.bookkeeping import warnings
 from juni_tui.widgets.table import Cell, Column
 
 
@@ -35,6 +36,12 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         Binding("y", "accept_suggestion", "Accept receipt", show=False),  # receipts: the row's suggested receipt
         Binding("s", "accept_rule_suggestion", "Suggestion", tooltip="Accept the suggested account/VAT"),  # rules
         Binding("R", "rule_from_row", "Rule", tooltip="Make a merchant rule from this row"),  # rules
+        Binding("r", "representation", "Representation", show=False,
+                tooltip="Representation: participants, purpose, attendees, alcohol"),
+        Binding("percent_sign", "vat_details", "VAT details", key_display="%", show=False,
+                tooltip="The deductible share of the VAT and the VAT as printed on the receipt"),
+        Binding("w", "acknowledge_warning", "Acknowledge warning", show=False,
+                tooltip="Acknowledge the row's warning (!) with a reason, kept in the audit log"),
         Binding("c", "cost_center", "Cost center", show=False),
         Binding("o", "project", "Project", show=False),
         Binding("p", "preview", "Preview rows", show=False),
@@ -57,7 +64,9 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         if tx is None:
             return [""] * len(self.COLUMNS)
         row = self.with_rule_suggestion(tx, cells.transaction_row(self.store, tx))  # rules: ~suggested values
-        return (*self.with_suggestion(tx, row), cells.checks(tx))
+        open_warnings = sum(1 for f in warnings.warnings_for(self.store, tx) if f.acknowledged is None)
+        status = cells.checks(tx, self.store.settings.representation_accounts)
+        return (*self.with_suggestion(tx, row), cells.with_warning_mark(status, open_warnings))
 
     def status_note(self) -> Text | None:
         note = Text()
@@ -74,7 +83,12 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         outcome = workflow.mark_ready(self.store, ids)
         self.table.select(set(self.table.selected) - set(outcome.done))
         if outcome.done:
-            self.notify(f"{len(outcome.done)} marked ready to export (tab 2)")
+            done = [tx for i in outcome.done if (tx := self.store.transactions.get(i)) is not None]
+            warned = len(warnings.warnings_of(self.store, done))
+            note = (f"; {warned} of them carr{'ies' if warned == 1 else 'y'} warnings (!): see the detail view"
+                    if warned else "")
+            self.notify(f"{len(outcome.done)} marked ready to export (tab 2){note}",
+                        severity="warning" if warned else "information")
         if outcome.refused:
             self.app.push_screen(Message(
                 f"{len(outcome.refused)} not marked ready: something is missing",

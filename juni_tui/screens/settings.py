@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -38,6 +39,62 @@ PAIR_FIELDS = (
     ("eu_goods_account", "EU goods (box 20)"),
     ("contra_account", "Contra account"),
 )
+
+
+#: The VAT section (issue 12): each a list of account numbers (or account:percent), where the value lives, and
+#: how many accounts it takes (None: any number).
+VAT_LIST_FIELDS: tuple[tuple[str, str, tuple[str, ...], int | None], ...] = (
+    ("rc_rates", "Reverse charge: output VAT 12 % / 6 %",
+     ("reverse_charge_output_12_account", "reverse_charge_output_6_account"), 2),
+    ("import_rates", "Import of goods: output VAT 25 / 12 / 6 %",
+     ("import_output_account", "import_output_12_account", "import_output_6_account"), 3),
+    ("pair_eu_services_rates", "Reporting pair: EU services 12 / 6 %",
+     ("pair.eu_services_12_account", "pair.eu_services_6_account"), 2),
+    ("pair_non_eu_services_rates", "Reporting pair: non-EU services 12 / 6 %",
+     ("pair.non_eu_services_12_account", "pair.non_eu_services_6_account"), 2),
+    ("pair_eu_goods_rates", "Reporting pair: EU goods 12 / 6 %",
+     ("pair.eu_goods_12_account", "pair.eu_goods_6_account"), 2),
+    ("pair_import", "Reporting pair: import 25 / 12 / 6 % and contra",
+     ("pair.import_account", "pair.import_12_account", "pair.import_6_account", "pair.import_contra_account"), 4),
+    ("representation_accounts", "Representation accounts (participants asked)", ("representation_accounts",),
+     None),
+    ("allowed_balance_accounts", "Balance accounts allowed as a cost", ("allowed_balance_accounts",), None),
+    ("twelve_percent_accounts", "Accounts where 12 % VAT is expected", ("twelve_percent_accounts",), None),
+)
+SHARES_HINT = "account:percent, e.g. 5615:50 5820:50"
+
+
+def _numbers(settings: Any, names: tuple[str, ...]) -> str:
+    values = [getattr(settings.reporting_pair, n[5:]) if n.startswith("pair.") else getattr(settings, n)
+              for n in names]
+    flat = [v for value in values for v in (value if isinstance(value, tuple) else (value,))]
+    return " ".join(str(v) for v in flat)
+
+
+def parse_accounts(text: str, label: str, count: int | None, errors: list[str]) -> list[int] | None:
+    """Account numbers separated by spaces or commas; ``count`` of them when the field takes a fixed number."""
+    words = text.replace(",", " ").split()
+    if not all(w.isdigit() and len(w) == 4 for w in words) or (count is not None and len(words) != count):
+        want = f"{count} four-digit account numbers" if count else "four-digit account numbers"
+        errors.append(f"{label}: {want}, separated by spaces")
+        return None
+    return [int(w) for w in words]
+
+
+def parse_shares(text: str, errors: list[str]) -> dict[int, Decimal] | None:
+    """``5615:50 5820:50`` → {5615: 50, 5820: 50}: the deductible VAT share by account."""
+    out: dict[int, Decimal] = {}
+    for word in text.replace(",", " ").split():
+        account, _, share = word.partition(":")
+        try:
+            value = Decimal(share.replace("%", ""))
+        except ArithmeticError:
+            value = Decimal(-1)
+        if not (account.isdigit() and len(account) == 4) or not 0 <= value <= 100:
+            errors.append(f"Deductible VAT share: {word!r} is not account:percent ({SHARES_HINT})")
+            return None
+        out[int(account)] = value
+    return out
 
 
 class SettingsScreen(ReportsWorkerErrors, Screen):
@@ -91,6 +148,15 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
                     yield SafeLabel(label, classes="field")
                     yield Input(str(getattr(settings.reporting_pair, name)), id=f"pair_{name}", restrict=r"[0-9]*",
                                 max_length=4)
+            yield SafeLabel("VAT: other rates, import, representation, checks", classes="section")
+            for field_id, label, names, _count in VAT_LIST_FIELDS:
+                with Horizontal():
+                    yield SafeLabel(label, classes="field")
+                    yield Input(_numbers(settings, names), id=field_id, restrict=r"[0-9 ,]*")
+            with Horizontal():
+                yield SafeLabel("Deductible VAT share by account", classes="field")
+                yield Input(" ".join(f"{a}:{s.normalize():f}" for a, s in sorted(settings.deductible_shares.items())),
+                            id="deductible_shares", placeholder=SHARES_HINT, restrict=r"[0-9 ,:.%]*")
             yield SafeLabel("Receipts", classes="section")
             with Horizontal():
                 yield SafeLabel("Receipt inbox folder", classes="field")
@@ -153,6 +219,7 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
         for name, label in ACCOUNT_FIELDS:
             update[name] = self._number(name, label, errors)
         pair = {name: self._number(f"pair_{name}", label, errors) for name, label in PAIR_FIELDS}
+        vat = self._vat_values(errors)
         series = self.query_one("#default_series", Select).value
         update["default_series"] = None if series is Select.NULL else series
         update["inbox_dir"] = self.query_one("#inbox_dir", Input).value.strip() or None
@@ -160,6 +227,8 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             self.query_one("#error", SafeStatic).update("Not saved:\n" + "\n".join(errors))
             return
         settings = self.store.settings
+        pair.update({k[5:]: v for k, v in vat.items() if k.startswith("pair.")})
+        update.update({k: v for k, v in vat.items() if not k.startswith("pair.")})
         update["reporting_pair"] = ReportingPair(enabled=self.query_one("#pair_enabled", Switch).value, **pair)
         new = settings.model_copy(update=update)
         if new != settings:
@@ -167,6 +236,27 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             self.store.save_settings(new, what="changed " + ", ".join(changed))
         self.query_one("#error", SafeStatic).update("")
         self.notify("Settings saved")
+
+    def _vat_values(self, errors: list[str]) -> dict[str, Any]:
+        """The VAT section's values by settings field (``pair.`` for the reporting pair's)."""
+        out: dict[str, Any] = {}
+        for field_id, label, names, count in VAT_LIST_FIELDS:
+            numbers = parse_accounts(self.query_one(f"#{field_id}", Input).value, label, count, errors)
+            if numbers is None:
+                continue
+            if count is None:
+                out[names[0]] = tuple(numbers)
+                continue
+            for number in numbers:
+                try:
+                    workflow.check_account(self.store, number)
+                except workflow.WorkflowError as exc:
+                    errors.append(f"{label}: {exc}")
+            out.update(zip(names, numbers, strict=True))
+        shares = parse_shares(self.query_one("#deductible_shares", Input).value, errors)
+        if shares is not None:
+            out["deductible_shares"] = shares
+        return out
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

@@ -1,13 +1,18 @@
-"""SIE 4 export: the vouchers of ready and exported transactions, as a file other accounting systems read.
+"""SIE 4 export: the vouchers of exported (and, if asked, ready) transactions, for other accounting systems.
 
 For companies on another accounting system, and as a backup. The file follows SIE filformat version 4
 (reference ``peers-and-bookkeeping.md`` §5): ``#FORMAT PC8`` (code page 437), CRLF line endings, the
 identification posts, the accounts and dimension objects used, then one ``#VER`` per transaction with its
 ``#TRANS`` rows (debit positive, credit negative). Dimension 1 is the cost center and 6 the project.
 
-Exported transactions are written exactly as they were sent to Fortnox (their stored voucher body), with
-Fortnox's series and number; ready ones are built now (``bookkeeping.build_voucher``) and carry an empty
-voucher number, which the importing system assigns.
+By default the file holds the exported transactions, written exactly as they were sent to Fortnox (their stored
+voucher body), with Fortnox's series and number: what is booked. ``include_ready`` adds the ready ones, built now
+(``bookkeeping.build_voucher``) with an empty voucher number, which the importing system assigns: such a file is an
+import file, SIE 4I, and must be named ``.si``.
+
+``#FNAMN``, ``#ORGNR``, ``#RAR`` and the account names come from the company's Fortnox data once the home has been
+synchronised (``fortnox.reference.sync_reference_data``); what was missing is listed in ``SieExport.missing`` for
+the caller to say.
 """
 
 from __future__ import annotations
@@ -41,14 +46,30 @@ BAS_NAMES = {
     1930: "Företagskonto/checkkonto/affärskonto",
     2640: "Ingående moms",
     2645: "Beräknad ingående moms på förvärv från utlandet",
-    2614: "Beräknad utgående moms på tjänsteförvärv från utlandet, 25 %",
-    2615: "Beräknad utgående moms på varuförvärv från annat EU-land, 25 %",
+    2614: "Utgående moms omvänd betalningsskyldighet, 25 %",
+    2615: "Utgående moms import av varor, 25 %",
+    2624: "Utgående moms omvänd betalningsskyldighet, 12 %",
+    2625: "Utgående moms import av varor, 12 %",
+    2634: "Utgående moms omvänd betalningsskyldighet, 6 %",
+    2635: "Utgående moms import av varor, 6 %",
     2890: "Övriga kortfristiga skulder",
     4515: "Inköp av varor från annat EU-land, 25 %",
-    4531: "Import tjänster från land utanför EU, 25 % moms",
+    4516: "Inköp av varor från annat EU-land, 12 %",
+    4517: "Inköp av varor från annat EU-land, 6 %",
+    4531: "Inköp av tjänster från ett land utanför EU, 25 %",
+    4532: "Inköp av tjänster från ett land utanför EU, 12 %",
+    4533: "Inköp av tjänster från ett land utanför EU, 6 %",
     4535: "Inköp av tjänster från annat EU-land, 25 %",
+    4536: "Inköp av tjänster från annat EU-land, 12 %",
+    4537: "Inköp av tjänster från annat EU-land, 6 %",
+    4545: "Import av varor, 25 %",
+    4546: "Import av varor, 12 %",
+    4547: "Import av varor, 6 %",
+    4549: "Motkonto beskattningsunderlag import av varor",
     4598: "Justering, omvänd moms",
 }
+#: The extension of a SIE 4I file (transactions to import, without numbers or balances).
+IMPORT_SUFFIX = ".si"
 
 # Characters outside code page 437 that have a plain equivalent.
 _CP437_REPLACEMENTS = {
@@ -109,6 +130,8 @@ class SieExport:
     ready: int = 0
     date_from: date | None = None
     date_to: date | None = None
+    #: the company's Fortnox data the file was written without (not synchronised yet), in words
+    missing: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -282,8 +305,8 @@ def _exported_in(store: Store, date_from: date, date_to: date) -> Iterator[Trans
 
 
 def collect(store: Store, date_from: date, date_to: date, series: str | None = None,
-            today: date | None = None) -> tuple[list[SieVoucher], list[str]]:
-    """The vouchers of exported and ready transactions dated ``date_from``..``date_to``, in date order; and the
+            today: date | None = None, *, include_ready: bool = True) -> tuple[list[SieVoucher], list[str]]:
+    """The vouchers of exported (and ready) transactions dated ``date_from``..``date_to``, in date order; and the
     ready transactions that cannot be booked, each with the reason."""
     today = today or date.today()
     series = series or store.settings.series_for_preview()
@@ -292,7 +315,7 @@ def collect(store: Store, date_from: date, date_to: date, series: str | None = N
         v = exported_voucher(tx, store, today)
         vouchers.append(((v.date, 0, v.series, v.number or 0, tx.id), v))
     problems: list[str] = []
-    for tx_id in store.ids(Status.READY):
+    for tx_id in store.ids(Status.READY) if include_ready else ():
         tx = store.transactions[tx_id]
         if not date_from <= tx.date <= date_to:
             continue
@@ -320,13 +343,32 @@ def header_for(store: Store, date_from: date, date_to: date, *, user: str | None
     )
 
 
+def missing_company_data(store: Store, years: Sequence[FinancialYear]) -> tuple[str, ...]:
+    """What of the company's Fortnox data a SIE file would be written without, in words."""
+    settings = store.settings
+    missing = []
+    if not settings.company_name:
+        missing.append("the company name (#FNAMN)")
+    if not settings.org_number:
+        missing.append("the organisation number (#ORGNR)")
+    if not years:
+        missing.append("the financial year (#RAR)")
+    if len(store.accounts) == 0:
+        missing.append("the account names of the company's chart (BAS names were used)")
+    return tuple(missing)
+
+
 def export_sie(store: Store, date_from: date, date_to: date, path: Path, *, series: str | None = None,
-               user: str | None = None, today: date | None = None) -> SieExport:
-    """Write a SIE 4 file of the ready and exported transactions dated ``date_from``..``date_to`` to ``path``.
+               user: str | None = None, today: date | None = None, include_ready: bool = False) -> SieExport:
+    """Write a SIE 4 file of the exported transactions dated ``date_from``..``date_to`` to ``path``; with
+    ``include_ready`` also the ready ones, unnumbered, as a SIE 4I file (``.si``).
 
     The file is replaced atomically. A range with nothing in it still gives a valid file (with no vouchers).
     A ready transaction that cannot be booked stops the export with its reason: nothing is written.
     """
+    if include_ready and Path(path).suffix.casefold() != IMPORT_SUFFIX:
+        raise SieError(f"a file with ready, unnumbered vouchers is a SIE 4I import file: name it "
+                       f"{Path(path).with_suffix(IMPORT_SUFFIX).name} (.si), not {Path(path).name}")
     if date_from > date_to:
         raise SieError(f"the range starts ({date_from}) after it ends ({date_to})")
     path = Path(path)
@@ -334,15 +376,16 @@ def export_sie(store: Store, date_from: date, date_to: date, path: Path, *, seri
         raise SieError(f"{path.parent} is not a folder: cannot write {path.name} there")
     if path.is_dir():
         raise SieError(f"{path} is a folder; give a file name")
-    vouchers, problems = collect(store, date_from, date_to, series, today)
+    vouchers, problems = collect(store, date_from, date_to, series, today, include_ready=include_ready)
     if problems:
         raise SieError("nothing written; these ready transactions cannot be booked: " + " ".join(problems))
     names = {a.number: a.description for a in store.accounts.values()}
     objects: dict[tuple[int, str], str] = {}
     objects.update({(COST_CENTER_DIMENSION, c.code): c.description for c in store.cost_centers.values()})
     objects.update({(PROJECT_DIMENSION, p.number): p.description for p in store.projects.values()})
-    data = render(header_for(store, date_from, date_to, user=user, today=today), vouchers, names, objects)
+    header = header_for(store, date_from, date_to, user=user, today=today)
+    data = render(header, vouchers, names, objects)
     atomic_write(path, data)
     exported = sum(1 for v in vouchers if v.number is not None)
     return SieExport(path=path, vouchers=len(vouchers), exported=exported, ready=len(vouchers) - exported,
-                     date_from=date_from, date_to=date_to)
+                     date_from=date_from, date_to=date_to, missing=missing_company_data(store, header.years))

@@ -1,20 +1,26 @@
 """A card transaction → one balanced Fortnox voucher (verifikation). Pure functions: no I/O, no store.
 
-The rows follow the bookkeeping issue's table (reference ``peers-and-bookkeeping.md`` §5, ``fortnox-api.md`` §7):
+The rows for a purchase (a refund mirrors them: debit and credit swap); every account is a company setting
+(``Settings``) with its BAS 2026 default:
 
-========================  ===================================================================================
-VAT code                  rows for a purchase (a refund mirrors them: debit and credit swap)
-========================  ===================================================================================
-``25`` ``12`` ``6``       D cost account, net of VAT · D input VAT (2640) · C payment account (1930)
-``0``                     D cost account, the whole amount · C payment account
-``RC_EU_SERVICES``        D cost account, the whole amount · D 2645 and C 2614, 25 % of it · C payment account
-``RC_NON_EU_SERVICES``    the same as ``RC_EU_SERVICES``
-``RC_EU_GOODS``           the same, with C 2615 instead of 2614
-========================  ===================================================================================
+===================================  =========================================================================
+VAT code                             rows
+===================================  =========================================================================
+``25`` ``12`` ``6``                  D cost (the amount less the VAT deducted) · D input VAT 2640 · C 1930
+``0``                                D cost, the whole amount · C payment account
+``RC_EU_SERVICES[_12|_6]``           D cost · D 2645 and C 2614 / 2624 / 2634, the rate × the amount · C 1930
+``RC_NON_EU_SERVICES[_12|_6]``       the same
+``RC_EU_GOODS[_12|_6]``              the same (2614 since BAS 2015: box 30, not import VAT's 2615)
+``IMPORT_GOODS[_12|_6]``             the same with C 2615 / 2625 / 2635 (import VAT, box 60–62)
+===================================  =========================================================================
 
-With the company's reporting pair switched on, a reverse-charge line also gets D 4535 / 4531 / 4515 (EU services,
-non-EU services, EU goods) and C 4598 for the whole amount, so the purchase lands in the VAT return's boxes
-21 / 22 / 20. Every account is a company setting (``Settings``).
+With the company's reporting pair switched on, a reverse-charge line also gets D 4535–4537 / 4531–4533 /
+4515–4517 (EU services, non-EU services, EU goods at 25 / 12 / 6 %) and C 4598 for the whole amount; an import
+line D 4545–4547 and C 4549 (boxes 21 / 22 / 20 / 50).
+
+The VAT deducted is the line's share (``vat_deductible``, else the account's default, e.g. 50 % for a car hire) and,
+for representation, capped over the transaction (``services.bookkeeping.amounts``); the rest stays on the cost row.
+The VAT printed on a receipt (``vat_amount``) is booked instead of the computed VAT once it fits the code's rate.
 
 VAT is rounded half-up to the öre on each line; the cost takes the rest, so each line's rows sum to the line
 exactly, and the payment row (the whole amount) balances the voucher to the öre. Rows that round to zero are left
@@ -28,14 +34,28 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
-from juni_tui.domain.money import ZERO, round_ore
+from juni_tui.domain.money import ZERO
 from juni_tui.domain.reference import Account, CostCenter, Project, account_problem
 from juni_tui.domain.settings import Settings
-from juni_tui.domain.transactions import SplitLine, Transaction
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.transactions import Transaction
+from juni_tui.domain.vat import VatCode, vat_part
 from juni_tui.domain.vouchers import Voucher, VoucherRow
+from juni_tui.services.bookkeeping.amounts import (
+    AnyLine,
+    BookkeepingError,
+    LineVat,
+    Representation,
+    kr,
+    line_vats,
+    lines_of,
+    reverse_charge_part,
+)
+from juni_tui.services.bookkeeping.amounts import who as _who
 from juni_tui.services.fortnox import spec
 from juni_tui.services.workflow import export_tag
+
+__all__ = ["BookkeepingError", "Representation", "build_voucher", "check_voucher", "reverse_charge_part",
+           "tag_in", "vat_part", "voucher_comments", "voucher_description"]
 
 #: Fortnox: "Max 14 digits (incl. decimals)" for Debit and Credit (reference §3).
 MAX_AMOUNT_DIGITS = 14
@@ -43,48 +63,33 @@ MAX_AMOUNT_DIGITS = 14
 # Row texts (Swedish: they are read in Fortnox by the accountant and the auditor).
 _VAT_TEXT = "Ingående moms {rate} %"
 _RC_INPUT_TEXT = "Beräknad ingående moms {rate} %"
-_RC_OUTPUT_TEXT = {
-    VatCode.RC_EU_SERVICES: "Beräknad utgående moms tjänsteköp EU {rate} %",
-    VatCode.RC_NON_EU_SERVICES: "Beräknad utgående moms tjänsteköp utanför EU {rate} %",
-    VatCode.RC_EU_GOODS: "Beräknad utgående moms varuköp EU {rate} %",
+_OUTPUT_TEXT = {
+    "eu_services": "Beräknad utgående moms tjänsteköp EU {rate} %",
+    "non_eu_services": "Beräknad utgående moms tjänsteköp utanför EU {rate} %",
+    "eu_goods": "Beräknad utgående moms varuköp EU {rate} %",
+    "import": "Utgående moms import av varor {rate} %",
 }
 _PAIR_TEXT = {
-    VatCode.RC_EU_SERVICES: "Tjänsteköp EU, ruta 21",
-    VatCode.RC_NON_EU_SERVICES: "Tjänsteköp utanför EU, ruta 22",
-    VatCode.RC_EU_GOODS: "Varuköp EU, ruta 20",
+    "eu_services": "Tjänsteköp EU {rate} %, ruta 21",
+    "non_eu_services": "Tjänsteköp utanför EU {rate} %, ruta 22",
+    "eu_goods": "Varuköp EU {rate} %, ruta 20",
+    "import": "Import av varor {rate} %, ruta 50",
 }
-_CONTRA_TEXT = "Motkonto omvänd moms"
+_CONTRA_TEXT = {"import": "Motkonto beskattningsunderlag import"}
+_CONTRA_DEFAULT = "Motkonto omvänd moms"
 _PAYMENT_TEXT = "Juni-kort"
 
 #: Bank costs in the BAS chart (657x); with VAT code 0 such a line is a bank fee.
 _BANK_FEE_ACCOUNTS = range(6570, 6580)
-_FEE_WORDS = re.compile(r"\bfees?\b|avgift", re.IGNORECASE)
-
-
-class BookkeepingError(ValueError):
-    """A transaction that cannot become a voucher yet, with the transaction and what it lacks in the message."""
-
-
-# --- amounts --------------------------------------------------------------------------------------------------
-
-
-def vat_part(gross: Decimal, code: VatCode) -> Decimal:
-    """The Swedish VAT included in ``gross``: gross × rate / (1 + rate), rounded half-up to the öre.
-
-    For ``25``, ``12`` and ``6``. Codes whose amount includes no VAT (``0`` and the reverse-charge codes) give 0.
-    The sign follows ``gross`` and the rounding is symmetric, so a refund's VAT is exactly the purchase's, negated.
-    """
-    if code.is_reverse_charge or code == VatCode.NONE:
-        return ZERO
-    rate = code.rate
-    return round_ore(gross * rate / (1 + rate))
-
-
-def reverse_charge_part(amount: Decimal, code: VatCode) -> Decimal:
-    """The VAT a reverse-charge purchase computes on itself: 25 % of the amount, rounded half-up to the öre."""
-    if not code.is_reverse_charge:
-        return ZERO
-    return round_ore(amount * code.rate)
+#: What names a bank or card fee (not a parking fee, a membership fee or a fine).
+_FEE_WORDS = re.compile(
+    r"\b(?:bank|kort|card|transaction|transaktions|currency|valuta|exchange|växlings|atm|uttags|annual|års)"
+    r"[\s-]?(?:fees?|avgift(?:er)?|charges?)\b|\b(?:bankavgift|kortavgift|valutapåslag)",
+    re.IGNORECASE)
+#: Cash: the BAS cash account (191x), or a text that says it was taken out of an ATM.
+_CASH_ACCOUNTS = range(1910, 1920)
+_CASH_WORDS = re.compile(r"\b(?:atm|cash withdrawal|kontantuttag|uttag|bankomat|geldautomat|minibank)\b",
+                         re.IGNORECASE)
 
 
 # --- texts ----------------------------------------------------------------------------------------------------
@@ -94,6 +99,16 @@ def _clean(text: str | None, limit: int) -> str | None:
     if not text:
         return None
     return _sanitized(text, limit) or None
+
+
+def _clean_notes(notes: list[str], limit: int) -> str | None:
+    """``"; ".join(notes)``, sanitized note by note (notes repeat from voucher to voucher: the card, the purpose)
+    and cut to ``limit``."""
+    cleaned = [part for note in notes if note and (part := _sanitized(note, limit))]
+    if not cleaned:
+        return None
+    text = "; ".join(cleaned)
+    return text if len(text) <= limit else text[:limit].rstrip(" ;") or None
 
 
 #: What looks like a tag, ``(juni …)``, in any case and spacing: never allowed in a text that came from the user.
@@ -121,30 +136,36 @@ def tag_in(description: str | None) -> str | None:
     return found.group(1) if found else None
 
 
+_RATE_LABELS = {code: f"{code.rate * 100:.0f}" for code in VatCode}
+
+
 def _rate_label(code: VatCode) -> str:
-    return f"{code.rate * 100:.0f}"
-
-
-def _who(tx: Transaction) -> str:
-    return f"transaction {tx.id} ({tx.merchant}, {tx.date.isoformat()})"
+    return _RATE_LABELS[code]
 
 
 def _original(tx: Transaction) -> str | None:
-    """``54.00 USD``: the amount in the currency it was bought in, for foreign-currency purchases."""
+    """``1 890,00 NOK``: the amount in the currency it was bought in, for foreign-currency purchases."""
     if not tx.is_foreign:
         return None
     if tx.original_amount is None:
         return f"i {tx.original_currency}"
-    return f"{abs(tx.original_amount):.2f} {tx.original_currency}"
+    return f"{kr(abs(tx.original_amount))} {tx.original_currency}"
 
 
-def voucher_description(tx: Transaction) -> str:
+def is_cash_withdrawal(tx: Transaction, lines: tuple[AnyLine, ...] | None = None) -> bool:
+    """Money taken out in cash: booked on the cash account, or described as an ATM withdrawal."""
+    if any(line.account in _CASH_ACCOUNTS for line in lines or lines_of(tx)):
+        return True
+    return _CASH_WORDS.search(f"{tx.category or ''}\n{tx.description or ''}\n{tx.merchant}") is not None
+
+
+def voucher_description(tx: Transaction, lines: tuple[AnyLine, ...] | None = None) -> str:
     """What was bought, from whom and when, and the transaction's tag (which is never truncated away).
 
     ``Kortköp Adobe 2026-10-05 Creative Cloud (juni tx-123)``. The tag is unique per transaction, so two
     transactions on the same day never get the same text; the exporter finds a voucher in Fortnox by it.
     """
-    kind = "Återbetalning" if tx.is_refund else "Kortköp"
+    kind = "Återbetalning" if tx.is_refund else "Kontantuttag" if is_cash_withdrawal(tx, lines) else "Kortköp"
     what = (tx.description or "").strip()
     head = f"{kind} {tx.merchant} {tx.date.isoformat()}"
     if what and what.casefold() != tx.merchant.strip().casefold():
@@ -153,7 +174,7 @@ def voucher_description(tx: Transaction) -> str:
     return _sanitized(head, spec.MAX_VOUCHER_DESCRIPTION - len(tail)) + tail
 
 
-def _is_fee(tx: Transaction, line: SplitLine) -> bool:
+def _is_fee(tx: Transaction, line: AnyLine) -> bool:
     if line.vat_code != VatCode.NONE:
         return False
     if line.account in _BANK_FEE_ACCOUNTS:
@@ -161,29 +182,44 @@ def _is_fee(tx: Transaction, line: SplitLine) -> bool:
     return any(_FEE_WORDS.search(text) for text in (tx.category, tx.description, line.text) if text)
 
 
-def voucher_comments(tx: Transaction) -> str | None:
-    """The voucher's Comments: bank fees, why no receipt is needed, the original currency, and the card."""
-    notes: list[str] = []
-    if any(_is_fee(tx, line) for line in tx.lines()):
+def _representation_notes(tx: Transaction, representation: Representation) -> list[str]:
+    notes = [f"Representation {representation.participants} deltagare"]
+    if tx.purpose and tx.purpose.strip():
+        notes.append(f"Syfte: {tx.purpose.strip()}")
+    if tx.attendees and tx.attendees.strip():
+        notes.append(f"Deltagare: {tx.attendees.strip()}")
+    rule = ("schablon 46,00 per deltagare (måltid med alkohol)" if representation.alcohol
+            else "moms på högst 300,00 exkl. moms per deltagare")
+    notes.append(f"Avdragen moms {kr(representation.deductible)} av {kr(representation.vat)} ({rule})")
+    return notes
+
+
+def voucher_comments(tx: Transaction, representation: Representation | None = None,
+                     lines: tuple[AnyLine, ...] | None = None, original: str | None = "") -> str | None:
+    """The voucher's Comments: representation (participants, purpose, attendees, the cap), bank fees, why no
+    receipt is needed, the original currency, and the card."""
+    notes: list[str] = _representation_notes(tx, representation) if representation is not None else []
+    if any(_is_fee(tx, line) for line in lines or lines_of(tx)):
         notes.append("Bankavgift, ingen moms")
     if tx.no_receipt_reason:
         notes.append(f"Inget kvitto behövs: {tx.no_receipt_reason.strip()}")
-    original = _original(tx)
+    if original == "":
+        original = _original(tx)
     if original:
-        notes.append(f"Originalbelopp {original}, bokfört {abs(tx.amount):.2f} SEK")
+        notes.append(f"Originalbelopp {original}, bokfört {kr(abs(tx.amount))} SEK")
     card = " ".join(part for part in (tx.card, tx.cardholder and f"({tx.cardholder})") if part)
     if card:
         notes.append(f"Kort {card}")
-    return _clean("; ".join(notes), spec.MAX_VOUCHER_COMMENTS)
+    return _clean_notes(notes, spec.MAX_VOUCHER_COMMENTS)
 
 
 # --- the voucher ----------------------------------------------------------------------------------------------
 
 
-def _check_lines(tx: Transaction) -> tuple[SplitLine, ...]:
+def _check_lines(tx: Transaction) -> tuple[AnyLine, ...]:
     if tx.amount == 0:
         raise BookkeepingError(f"The amount of {_who(tx)} is 0.00 SEK: there is nothing to book.")
-    lines = tx.lines()
+    lines = lines_of(tx)
     problems: list[str] = []
     if tx.splits:
         total = sum((line.amount for line in lines), ZERO)
@@ -216,37 +252,32 @@ def _row(account: int, amount: Decimal, debit: bool, description: str | None, in
     )
 
 
-def _line_rows(tx: Transaction, line: SplitLine, settings: Settings) -> list[VoucherRow | None]:
+def _line_rows(tx: Transaction, line: AnyLine, item: LineVat, settings: Settings, original: str | None
+               ) -> list[VoucherRow | None]:
     assert line.account is not None and line.vat_code is not None
     code = line.vat_code
-    gross = abs(line.amount)
     cost_side = line.amount < 0  # a purchase books its cost as a debit; a refund mirrors it
     rate = _rate_label(code)
     merchant = tx.merchant
     what = line.text or (None if tx.splits else tx.description)
-    original = _original(tx)
     info = (f"Del av {original}" if tx.splits else original) if original else None
-    vat = vat_part(gross, code)
-    rows = [_row(line.account, gross - vat, cost_side, f"{merchant}: {what}" if what else merchant, info,
+    rows = [_row(line.account, item.cost, cost_side, f"{merchant}: {what}" if what else merchant, info,
                  line.cost_center, line.project)]
-    if vat:
-        rows.append(_row(settings.input_vat_account, vat, cost_side, _VAT_TEXT.format(rate=rate), merchant))
-    if code.is_reverse_charge:
-        computed = reverse_charge_part(gross, code)
-        output = (settings.reverse_charge_goods_output_account if code == VatCode.RC_EU_GOODS
-                  else settings.reverse_charge_services_output_account)
-        rows.append(_row(settings.reverse_charge_input_account, computed, cost_side,
-                         _RC_INPUT_TEXT.format(rate=rate), merchant))
-        rows.append(_row(output, computed, not cost_side, _RC_OUTPUT_TEXT[code].format(rate=rate), merchant))
-        pair = settings.reporting_pair
-        if pair.enabled:
-            box_account = {
-                VatCode.RC_EU_SERVICES: pair.eu_services_account,
-                VatCode.RC_NON_EU_SERVICES: pair.non_eu_services_account,
-                VatCode.RC_EU_GOODS: pair.eu_goods_account,
-            }[code]
-            rows.append(_row(box_account, gross, cost_side, _PAIR_TEXT[code], merchant))
-            rows.append(_row(pair.contra_account, gross, not cost_side, _CONTRA_TEXT, merchant))
+    if not code.is_computed:
+        if item.deductible:
+            rows.append(_row(settings.input_vat_account, item.deductible, cost_side, _VAT_TEXT.format(rate=rate),
+                             merchant))
+        return rows
+    kind = code.kind
+    rows.append(_row(settings.reverse_charge_input_account, item.deductible, cost_side,
+                     _RC_INPUT_TEXT.format(rate=rate), merchant))
+    rows.append(_row(settings.output_account(code), item.vat, not cost_side, _OUTPUT_TEXT[kind].format(rate=rate),
+                     merchant))
+    pair = settings.reporting_pair
+    if pair.enabled:
+        rows.append(_row(pair.box_account(code), item.gross, cost_side, _PAIR_TEXT[kind].format(rate=rate), merchant))
+        rows.append(_row(pair.contra(code), item.gross, not cost_side, _CONTRA_TEXT.get(kind, _CONTRA_DEFAULT),
+                         merchant))
     return rows
 
 
@@ -261,20 +292,23 @@ def build_voucher(tx: Transaction, settings: Settings, series: str) -> Voucher:
     fits Fortnox's length limits.
 
     Raises ``BookkeepingError`` when a line lacks its account or VAT code, the split lines do not sum to the
-    amount, or there is nothing to book.
+    amount, there is nothing to book, a representation lacks its participants, or a printed VAT amount does not
+    fit its code's rate.
     """
     lines = _check_lines(tx)
+    items, representation = line_vats(tx, lines, settings)
+    original = _original(tx)
     rows: list[VoucherRow | None] = []
-    for line in lines:
-        rows.extend(_line_rows(tx, line, settings))
-    payment_info = f"{tx.merchant}, {_original(tx)}" if tx.is_foreign else tx.merchant
+    for line, item in zip(lines, items, strict=True):
+        rows.extend(_line_rows(tx, line, item, settings, original))
+    payment_info = f"{tx.merchant}, {original}" if tx.is_foreign else tx.merchant
     payment_text = f"{_PAYMENT_TEXT} {tx.card}" if tx.card else _PAYMENT_TEXT
     rows.append(_row(settings.payment_account, abs(tx.amount), tx.amount > 0, payment_text, payment_info))
     voucher = Voucher(
         series=series,
         transaction_date=tx.date,
-        description=voucher_description(tx),
-        comments=voucher_comments(tx),
+        description=voucher_description(tx, lines),
+        comments=voucher_comments(tx, representation, lines, original),
         rows=tuple(r for r in rows if r is not None),
     )
     if not voucher.balanced:  # cannot happen: every line's rows sum to the line, and the lines to the amount

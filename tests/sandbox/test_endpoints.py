@@ -70,7 +70,8 @@ def test_chart_of_accounts_is_a_realistic_bas_chart(sandbox: Sandbox) -> None:
 
 @pytest.mark.parametrize("number, code", [
     (6540, "I"), (5410, "I"), (5831, "I12"), (7631, "I12"), (5811, "I6"), (6570, "MF"), (6310, "MF"), (5810, "MF"),
-    (6072, "MF"), (7632, "MF"), (4535, "ITEU"), (4531, "ITGLOB"), (4515, "IVEU"), (4545, "IVEU"), (3001, "MP1"),
+    (6072, "MF"), (7632, "MF"), (4535, "ITEU"), (4531, "ITGLOB"), (4515, "IVEU"), (4545, ""), (4549, ""), (2624, ""), (4537, "ITEU"),
+        (4533, "ITGLOB"), (3001, "MP1"),
     (3002, "MP2"), (3003, "MP3"), (2640, ""), (2890, ""), (1930, ""),
 ])
 def test_accounts_carry_the_vat_codes_the_app_maps(sandbox: Sandbox, number: int, code: str) -> None:

@@ -29,6 +29,8 @@ from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.shared.receipt_keys import ReceiptActions, receipt_lines
 from juni_tui.screens.shared.rule_cells import describe_suggestion
 from juni_tui.services import rules, vouchers
+from juni_tui.services.bookkeeping import warnings
+from juni_tui.services.bookkeeping.amounts import representation_of
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
 from juni_tui.widgets.safe import SafeStatic
@@ -66,6 +68,23 @@ def bookkeeping_amount(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
+def vat_notes(store: Store, tx: Transaction) -> list[Text]:
+    """The plausibility warnings (open ones marked ``!``, acknowledged ones with their reason) and how the
+    representation cap was worked out: what the detail view and the preview show above the rows."""
+    out: list[Text] = []
+    for finding in warnings.warnings_for(store, tx):
+        if finding.acknowledged is None:
+            out.append(Text(f"{cells.WARNING_MARK} {finding.message}  (w: acknowledge with a reason)",
+                            style="yellow"))
+        else:
+            out.append(Text(f"{cells.WARNING_MARK} {finding.message}  Acknowledged: {finding.acknowledged}",
+                            style="dim"))
+    working = representation_of(tx, store.settings)
+    if working is not None:
+        out += [Text(line, style="cyan") for line in working.explain()]
+    return out
+
+
 def voucher_view(store: Store, tx: Transaction) -> Group | Text:
     """The rows that were sent (exported or in flight), or the rows that would be sent now."""
     if tx.export is not None and tx.export.voucher_body is not None:
@@ -77,12 +96,13 @@ def voucher_view(store: Store, tx: Transaction) -> Group | Text:
             parts.append(Text(f"Comments: {body['Comments']}", style="dim"))
         return Group(*parts)
     series = tx.export.series if tx.export else store.settings.series_for_preview()
+    notes = vat_notes(store, tx)
     try:
         voucher = vouchers.build_voucher(tx, store.settings, series)
     except vouchers.BookkeepingError as exc:
-        return Text(f"No voucher yet: {exc}", style="yellow")
+        return Group(*notes, Text(f"No voucher yet: {exc}", style="yellow"))
     body = voucher.to_fortnox()["Voucher"]
-    parts = [Text(f"Voucher preview (series {series}) · {body['Description']}", style="bold"),
+    parts = [*notes, Text(f"Voucher preview (series {series}) · {body['Description']}", style="bold"),
              rows_table(store, body["VoucherRows"])]
     if body.get("Comments"):
         parts.append(Text(f"Comments: {body['Comments']}", style="dim"))
@@ -117,6 +137,21 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
         facts.add_row("Cost center", Text(tx.cost_center) + source("cost_center"))
     if tx.project:
         facts.add_row("Project", Text(tx.project) + source("project"))
+    share = tx.vat_deductible if tx.vat_deductible is not None else store.settings.deductible_share(tx.account)
+    if share != 100 or tx.vat_deductible is not None:
+        said = source("vat_deductible") if tx.vat_deductible is not None else Text("  (the account's default)",
+                                                                                    style="dim")
+        facts.add_row("Deductible VAT", Text(f"{share.normalize():f} %") + said)
+    if tx.vat_amount is not None:
+        facts.add_row("VAT as printed", f"{format_sek(tx.vat_amount)} SEK")
+    if tx.participants is not None or tx.is_representation(store.settings.representation_accounts):
+        facts.add_row("Participants", Text(str(tx.participants)) if tx.participants
+                      else Text("missing (r: the representation questions)", style="red"))
+        for label, value in (("Purpose", tx.purpose), ("Attendees", tx.attendees)):
+            if value:
+                facts.add_row(label, value)
+        if tx.alcohol:
+            facts.add_row("Alcohol", "yes: at most 46 kr of VAT per participant")
     suggestion = rules.suggest(store, tx) if tx.status == Status.PREPARE and not tx.splits else None
     if suggestion is not None:  # rules: a suggestion from earlier exports, not applied until accepted
         facts.add_row("Suggested", describe_suggestion(store, suggestion))
@@ -125,8 +160,8 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
                                      f"{line.vat_code.value if line.vat_code else '—'}  {line.cost_center or ''} "
                                      f"{line.project or ''} {line.text or ''}")
     facts.add_row("Receipts", receipt_lines(store, tx))  # each file and how it was matched; suggestions
-    facts.add_row("Checks", cells.checks(tx))
-    problems = tx.problems() if tx.status == Status.PREPARE else []
+    facts.add_row("Checks", cells.checks(tx, store.settings.representation_accounts))
+    problems = tx.problems(store.settings.representation_accounts) if tx.status == Status.PREPARE else []
     parts: list[Any] = [facts]
     if problems:
         parts.append(Text("Missing: " + "; ".join(problems), style="yellow"))
@@ -167,6 +202,9 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         Binding("O", "open_receipt", "Open receipt"),
         Binding("t", "attach_file", "Attach receipt"),
         Binding("y", "accept_suggestion", "Accept receipt"),
+        Binding("r", "representation", "Representation"),
+        Binding("percent_sign", "vat_details", "VAT details", key_display="%"),
+        Binding("w", "acknowledge_warning", "Acknowledge warning"),
     ]
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { padding: 1 2; }
@@ -206,9 +244,12 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"account", "vat", "cost_center", "project", "no_receipt", "split",
-                      "attach_file", "accept_suggestion", "detach_receipt"}:
+                      "attach_file", "accept_suggestion", "detach_receipt", "representation", "vat_details"}:
             tx = self.store.transactions.get(self.tx_id)
             return tx is not None and tx.status == Status.PREPARE
+        if action == "acknowledge_warning":
+            tx = self.store.transactions.get(self.tx_id)
+            return tx is not None and tx.status in (Status.PREPARE, Status.READY)
         return True
 
     def action_split(self) -> None:

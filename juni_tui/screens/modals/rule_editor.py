@@ -4,6 +4,7 @@ typed; saved, it offers to apply the rule to the Prepare transactions it can fil
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from rich.text import Text
@@ -236,6 +237,14 @@ class RuleEditor(Dialog[Rule]):
                         yield Input(printable(rule.category or "" if rule else ""), id="category", compact=True,
                                     placeholder="one of Juni's categories",
                                     suggester=SuggestFromList(self._categories(), case_sensitive=False))
+                with FormLine():
+                    yield SafeLabel("Valid")
+                    yield Input(rule.valid_from.isoformat() if rule and rule.valid_from else "", id="valid_from",
+                                compact=True, placeholder="from YYYY-MM-DD (empty: always)", restrict=r"[0-9-]*",
+                                max_length=10)
+                    yield Input(rule.valid_to.isoformat() if rule and rule.valid_to else "", id="valid_to",
+                                compact=True, placeholder="to YYYY-MM-DD (empty: open)", restrict=r"[0-9-]*",
+                                max_length=10)
                 yield SafeLabel("Then fill in, where empty", classes="section")
                 with FormLine():
                     yield SafeLabel("Account")
@@ -254,6 +263,12 @@ class RuleEditor(Dialog[Rule]):
                             yield Input(printable(getattr(then, name) or "" if then else ""), id=name, compact=True,
                                         placeholder="(not set by this rule)",
                                         suggester=SuggestFromList(sorted(table.keys()), case_sensitive=False))
+                    with FormLine():
+                        yield SafeLabel("Deductible %")
+                        share = then.vat_deductible if then and then.vat_deductible is not None else None
+                        yield Input(f"{share.normalize():f}" if share is not None else "", id="vat_deductible",
+                                    compact=True, restrict=r"[0-9.,]*", max_length=6,
+                                    placeholder="the share of the VAT that may be deducted, e.g. 50 (empty: not set)")
                     with FormLine():
                         yield SafeLabel("No receipt")
                         yield Input(printable(then.no_receipt_reason or "" if then else ""), id="no_receipt_reason",
@@ -304,6 +319,13 @@ class RuleEditor(Dialog[Rule]):
             data["when"] = when_of(str(self.query_one("#match", Select).value), rows)
         else:
             data[kind.value] = self.query_one(f"#{kind.value}", Input).value.strip()
+        for name, label in (("valid_from", "Valid from"), ("valid_to", "Valid to")):
+            text = self.query_one(f"#{name}", Input).value.strip()
+            if text:
+                try:
+                    data[name] = date.fromisoformat(text)
+                except ValueError:
+                    return None, f"{label}: {text!r} is not a date (YYYY-MM-DD)."
         then: dict[str, Any] = {}
         text = self.query_one("#account", Input).value.strip()
         if text and text.split()[0].isdigit():  # a number, or the completion's "5831 Representation"
@@ -321,10 +343,10 @@ class RuleEditor(Dialog[Rule]):
         vat = self.query_one("#vat_code", Select).value
         if vat is not Select.NULL:
             then["vat_code"] = vat
-        for name in ("cost_center", "project", "no_receipt_reason"):
+        for name in ("cost_center", "project", "no_receipt_reason", "vat_deductible"):
             box = self.query(f"#{name}")
             if box and (value := box.first(Input).value.strip()):
-                then[name] = value
+                then[name] = value.replace(",", ".") if name == "vat_deductible" else value
         data["then"] = then
         return data, ""
 

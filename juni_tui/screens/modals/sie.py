@@ -1,4 +1,4 @@
-"""Export a SIE 4 file of ready and exported transactions: for other accounting systems, and as a backup."""
+"""Export a SIE 4 file of exported (and ready) transactions: for other accounting systems, and as a backup."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ class SieDialog(Dialog[str]):
         start = _month_start(today)
         with Vertical():
             yield SafeLabel("Export a SIE 4 file", classes="title")
-            yield SafeStatic("Ready and exported transactions dated in the range, with the rows as sent to Fortnox.",
-                         classes="hint")
+            yield SafeStatic("Exported transactions dated in the range, as sent to Fortnox (a .se file). Name the "
+                             "file .si to add the ready ones, unnumbered (SIE 4I).", classes="hint")
             for field, label, value in (("from", "From", start.isoformat()), ("to", "To", today.isoformat()),
                                         ("path", "File", str(Path.cwd() / f"juni-{start:%Y%m}-{today:%Y%m%d}.se"))):
                 with Horizontal(classes="field"):
@@ -65,8 +65,11 @@ class SieDialog(Dialog[str]):
             return
         path = Path(self.query_one("#path", Input).value.strip()).expanduser()
         try:
-            result = sie.export_sie(self.store, start, end, path)
+            result = sie.export_sie(self.store, start, end, path,
+                                    include_ready=path.suffix.casefold() == sie.IMPORT_SUFFIX)
         except (StoreError, sie.SieError, OSError) as exc:
             error.update(str(exc))
             return
-        self.dismiss(result.summary)
+        missing = (f" Written without the company's Fortnox data: {', '.join(result.missing)}; sync (F5 in "
+                   "Settings) and export again." if result.missing else "")
+        self.dismiss(result.summary + missing)

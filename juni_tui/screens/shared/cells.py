@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from rich.text import Text
 
 from juni_tui.domain.money import format_sek
+from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
 from juni_tui.domain.transactions import HistoryEntry, Origin, Status, Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.services.store import Store
@@ -54,8 +56,17 @@ VAT_SHORT = {
     VatCode.VAT6: "6 %",
     VatCode.NONE: "0 %",
     VatCode.RC_EU_SERVICES: "RC EU serv",
+    VatCode.RC_EU_SERVICES_12: "RC EU s 12",
+    VatCode.RC_EU_SERVICES_6: "RC EU s 6",
     VatCode.RC_NON_EU_SERVICES: "RC non-EU",
+    VatCode.RC_NON_EU_SERVICES_12: "RC nonEU 12",
+    VatCode.RC_NON_EU_SERVICES_6: "RC nonEU 6",
     VatCode.RC_EU_GOODS: "RC EU goods",
+    VatCode.RC_EU_GOODS_12: "RC EU g 12",
+    VatCode.RC_EU_GOODS_6: "RC EU g 6",
+    VatCode.IMPORT_GOODS: "Import 25",
+    VatCode.IMPORT_GOODS_12: "Import 12",
+    VatCode.IMPORT_GOODS_6: "Import 6",
 }
 
 
@@ -77,12 +88,28 @@ def attachment(tx: Transaction) -> Text:
     return Text("—", style="red")
 
 
-def checks(tx: Transaction) -> Text:
+def checks(tx: Transaction, representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> Text:
     text = Text()
-    text.append_text(OK if tx.values_complete else NOT_OK)
+    text.append_text(NOT_OK if tx.missing_values(representation) else OK)
     text.append(" ")
     text.append_text(OK if tx.attachment_complete else NOT_OK)
     return text
+
+
+#: The warning mark: plain ASCII, so that it reads on any terminal and without colour.
+WARNING_MARK = "!"
+
+
+def warning_mark(open_warnings: int) -> Text:
+    """``!`` when the transaction has plausibility warnings not acknowledged yet, else nothing."""
+    return Text(WARNING_MARK, style="bold yellow") if open_warnings else Text("")
+
+
+def with_warning_mark(status: Text, open_warnings: int) -> Text:
+    """The Status cell with the warning mark after it (``✔ ✔ !``)."""
+    if not open_warnings:
+        return status
+    return status + Text(" ") + warning_mark(open_warnings)
 
 
 def queue_state(tx: Transaction) -> Text:

@@ -9,7 +9,10 @@ from typing import Any
 
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, TextPrompt, vat_picker
+from juni_tui.screens.modals.representation import RepresentationAnswers, RepresentationDialog
+from juni_tui.screens.modals.vat_details import VatDetails, VatDetailsDialog
 from juni_tui.services import workflow
+from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.store import Store, StoreError
 
 
@@ -45,6 +48,11 @@ class PreAccountingActions:
                 return
             suggestion = workflow.suggested_vat_code(self.store, number)
             self._edit(f"Account {number} set", account=number)
+            if number in self.store.settings.representation_accounts:
+                # Representation: Skatteverket asks who took part and why; the participants cap the VAT.
+                unanswered = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.participants is None]
+                if unanswered:
+                    self._ask_representation(unanswered)
             if suggestion is not None:
                 # The account implies a VAT code: fill it where it is missing, never over a choice already made.
                 missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
@@ -115,3 +123,84 @@ class PreAccountingActions:
             chosen,
         )
 
+
+    # --- representation and warnings (issue 12) ---
+
+    def _ask_representation(self, ids: list[str]) -> None:
+        first = self.store.transactions.get(ids[0])
+        if first is None:
+            return
+
+        def answered(answers: RepresentationAnswers | None) -> None:
+            if answers is None:
+                return
+            try:
+                changed = workflow.set_representation(
+                    self.store, ids, participants=answers.participants, purpose=answers.purpose,
+                    attendees=answers.attendees, alcohol=answers.alcohol)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", timeout=8)
+                return
+            n = len(changed)
+            self.notify(f"Representation, {answers.participants} participants, set on {n} transaction"
+                        f"{'s' if n != 1 else ''}" if n else "Nothing changed.")
+
+        self.app.push_screen(RepresentationDialog(first, len(ids)), answered)
+
+    def action_representation(self) -> None:
+        ids = self.targets()
+        if ids:
+            self._ask_representation(ids)
+
+    def action_vat_details(self) -> None:
+        """``%``: the deductible share and the VAT as printed (the latter for one transaction at a time)."""
+        txs = [tx for i in self.targets() if (tx := self.store.transactions.get(i)) is not None]
+        if not txs:
+            return
+
+        def chosen(details: VatDetails | None) -> None:
+            if details is None:
+                return
+            values: dict[str, Any] = {"vat_deductible": details.vat_deductible}
+            if len(txs) == 1:
+                values["vat_amount"] = details.vat_amount
+            self._edit("VAT details set", **values)
+
+        default = self.store.settings.deductible_share(txs[0].account)
+        self.app.push_screen(VatDetailsDialog(txs, default), chosen)
+
+    def action_acknowledge_warning(self) -> None:
+        """The cursor row's open warnings: pick one (if several) and say why it does not apply."""
+        ids = self.targets()
+        tx = self.store.transactions.get(ids[0]) if ids else None
+        if tx is None:
+            return
+        found = [f for f in warnings.warnings_for(self.store, tx) if f.acknowledged is None]
+        if not found:
+            self.notify("No warning to acknowledge on this transaction.")
+            return
+
+        def reason_for(code: str | None) -> None:
+            if code is None:
+                return
+            finding = next(f for f in found if f.code == code)
+
+            def given(reason: str | None) -> None:
+                if not reason:
+                    return
+                try:
+                    warnings.acknowledge(self.store, tx.id, code, reason)
+                except StoreError as exc:
+                    self.notify(str(exc), severity="error", timeout=8)
+                    return
+                self.notify("Warning acknowledged; the reason is kept in the audit log.")
+
+            self.app.push_screen(TextPrompt(
+                "Why does this warning not apply?", placeholder="e.g. the receipt shows 12 %: food for a meeting",
+                hint=finding.message,
+                validate=lambda text: "" if text.strip() else "Give a reason: it is kept in the audit log."), given)
+
+        if len(found) == 1:
+            reason_for(found[0].code)
+        else:
+            self.app.push_screen(ChoicePicker("Which warning?", [(f.code, f.message) for f in found]), reason_for)

@@ -34,6 +34,7 @@ from juni_tui.domain.money import round_ore
 from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import Transaction
+from juni_tui.domain.vat import food_vat_code
 from juni_tui.sandbox import chart, company
 from juni_tui.services import receipts, rules
 from juni_tui.services.demo.merchants import (
@@ -157,7 +158,10 @@ def _purchase(rng: random.Random, ids: _Ids, m: Merchant, day: date, *, price: D
     else:
         fields["amount"] = -price
     if m.file_values:
-        fields.update(account=m.account, vat_code=m.vat)
+        fields.update(account=m.account, vat_code=food_vat_code(day) if m.food else m.vat)
+    if m.participants:
+        fields.update(participants=rng.choice(m.participants), purpose=fields["description"],
+                      attendees=rng.choice(m.attendees) if m.attendees else None)
     if m.category in ("Travel", "Hotels", "Transport") and card in (ERIK, JOHAN):
         fields["cost_center"] = CONSULTING  # the consultants tag their trips, some for a client's project
         if rng.random() < 0.4:

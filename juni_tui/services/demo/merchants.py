@@ -73,6 +73,11 @@ class Merchant:
     seller: str = ""  # the name on the receipt, when it differs from the card statement
     address: str = ""
     org_number: str = ""
+    #: representation: how many took part (a choice of counts), the purpose and who was there, as Skatteverket asks
+    participants: tuple[int, ...] = ()
+    attendees: tuple[str, ...] = ()
+    #: food (livsmedel): the VAT code follows Sweden's food rate on the day (6 % from 2026-04-01 to 2027-12-31)
+    food: bool = False
 
     @property
     def foreign(self) -> bool:
@@ -153,13 +158,25 @@ MERCHANTS: tuple[Merchant, ...] = (
        receipt=0.35, seller="Espresso House Sverige AB"),
     _m("Pressbyrån Stockholm C", category="Food & Drink", country="SE", account=None, vat=None,
        cards=[ERIK, JOHAN], per_month=2.5, prices=["34", "49", "67", "89", "112"], receipt=0.3),
-    _m("Max Hamburgerrestauranger", category="Food & Drink", country="SE", account=6071, vat=V12,
+    # Client lunches: representation on 6072 (meals are not deductible for income tax since 2017), with the
+    # participants, purpose and attendees the cardholder entered in Juni; the VAT is capped at 300 kr per person.
+    _m("Max Hamburgerrestauranger", category="Food & Drink", country="SE", account=6072, vat=V12,
        cards=[ERIK, JOHAN], per_month=4.0, prices=["109", "139", "198", "245", "317"], receipt=0.5,
-       file_values=True, descriptions=["Lunch med kund"]),
+       file_values=True, descriptions=["Lunch med kund"], participants=(1, 2, 2, 3),
+       attendees=("Lena Holm (Alfa AB)", "Per Sjö (Umeå Energi)")),
     _m("Restaurang Tegelbruket", "Rakel & Herman Umeå", "Pelikan Stockholm", category="Food & Drink",
-       country="SE", account=6071, vat=V12, cards=[ANNA, ERIK], per_month=4.5,
-       prices=["245", "370", "495", "612", "745"], receipt=0.8, file_values=True,
-       descriptions=["Lunch med kund"]),
+       country="SE", account=6072, vat=V12, cards=[ANNA, ERIK], per_month=4.5,
+       prices=["245", "370", "495", "612", "745", "1120"], receipt=0.8, file_values=True,
+       descriptions=["Lunch med kund"], participants=(2, 2, 3, 4),
+       attendees=("Karin Åberg, Jonas Lund (Kund Alfa AB)", "Maria Falk (Norrskog AB)")),
+    # Groceries for the office: food, at the food rate of the day.
+    _m("ICA Nära Odenplan", "Coop Umeå Ersboda", category="Food & Drink", country="SE", account=7690, vat=V6,
+       cards=[SARA], per_month=2.0, prices=["189.50", "264.90", "412.75"], receipt=0.7, file_values=True,
+       descriptions=["Frukt och fika till kontoret"], food=True),
+    # Car hire: 50 % of the VAT is deductible (13 kap. 21 § ML), the account's default share in Settings.
+    _m("Hertz Sverige AB", category="Transport", country="SE", account=5820, vat=V25, cards=[JOHAN, ERIK],
+       per_month=1.0, prices=["1290", "1850", "2490"], receipt=0.9, file_values=True,
+       descriptions=["Hyrbil 2 dagar"]),
     _m("Tyge & Sessil", "Restaurang Hav", "Gastrologik", category="Entertainment", country="SE", account=None,
        vat=None, cards=[ANNA], per_month=2.0, prices=["1480", "2350", "3120", "4680"], receipt=0.7,
        descriptions=["Middag med kund", "Kundmiddag", "Representation"]),

@@ -6,7 +6,9 @@ The file
     Required columns: ``id``, ``date`` (YYYY-MM-DD), ``merchant``, ``amount`` (SEK; negative for a purchase,
     positive for a refund; ``-1234.50`` and ``-1 234,50`` both work). Optional: ``original_amount``,
     ``original_currency``, ``card``, ``cardholder``, ``category``, ``merchant_country``, ``description``,
-    ``account``, ``vat_code``, ``cost_center``, ``project``. Column names are matched without regard to case,
+    ``account``, ``vat_code``, ``cost_center``, ``project``; for representation ``participants`` (a count),
+    ``purpose``, ``attendees``; ``vat_deductible`` (the percentage of the VAT that may be deducted) and
+    ``vat_amount`` (the VAT printed on the receipt, in SEK, as a positive amount). Column names are matched without regard to case,
     spaces or hyphens (``VAT code`` is ``vat_code``).
 
 All or nothing
@@ -51,8 +53,10 @@ from juni_tui.services.importing.source import (
 from juni_tui.services.importing.values import (
     is_blank,
     parse_account,
+    parse_count,
     parse_date,
     parse_money,
+    parse_share,
     parse_text,
     parse_vat_code,
     quoted,
@@ -61,11 +65,12 @@ from juni_tui.services.importing.values import (
 REQUIRED = ("id", "date", "merchant", "amount")
 OPTIONAL = (
     "original_amount", "original_currency", "card", "cardholder", "category", "merchant_country", "description",
-    "account", "vat_code", "cost_center", "project",
+    "account", "vat_code", "cost_center", "project", "participants", "purpose", "attendees", "vat_deductible",
+    "vat_amount",
 )  # fmt: skip
 COLUMNS = REQUIRED + OPTIONAL
 #: Pre-accounting values that come with a source (``Transaction.sources``) when the file sets them.
-SOURCED = ("account", "vat_code", "cost_center", "project")
+SOURCED = ("account", "vat_code", "cost_center", "project", "vat_deductible")
 MAX_ID_LENGTH = 200
 
 
@@ -82,7 +87,8 @@ _LIKELY = {
     "belopp": "amount", "currency": "original_currency", "valuta": "original_currency",
     "country": "merchant_country", "land": "merchant_country", "kostnadsställe": "cost_center",
     "projekt": "project", "handlare": "merchant", "beskrivning": "description", "kort": "card",
-    "kategori": "category",
+    "kategori": "category", "deltagare": "participants", "syfte": "purpose", "moms_belopp": "vat_amount",
+    "momsbelopp": "vat_amount", "avdragsgill": "vat_deductible",
 }  # fmt: skip
 
 
@@ -205,6 +211,7 @@ def _transaction(item: Item, lists: FortnoxLists, source: FieldSource) -> tuple[
         value = parse_text(name, v.get(name), errors)
         if value is not None and lists.fits(name, value, errors):
             fields[name] = value
+    _vat_columns(v, fields, errors)
     if errors:
         return None, errors
     fields["sources"] = {name: source for name in SOURCED if fields.get(name) is not None}
@@ -212,6 +219,26 @@ def _transaction(item: Item, lists: FortnoxLists, source: FieldSource) -> tuple[
         return Transaction(**{k: val for k, val in fields.items() if val is not None}), []
     except ValidationError as exc:  # what the checks above did not foresee
         return None, [f"{'.'.join(map(str, e['loc'])) or 'transaction'}: {e['msg']}" for e in exc.errors()]
+
+
+def _vat_columns(v: dict[str, Any], fields: dict[str, Any], errors: list[str]) -> None:
+    """Representation (participants, purpose, attendees), the deductible share and the VAT as printed."""
+    if not is_blank(v.get("participants")):
+        fields["participants"] = parse_count("participants", v["participants"], errors)
+    for name, limit in (("purpose", 500), ("attendees", 2000)):
+        text = fields[name] = parse_text(name, v.get(name), errors)
+        if text is not None and len(text) > limit:
+            errors.append(f"{name} is {len(text)} characters long; at most {limit}")
+    if not is_blank(v.get("vat_deductible")):
+        fields["vat_deductible"] = parse_share("vat_deductible", v["vat_deductible"], errors)
+    if not is_blank(v.get("vat_amount")):
+        printed = fields["vat_amount"] = parse_money("vat_amount", v["vat_amount"], errors)
+        if printed is not None and printed < 0:
+            errors.append(f"vat_amount {quoted(v['vat_amount'])} is negative; write the VAT as printed on the "
+                          "receipt, such as 249.80")
+        amount = fields.get("amount")
+        if printed is not None and amount is not None and printed >= abs(amount):
+            errors.append(f"vat_amount {quoted(v['vat_amount'])} is not less than the amount")
 
 
 class _Checker:
@@ -285,7 +312,7 @@ def write_csv(txs: Iterable[Transaction], path: Path | str, *, delimiter: str = 
             if isinstance(value, VatCode):
                 value = value.value
             elif isinstance(value, Decimal):
-                value = f"{value:.2f}"
+                value = f"{value:.2f}" if name != "vat_deductible" else f"{value.normalize():f}"
             row.append("" if value is None else str(value))
         writer.writerow(row)
     Path(path).write_text(buffer.getvalue(), encoding="utf-8")

@@ -121,3 +121,25 @@ def parse_account(value: Any, lists: FortnoxLists, errors: list[str]) -> int | N
         errors.append(f"account {quoted(value)} is not a four-digit account number")
         return None
     return number if lists.fits("account", number, errors) else None
+
+
+def parse_count(name: str, value: Any, errors: list[str], *, low: int = 1, high: int = 10_000) -> int | None:
+    """A whole number such as a count of participants (``4``, ``"4"``)."""
+    if isinstance(value, Number):
+        value = value.text
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text is None or not text.isdigit() or len(text) > len(str(high)) or not low <= int(text) <= high:
+        errors.append(f"{name} {quoted(value)} is not a whole number from {low} to {high}")
+        return None
+    return int(text)
+
+
+def parse_share(name: str, value: Any, errors: list[str]) -> Decimal | None:
+    """A percentage from 0 to 100 (``50``, ``50 %``, ``50,5``)."""
+    if isinstance(value, str):
+        value = value.strip().removesuffix("%").strip()
+    share = parse_money(name, value, errors)
+    if share is not None and not 0 <= share <= 100:
+        errors.append(f"{name} {quoted(value)} is not a percentage from 0 to 100")
+        return None
+    return share

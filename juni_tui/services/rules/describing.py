@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,7 +40,12 @@ def describe_condition(c: Condition) -> str:
 
 
 def describe_when(rule: Rule) -> str:
-    """The rule's "when", in words, for the Rules screen."""
+    """The rule's "when", in words, for the Rules screen (with its validity period, if it has one)."""
+    said = _describe_when(rule)
+    return f"{said}, dated {rule.period_label}" if rule.dated else said
+
+
+def _describe_when(rule: Rule) -> str:
     if rule.kind == RuleKind.MERCHANT:
         return f'merchant is "{rule.merchant}"'
     if rule.kind == RuleKind.CATEGORY:
@@ -61,6 +67,8 @@ def format_value(field_name: str, value: Any) -> str:
         return "—"
     if isinstance(value, VatCode):
         return value.value
+    if field_name == "vat_deductible":
+        return f"{Decimal(value).normalize():f} %"
     return str(value)
 
 

@@ -59,15 +59,17 @@ def check_rule_values(store: Store, rule: Rule) -> None:
 
 
 def check_rule_conflicts(rule: Rule, others: Iterable[Rule]) -> None:
-    """Refuse a second rule for the same merchant (as normalized) or the same category."""
+    """Refuse a second rule for the same merchant (as normalized) or the same category, unless their validity
+    periods do not overlap (12 % until 2026-03-31, 6 % from 2026-04-01)."""
     for other in others:
-        if other.id == rule.id or other.kind != rule.kind:
+        if other.id == rule.id or other.kind != rule.kind or not rule.overlaps(other):
             continue
         if rule.kind == RuleKind.MERCHANT and merchant_key(other.merchant or "") == merchant_key(rule.merchant or ""):
             also = "" if norm(other.merchant or "") == norm(rule.merchant or "") else (
                 f', and it covers "{rule.merchant}" too')
             raise RuleError(
-                f'There is already a merchant rule for "{other.merchant}" ({other.id}){also}. Change that rule instead.'
+                f'There is already a merchant rule for "{other.merchant}" ({other.id}){also}. Change that rule instead, '
+                "or give the two rules periods that do not overlap."
             )
         if rule.kind == RuleKind.CATEGORY and category_key(other.category or "") == category_key(rule.category or ""):
             raise RuleError(

@@ -264,11 +264,21 @@ class Rows:
                 return []
         return hits
 
+    def in_period(self, rule: Rule) -> frozenset[int]:
+        """The rows dated within the rule's validity period (memoized per period)."""
+        key = ("period", rule.valid_from, rule.valid_to)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = frozenset(i for i, v in enumerate(self.views) if rule.valid_on(v.date))
+        return found
+
     def rule_hits(self, rule: Rule) -> frozenset[int]:
         """The rows a custom rule's conditions match; none if one of its patterns was given up (a negated slow
         condition must not match everything), with the reason in ``warnings``."""
         assert rule.when is not None
         hits = self.when(rule.when)
+        if rule.dated:
+            hits = hits & self.in_period(rule)
         if self.slow:
             for pattern in patterns_in(rule):
                 why = self.slow.get(pattern)
@@ -303,13 +313,14 @@ class RuleSet:
     def __init__(self, rules: Iterable[Rule]) -> None:
         ordered = sorted((r for r in rules if r.enabled), key=priority)
         self.custom = [r for r in ordered if r.kind == RuleKind.CUSTOM]
-        self.merchant: dict[str, Rule] = {}
-        self.category: dict[str, Rule] = {}
+        # Per merchant or category, its rules in priority order: more than one when they cover different periods.
+        self.merchant: dict[str, list[Rule]] = {}
+        self.category: dict[str, list[Rule]] = {}
         for rule in ordered:
             if rule.kind == RuleKind.MERCHANT:
-                self.merchant.setdefault(merchant_key(rule.merchant or ""), rule)
+                self.merchant.setdefault(merchant_key(rule.merchant or ""), []).append(rule)
             elif rule.kind == RuleKind.CATEGORY:
-                self.category.setdefault(category_key(rule.category or ""), rule)
+                self.category.setdefault(category_key(rule.category or ""), []).append(rule)
 
     def fill(self, rows: Rows) -> dict[str, list[Rule | None]]:
         """Field → per row, the rule that fills it (the first match in priority order), or None."""
@@ -342,10 +353,11 @@ class RuleSet:
             if not table or not (needs["account"] or needs["vat_code"]):
                 continue
             for key, group in index().items():
-                for rule in [table[k] for k in keys_of(key) if k in table]:
+                for rule in [rule for k in keys_of(key) if k in table for rule in table[k]]:
+                    period = rows.in_period(rule) if rule.dated else None
                     for name in rule.fields:
                         need = needs[name]
-                        taken = [i for i in group if i in need]
+                        taken = [i for i in group if i in need and (period is None or i in period)]
                         if taken:
                             need.difference_update(taken)
                             take(rule, name, taken)

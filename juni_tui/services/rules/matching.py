@@ -77,6 +77,8 @@ def _matches(rule: Rule, rows: Rows) -> frozenset[int]:
     if rule.kind == RuleKind.CUSTOM:
         return rows.rule_hits(rule)
     if rule.kind == RuleKind.MERCHANT:
-        return frozenset(rows.merchant_prefixes().get(merchant_key(rule.merchant or ""), ()))
-    return frozenset(rows.categories().get(category_key(rule.category or ""), ()))
+        hits = frozenset(rows.merchant_prefixes().get(merchant_key(rule.merchant or ""), ()))
+    else:
+        hits = frozenset(rows.categories().get(category_key(rule.category or ""), ()))
+    return hits & rows.in_period(rule) if rule.dated else hits
 

@@ -7,16 +7,20 @@ import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from juni_tui.domain.transactions import Origin, Status, Transaction
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.vat import VatCode, food_vat_code, rate_change_between
 from juni_tui.services.rules.applying import fill
 from juni_tui.services.rules.changes import ApplyReport, RuleChange
 from juni_tui.services.rules.describing import format_value
 from juni_tui.services.rules.engine import PREPARE, Rows, gc_paused, rule_set, views_of
 from juni_tui.services.rules.keys import merchant_display, merchant_key, merchant_prefixes
 from juni_tui.services.store import HistoryView, Store, TxView
+
+#: The VAT codes whose rate Sweden's calendar changes (the food rate: 12 % ↔ 6 %).
+DATED_CODES = frozenset({VatCode.VAT12.value, VatCode.VAT6.value})
 
 
 class MerchantHistory:
@@ -29,6 +33,13 @@ class MerchantHistory:
     def __init__(self) -> None:
         self.pairs: dict[str, Counter[tuple[int, VatCode | None]]] = {}
         self.names: dict[str, str] = {}
+        #: (merchant key, pair) → the first and last day it was exported, for the VAT codes whose rate the
+        #: calendar changes (food at 12 / 6 %): a suggestion learned before a rate change says so after it
+        self.days: dict[tuple[str, tuple[int, VatCode | None]], tuple[date, date]] = {}
+
+    def _saw(self, key: str, pair: tuple[int, VatCode | None], day: date) -> None:
+        first, last = self.days.get((key, pair), (day, day))
+        self.days[(key, pair)] = (min(first, day), max(last, day))
 
     def _add(self, entry: HistoryView, sign: int) -> None:
         account = entry.account
@@ -37,9 +48,12 @@ class MerchantHistory:
         key = merchant_key(entry.merchant or "")
         vat = entry.vat_code
         counter = self.pairs.setdefault(key, Counter())
-        counter[(int(account), VatCode(vat) if vat else None)] += sign
+        pair = (int(account), VatCode(vat) if vat else None)
+        counter[pair] += sign
         if sign > 0:
             self.names.setdefault(key, merchant_display(entry.merchant or "", key))
+            if vat in DATED_CODES:
+                self._saw(key, pair, entry.date)
 
     def on_change(self, old: HistoryView | None, new: HistoryView | None) -> None:
         if old is not None:
@@ -54,6 +68,11 @@ class MerchantHistory:
             key = merchant_key(merchant)
             self.pairs.setdefault(key, Counter())[(int(account), VatCode(vat) if vat else None)] += n
             self.names.setdefault(key, merchant_display(merchant, key))
+
+    def load_days(self, days: Iterable[tuple[str, int, str, str]]) -> None:
+        """From (merchant, account, VAT code, date) per exported transaction with a rate-dependent code."""
+        for merchant, account, vat, day in days:
+            self._saw(merchant_key(merchant), (int(account), VatCode(vat)), date.fromisoformat(day))
 
     def lookup(self, merchant: str) -> tuple[str, Counter[tuple[int, VatCode | None]]] | None:
         """The history of the merchant (its key, and how often each pair was used), by the longest word prefix
@@ -74,6 +93,7 @@ def merchant_history(store: Store) -> MerchantHistory:
         history = MerchantHistory()
         with gc_paused():
             history.load(store.booked_pairs())
+            history.load_days(store.booked_days(DATED_CODES))
         store.history_views.on_change.append(history.on_change)
         _histories[store] = history
     return history
@@ -89,6 +109,8 @@ class Suggestion:
     count: int
     total: int
     evidence: str
+    #: a rate change lies between the exports it was learned from and this transaction's date
+    rate_change: date | None = None
 
     @property
     def label(self) -> str:
@@ -125,7 +147,21 @@ def _suggestion_for(
         return None
     used = " / ".join(format_value(n, v) for n, v in zip(("account", "vat_code"), pair, strict=True) if v is not None)
     evidence = f"{count} of {total} earlier export{'s' * (total != 1)} of {name}{condition} used {used}"
-    return Suggestion(tx_id=view.id, merchant=name, values=values, count=count, total=total, evidence=evidence)
+    change = _rate_change(history.days.get((key, pair)), view.date) if "vat_code" in values else None
+    if change is not None:
+        evidence += (f", all on the other side of the VAT rate change on {change.isoformat()}: check the VAT code "
+                     f"(food is {food_vat_code(view.date).value} % on {view.date.isoformat()})")
+    return Suggestion(tx_id=view.id, merchant=name, values=values, count=count, total=total, evidence=evidence,
+                      rate_change=change)
+
+
+def _rate_change(days: tuple[date, date] | None, day: date) -> date | None:
+    """The rate change between the days a pair was exported and ``day``, when every export lies across it."""
+    if days is None:
+        return None
+    first, last = days
+    nearest = last if day >= last else first if day <= first else None
+    return rate_change_between(nearest, day) if nearest is not None else None
 
 
 @gc_paused()

@@ -67,7 +67,9 @@ HEADER = """\
 #             { field = "currency", op = "equals", value = "NOK" }   { field = "country", op = "equals", value = "DE" }
 #             add  not = true  to turn a condition around; group with  { any = [...] }  or  { all = [...] }.
 # Values:     then = { account = 5420, vat_code = "25", cost_center = "...", project = "...",
-#                      no_receipt_reason = "..." }
+#                      no_receipt_reason = "...", vat_deductible = 50 }
+# Period:     from = 2026-04-01   to = 2027-12-31   (either may be left out: the rule applies to transactions
+#             dated in it, e.g. the food rate's 6 % from 2026-04-01)
 #
 # juni-tui rules import FILE checks the whole file and refuses it on any error.
 
@@ -124,6 +126,9 @@ def _rule_text(rule: Rule) -> str:
     if rule.kind != RuleKind.CUSTOM:
         lines.append(f"{rule.kind.value} = {_value(getattr(rule, rule.kind.value))}")
     lines.append(f"enabled = {_value(rule.enabled)}")
+    for key, day in (("from", rule.valid_from), ("to", rule.valid_to)):
+        if day is not None:
+            lines.append(f"{key} = {day.isoformat()}")
     if rule.when is not None:
         lines.append(f"match = {_value(rule.when.match)}")
         lines.append("when = [")
@@ -205,9 +210,9 @@ class _Lines:
 
 
 _ALLOWED = {
-    "custom": {"id", "name", "enabled", "match", "when", "then"},
-    "merchant": {"id", "name", "enabled", "merchant", "then"},
-    "category": {"id", "name", "enabled", "category", "then"},
+    "custom": {"id", "name", "enabled", "match", "when", "then", "from", "to"},
+    "merchant": {"id", "name", "enabled", "merchant", "then", "from", "to"},
+    "category": {"id", "name", "enabled", "category", "then", "from", "to"},
 }
 _CONDITION_KEYS = {"field", "op", "value", "min", "max", "not"}
 
@@ -256,6 +261,10 @@ def _when_data(raw: Any) -> list[Any]:
     return out
 
 
+#: The file's names for the rule's validity period (``from = 2026-04-01``, a TOML date or text).
+_FIELD_OF = {"from": "valid_from", "to": "valid_to"}
+
+
 def _rule_data(kind: str, entry: Any, position: int) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise _Refuse(f"[[{kind}]] must be a table")
@@ -263,7 +272,8 @@ def _rule_data(kind: str, entry: Any, position: int) -> dict[str, Any]:
     if unknown:
         raise _Refuse(f"unknown key {unknown[0]!r} in a {kind} rule (allowed: {', '.join(sorted(_ALLOWED[kind]))})",
                       unknown[0])
-    data: dict[str, Any] = {"kind": kind, **{k: v for k, v in entry.items() if k not in ("match", "when")}}
+    data: dict[str, Any] = {"kind": kind, **{_FIELD_OF.get(str(k), str(k)): v for k, v in entry.items()
+                                             if k not in ("match", "when")}}
     if kind == "custom":
         data["position"] = position
         if "when" not in entry:
@@ -284,7 +294,8 @@ def _error_line(lines: _Lines, start: int | None, exc: ValidationError) -> int |
         return lines.key(start, "match") or start
     if loc[0] == "then" and len(loc) > 1:
         return lines.key(start, "then") or start
-    return lines.key(start, str(loc[0])) or start
+    key = {"valid_from": "from", "valid_to": "to"}.get(str(loc[0]), str(loc[0]))
+    return lines.key(start, key) or start
 
 
 #: What a file nested hundreds of levels deep gets (tomllib, and anything walking it, would run out of stack).

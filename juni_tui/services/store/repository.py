@@ -223,6 +223,16 @@ class Store:
         """The categories the transactions not yet exported have (one pass, nothing built)."""
         return views.categories(self.transactions)
 
+    def purchase_keys(self) -> Iterator[tuple[str, tuple[str, str, str, str]]]:
+        """(id, (card, merchant, amount, date)) of every transaction not yet exported: one pass, nothing built (the
+        likely-duplicate warning)."""
+        return views.purchase_keys(self.transactions)
+
+    def booked_days(self, vat_codes: frozenset[str]) -> Iterator[tuple[str, int, str, str]]:
+        """(merchant, account, VAT code, date) of every exported transaction booked with one of ``vat_codes``:
+        when a rate-dependent suggestion was learned (one pass over the history index, nothing built)."""
+        return views.booked_days(self.history_index, vat_codes)
+
     def booked_pairs(self) -> Iterator[tuple[str, int, str | None]]:
         """(merchant, account, VAT code) of every exported transaction booked on an account: what the merchant
         statistics count (one pass over the history index, nothing built)."""

@@ -43,6 +43,8 @@ class TxView(NamedTuple):
     cost_center: str | None
     project: str | None
     no_receipt_reason: str | None
+    #: the share of input VAT that may be deducted, when set (percent)
+    vat_deductible: Decimal | None
     #: the receipts it lists, in the order they were attached
     receipts: tuple[str, ...]
     #: it is split into lines
@@ -128,6 +130,7 @@ def tx_view(doc: Doc) -> TxView:
         get("cost_center"),
         get("project"),
         get("no_receipt_reason"),
+        None if (share := get("vat_deductible")) is None else Decimal(share),
         tuple(get("receipts") or ()),
         bool(get("splits")),
         bool(sources),
@@ -236,6 +239,22 @@ def receipt_lists(table: Table[Any]) -> Iterator[tuple[str, tuple[str, ...]]]:
 def categories(table: Table[Any]) -> set[str]:
     """The categories the transactions in ``table`` have."""
     return {category for doc in list(table._docs.values()) if (category := doc.get("category"))}
+
+
+def purchase_keys(table: Table[Any]) -> Iterator[tuple[str, tuple[str, str, str, str]]]:
+    """(transaction id, (card, merchant casefolded, amount, date)) for every transaction in ``table``: what tells
+    a likely duplicate."""
+    for key, doc in list(table._docs.items()):
+        yield key, (doc.get("card") or "", str(doc.get("merchant") or "").strip().casefold(),
+                    str(doc.get("amount")), str(doc.get("date")))
+
+
+def booked_days(table: Table[Any], vat_codes: frozenset[str]) -> Iterator[tuple[str, int, str, str]]:
+    """(merchant, account, VAT code, date) of every history entry in ``table`` booked with one of ``vat_codes``."""
+    for doc in list(table._docs.values()):
+        vat = doc.get("vat_code")
+        if vat in vat_codes and doc.get("account") is not None:
+            yield doc.get("merchant") or "", doc["account"], vat, str(doc.get("date"))
 
 
 def booked_pairs(table: Table[Any]) -> Iterator[tuple[str, int, str | None]]:

@@ -29,13 +29,14 @@ from juni_tui.services.workflow.base import (
 
 def mark_ready(store: Store, ids: Iterable[str]) -> Outcome:
     """Prepare → Ready. Incomplete transactions are refused, each with what it lacks."""
+    representation = store.settings.representation_accounts
 
     def decide(tx: Transaction) -> Decision:
         if tx.status == Status.READY:
             return None
         if tx.status != Status.PREPARE:
             return [not_editable(tx)]
-        return tx.problems() or touch(tx, status=Status.READY)
+        return tx.problems(representation) or touch(tx, status=Status.READY)
 
     return bulk(store, ids, decide, "mark-ready")
 
@@ -70,11 +71,12 @@ def export_tag(tx_id: str) -> str:
 def queue(store: Store, ids: Iterable[str], series: str) -> Outcome:
     """Ready → Export queue, in the chosen voucher series. Checks against Fortnox happen before this."""
     now = utcnow()
+    representation = store.settings.representation_accounts
 
     def decide(tx: Transaction) -> Decision:
         if tx.status != Status.READY:
             return [f"it is not ready to export (it is {tx.status.label})"]
-        return tx.problems() or touch(
+        return tx.problems(representation) or touch(
             tx, status=Status.QUEUED, export=ExportState(series=series, tag=export_tag(tx.id), queued_at=now))
 
     return bulk(store, ids, decide, "queue", series=series)

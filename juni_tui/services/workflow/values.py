@@ -79,6 +79,8 @@ def set_values(
     cost_center: str | None = UNSET,
     project: str | None = UNSET,
     no_receipt_reason: str | None = UNSET,
+    vat_deductible: Decimal | None = UNSET,
+    vat_amount: Decimal | None = UNSET,
     source: FieldSource = MANUAL,
     only_missing: bool = False,
     overwrite_manual: bool = True,
@@ -95,6 +97,8 @@ def set_values(
         "cost_center": cost_center,
         "project": project,
         "no_receipt_reason": no_receipt_reason,
+        "vat_deductible": vat_deductible,
+        "vat_amount": vat_amount,
     }
     values = {k: v for k, v in values.items() if v is not UNSET}
     for name, value in values.items():
@@ -128,7 +132,8 @@ def set_values(
             audit={
                 "action": action,
                 "ids": [tx.id for tx in changed],
-                "values": {k: (v.value if isinstance(v, VatCode) else v) for k, v in values.items()},
+                "values": {k: (v.value if isinstance(v, VatCode) else str(v) if isinstance(v, Decimal) else v)
+                           for k, v in values.items()},
                 "source": source.describe(),
             },
         )
@@ -140,6 +145,10 @@ def check_value(store: Lists, name: str, value: Any) -> None:
     The editor, the importer and the rules all check values with this."""
     if name == "account":
         check_account(store, value)
+    elif name == "vat_deductible" and not Decimal(0) <= Decimal(value) <= Decimal(100):
+        raise WorkflowError(f"A deductible share of {value} % is not a percentage from 0 to 100.")
+    elif name == "vat_amount" and Decimal(value) < 0:
+        raise WorkflowError(f"A VAT amount of {value} is negative: give the VAT as printed on the receipt.")
     elif name in ("cost_center", "project"):
         _check_dimension(store, name, value)
 
@@ -159,9 +168,9 @@ def _check_dimension(store: Lists, name: str, value: str) -> None:
 # --- filling missing values (rules, accepted suggestions) ---------------------------------------------------
 
 #: Fields that live on the split lines when a transaction is split: a fill leaves them alone then.
-LINE_FIELDS = frozenset({"account", "vat_code", "cost_center", "project"})
+LINE_FIELDS = frozenset({"account", "vat_code", "cost_center", "project", "vat_deductible"})
 FIELD_LABELS = {"account": "account", "vat_code": "VAT code", "cost_center": "cost center", "project": "project",
-                "no_receipt_reason": "no receipt needed", "splits": "split"}
+                "no_receipt_reason": "no receipt needed", "vat_deductible": "deductible VAT %", "splits": "split"}
 
 
 def fillable(name: str, value: Any, manual: bool, split: bool, receipts: bool) -> bool:
@@ -301,3 +310,20 @@ def set_no_receipt(store: Store, ids: Iterable[str], reason: str | None, *, sour
     if reason is not None and not reason.strip():
         raise WorkflowError("Say why no receipt is needed (e.g. 'bank fee').")
     return set_values(store, ids, no_receipt_reason=reason.strip() if reason else None, source=source, action="no-receipt")
+
+
+def set_representation(store: Store, ids: Iterable[str], *, participants: int | None, purpose: str | None = None,
+                       attendees: str | None = None, alcohol: bool = False) -> list[Transaction]:
+    """Representation's facts on Prepare transactions: how many took part (the company's own people included),
+    the purpose, who was there (names and companies), and whether the meal included alcohol (the 46 kr
+    simplification). One commit, one audit record."""
+    if participants is not None and not 1 <= participants <= 10_000:
+        raise WorkflowError(f"{participants} participants: give how many took part, from 1 to 10 000.")
+    values = {"participants": participants, "purpose": (purpose or "").strip() or None,
+              "attendees": (attendees or "").strip() or None, "alcohol": alcohol}
+    txs = load(store, ids)
+    require_editable(txs)
+    changed = [touch(tx, **values) for tx in txs if any(getattr(tx, k) != v for k, v in values.items())]
+    if changed:
+        store.commit(changed, audit={"action": "representation", "ids": [tx.id for tx in changed], **values})
+    return changed
