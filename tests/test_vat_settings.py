@@ -13,7 +13,17 @@ def _saved(home, settings: Settings, what: str) -> None:
 
 
 def _list(home) -> int:
-    return main(["--home", str(home.root), "list"])
+    """A command that writes (the move waits for one: a command that only looks, or a dry run, writes nothing)."""
+    main(["--home", str(home.root), "mark-ready", "--all"])  # nothing to mark: exits 1, and says so
+    return 0
+
+
+def test_a_command_that_only_looks_does_not_move_it(home, capsys):
+    _saved(home, Settings(reverse_charge_goods_output_account=2615), "settings changed")
+    assert main(["--home", str(home.root), "list"]) == 0
+    assert "2614" not in capsys.readouterr().err
+    with Store.open(home) as store:
+        assert store.settings.reverse_charge_goods_output_account == 2615
 
 
 def test_a_home_with_the_old_default_is_moved_once_with_an_audit_line_and_a_notice(home, capsys):
