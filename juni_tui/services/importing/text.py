@@ -1,0 +1,168 @@
+"""A bank's or card's text file, read whole and decoded: the encoding found (and said), the CSV rows with their lines.
+
+Swedish Excel and several banks write cp1252 (Windows Latin-1); others write UTF-8, with or without a byte-order
+mark. A file is decoded as UTF-8 when it is UTF-8, else in the single-byte Western encoding charset-normalizer finds
+for it (cp1252, ISO 8859-15, the DOS code page 850, Mac Roman), and the encoding used is named in the report. A file
+with NUL bytes is no text file and is refused; so is one that no encoding reads.
+
+The files are bounded (``source.MAX_FILE_BYTES``), so they are read whole; ``csv_rows`` then walks the rows with
+their first line numbers, blank rows left out, at most ``source.MAX_ROWS``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from juni_tui.services.importing.source import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    ImportFileError,
+    open_regular,
+    spaced,
+    too_big,
+)
+
+#: The encodings a file that is not UTF-8 is tried in (the ones Swedish files are written in).
+WESTERN = ("cp1252", "iso8859_15", "cp850", "mac_roman")
+#: How the report names them.
+NAMES = {"utf_8": "UTF-8", "utf-8": "UTF-8", "utf_8_sig": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "cp1252 (Windows Latin-1)",
+         "iso8859_15": "ISO 8859-15 (Latin-9)", "cp850": "cp850 (DOS)", "mac_roman": "Mac Roman",
+         "latin_1": "ISO 8859-1 (Latin-1)", "latin-1": "ISO 8859-1 (Latin-1)", "utf_16": "UTF-16"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # the codec's name, as Python spells it
+
+    @property
+    def encoding_name(self) -> str:
+        return NAMES.get(self.encoding, self.encoding)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole file (a regular file within the size limit), or ``ImportFileError``."""
+    f, _size = open_regular(path)
+    with f:
+        try:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ImportFileError(path, [(0, f"{path} cannot be read: {exc.strerror or exc}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ImportFileError(path, [(0, too_big())])
+    return raw
+
+
+def _line_of(raw: bytes, pos: int) -> int:
+    return raw.count(b"\n", 0, pos) + 1
+
+
+def _known_codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(path: Path, raw: bytes, encoding: str | None = None) -> Decoded:
+    """The file's text in ``encoding`` (a mapping's), else in the encoding found; ``ImportFileError`` if none."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = encoding or "utf_16"
+    if encoding is not None:
+        codec = _known_codec(encoding)
+        if codec is None:
+            raise ImportFileError(path, [(0, f"the encoding {encoding!r} is not one juni-tui knows (try utf-8 or "
+                                             "cp1252)")])
+        try:
+            text = raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(path, [(_line_of(raw, exc.start), f"the file is not {encoding} text")]) from None
+        return _checked(path, Decoded(text, codec))
+    if b"\x00" in raw:
+        raise ImportFileError(path, [(_line_of(raw, raw.index(b"\x00")), "the file is not text (it has NUL bytes): "
+                                      "is it a spreadsheet (.xlsx) or a PDF? Save it as CSV and import that")])
+    try:
+        return _checked(path, Decoded(raw.decode("utf-8-sig"), "utf-8"))
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    from charset_normalizer import from_bytes  # loaded only for a file that is not UTF-8
+
+    sample = raw[max(0, first_bad - 50_000):first_bad + 50_000]
+    best = from_bytes(sample, cp_isolation=list(WESTERN)).best()
+    for codec in ([best.encoding] if best is not None else []) + list(WESTERN):
+        try:
+            return _checked(path, Decoded(raw.decode(codec), codec))
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(path, [(_line_of(raw, first_bad), "the file is neither UTF-8 nor a Western encoding "
+                                  "(cp1252, Latin-9): save it as 'CSV UTF-8' and import that")])
+
+
+def _checked(path: Path, decoded: Decoded) -> Decoded:
+    if not decoded.text.strip():
+        raise ImportFileError(path, [(0, "the file is empty")])
+    return decoded
+
+
+def guess_delimiter(line: str) -> str:
+    """Semicolon, comma or tab: whichever the header line has most of (comma when none)."""
+    counts = {d: line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def first_line(text: str) -> str:
+    """The first line with something on it."""
+    for line in io.StringIO(text):
+        if line.strip():
+            return line.rstrip("\r\n")
+    return ""
+
+
+class RowsError(Exception):
+    """A CSV that cannot be walked (a quote never closed, too many rows): ``line`` and ``reason``."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, cells)`` of every row that has something in it; ``RowsError`` when the CSV cannot be read."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    last = 0
+    rows = 0
+    try:
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            rows += 1
+            if rows > MAX_ROWS + 1:
+                raise RowsError(0, f"the file has more than {spaced(MAX_ROWS)} rows, the most juni-tui imports at "
+                                   "a time: split it into smaller files (a month each) and import them one by one")
+            yield start, row
+    except csv.Error as exc:
+        raise RowsError(reader.line_num, f"the CSV cannot be read: {exc}") from None
+
+
+#: How many rows before the header a file may have (a bank's title, period and account lines).
+MAX_PREAMBLE_ROWS = 20
+
+
+def find_header(rows: Iterator[tuple[int, list[str]]], fits: Callable[[list[str]], bool]
+                ) -> tuple[int, list[str]] | None:
+    """The first row among the first ``MAX_PREAMBLE_ROWS`` that ``fits`` as the header (the rows before it are a
+    bank's title lines), or None."""
+    for n, (line, row) in enumerate(rows):
+        if fits(row):
+            return line, row
+        if n >= MAX_PREAMBLE_ROWS:
+            break
+    return None
