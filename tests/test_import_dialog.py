@@ -1,0 +1,84 @@
+"""The import dialog: the format, the mapping and the first rows as they will be imported; a column changed, then
+the import."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from textual.widgets import Select
+
+from juni_tui.screens.modals.dialogs import Message, TextPrompt
+from juni_tui.screens.modals.importing import ImportDialog
+from juni_tui.services.importing import saved
+from tests.helpers import text_of
+from tests.import_samples import REVOLUT_ROWS, revolut, write_lines
+from tests.test_tui_flow import make_app, settle
+
+pytestmark = pytest.mark.usefixtures("quick_flush")
+
+
+async def open_dialog(app, pilot, path) -> ImportDialog:
+    await settle(app, pilot)
+    await pilot.press("I")
+    assert isinstance(app.screen, TextPrompt)
+    app.screen.query_one("#text").value = str(path)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, ImportDialog)
+    await app.screen.workers.wait_for_complete()
+    await pilot.pause()
+    return app.screen
+
+
+async def test_changing_a_column_shows_the_rows_again_and_imports_with_it(store, tmp_path):
+    path = write_lines(tmp_path / "bank.csv", ["Datum;Text;Motpart;Belopp",
+                                               "2026-09-01;Kortköp 1234;Pressbyrån;-30,00",
+                                               "2026-09-02;Kortköp 1234;SJ;-450,00"], encoding="cp1252")
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(app, pilot, path)
+        assert "encoding cp1252" in text_of(dialog.query_one("#how"))
+        rows = text_of(dialog.query_one("#rows"))
+        assert "Pressbyrån" in rows and "-30,00" in rows
+        merchant = dialog.query_one("#column-merchant", Select)
+        assert merchant.value == "Motpart"
+        merchant.value = "Text"  # the user picks the bank's text as the merchant
+        await pilot.pause()
+        await dialog.workers.wait_for_complete()
+        await pilot.pause()
+        rows = text_of(dialog.query_one("#rows"))
+        assert "Kortköp 1234" in rows and "Pressbyrån" not in rows
+        await pilot.click("#import")
+        await settle(app, pilot)
+    txs = sorted(store.transactions.values(), key=lambda tx: tx.date)
+    assert [(tx.merchant, tx.amount) for tx in txs] == [("Kortköp 1234", Decimal("-30.00")),
+                                                       ("Kortköp 1234", Decimal("-450.00"))]
+    (kept,) = saved.table(store).values()
+    assert kept.mapping["columns"]["merchant"] == "Text"
+
+
+async def test_a_revolut_file_shows_what_is_skipped_and_enter_imports(store, tmp_path):
+    path = revolut(tmp_path / "revolut.csv", list(REVOLUT_ROWS.values()))
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(app, pilot, path)
+        assert "Revolut Business CSV" in text_of(dialog.query_one("#how"))
+        rows = text_of(dialog.query_one("#rows"))
+        assert "skipped: To Swedbank: TRANSFER" in rows and "GitHub" in rows
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert set(store.transactions.keys()) == {"r-pay", "r-pay-fee", "r-refund", "r-fee"}
+
+
+async def test_a_file_that_cannot_be_read_says_why_and_cannot_be_imported(store, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\x00\x01binary")
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        dialog = await open_dialog(app, pilot, path)
+        assert "not text" in text_of(dialog.query_one("#error"))
+        assert dialog.query_one("#import").disabled
+        await pilot.press("escape")
+        assert not isinstance(app.screen, (ImportDialog, Message))
+    assert len(store.transactions) == 0
