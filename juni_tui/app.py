@@ -36,9 +36,9 @@ from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
 
 if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint
-    from juni_tui.services.importing import Choice
     from juni_tui.services.export import Exporter, ExportEvent
     from juni_tui.services.fortnox.client import FortnoxClient
+    from juni_tui.services.importing import Choice
 
 #: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
 FLUSH_SECONDS = 0.1
@@ -302,11 +302,11 @@ class JuniApp(ReportsWorkerErrors, App):
                                               choice, on_progress=progress)
             result = importing.add_reading(self.store, path, reading)
             report = intake.after_import(self.store, result.added)
-        except importing.ImportFileError as exc:
-            self.push_screen(Message("The file was not imported", str(exc)))
-            return
         except importing.MappingNeeded as exc:  # a new header imported without the dialog
             self.push_screen(Message("Choose the columns first", f"{exc}\n\n{exc.proposal.to_toml()}"))
+            return
+        except importing.ImportFileError as exc:
+            self.push_screen(Message("The file was not imported", str(exc)))
             return
         except StoreError as exc:
             self.notify(str(exc), severity="error")

@@ -124,6 +124,8 @@ def run_import(args: argparse.Namespace) -> int:
     progress = Progress(args.file)
     try:
         result, report = _read(args, _choice(args), progress)
+    except MappingNeeded as exc:
+        return _needs_mapping(args, exc)
     except ImportFileError as exc:
         if args.json:
             print_json({"imported": False, "file": str(exc.path),
@@ -133,8 +135,6 @@ def run_import(args: argparse.Namespace) -> int:
     except MappingError as exc:
         print(f"juni-tui: {printable(exc, multiline=True)}", file=sys.stderr)
         return 1
-    except MappingNeeded as exc:
-        return _needs_mapping(args, exc)
     finally:
         progress.done()
     reading = result.reading

@@ -16,6 +16,7 @@ from rich.table import Table
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Select
 
 from juni_tui.domain.money import format_sek
@@ -137,7 +138,7 @@ class ImportDialog(Dialog[Choice]):
             return
         mapping = self.choice.mapping or Mapping()
         columns = [(plain(cell, multiline=False), cell) for cell in self.header if cell.strip()]
-        widgets = []
+        widgets: list[Widget] = []
         for name in FIELDS:
             label = name + (" *" if name in REQUIRED else "")
             value = mapping.columns.get(name)
@@ -162,7 +163,7 @@ class ImportDialog(Dialog[Choice]):
         else:
             if value is None or getattr(mapping, name) == value:
                 return
-            mapping = replace(mapping, **{name: value})
+            mapping = replace(mapping, decimal=value) if name == "decimal" else replace(mapping, purchases=value)
         self.choice = replace(self.choice, mapping=mapping, format="mapped")
         if mapping.missing():
             self.query_one("#import", Button).disabled = True

@@ -49,7 +49,8 @@ class ImportResult:
     @property
     def report(self) -> list[str]:
         """The import report: how the file was read, new, already there, skipped with reasons, refused."""
-        lines = [self.reading.describe()] if self.reading is not None else []
+        # juni-tui's own format is not named (it is what the user wrote for it); any other is
+        lines = [self.reading.describe()] if self.reading is not None and self.reading.format != "canonical" else []
         if self.reading is not None and self.reading.mapping is not None:
             lines.append("Mapping: the one saved for this header." if self.reading.mapping_saved else
                          "Mapping: " + ", ".join(f"{k} = {v!r}" for k, v in self.reading.mapping.columns.items()) + ".")

@@ -24,9 +24,9 @@ from juni_tui.domain.transactions import Transaction
 from juni_tui.services.importing import camt053, canonical, mapped, revolut
 from juni_tui.services.importing.lists import FortnoxLists, ReferenceLists
 from juni_tui.services.importing.mapping import Mapping, signature
-from juni_tui.services.importing.source import PROGRESS_ROWS, ProgressCallback
+from juni_tui.services.importing.source import PROGRESS_ROWS, ImportFileError, ProgressCallback
 from juni_tui.services.importing.statement import Reading, Rows
-from juni_tui.services.importing.text import Decoded, csv_rows, decode, find_header, first_line, read_bytes
+from juni_tui.services.importing.text import Decoded, RowsError, csv_rows, decode, find_header, first_line, read_bytes
 
 FORMATS = ("auto", "canonical", "revolut", "camt053", "mapped")
 #: How many rows the import dialog shows.
@@ -44,8 +44,9 @@ class Choice:
     saved: dict[str, Mapping] = field(default_factory=dict)
 
 
-class MappingNeeded(Exception):
-    """A CSV that juni-tui does not know: the mapping it proposes, to be accepted (or edited) first."""
+class MappingNeeded(ImportFileError):
+    """A CSV that juni-tui does not know: the mapping it proposes, to be accepted (or edited) first. (A file not
+    imported, for a caller that knows nothing of mappings.)"""
 
     def __init__(self, path: Path, header: list[str], proposal: Mapping) -> None:
         self.path = path
@@ -60,7 +61,11 @@ class MappingNeeded(Exception):
             what = (f"{path.name} is a CSV juni-tui has not seen before; this mapping is proposed. Import with "
                     "--accept-mapping to use it (it is then saved for files with this header), or save it to a file, "
                     "edit it and import with --mapping FILE")
-        super().__init__(what)
+        self.reason = what
+        super().__init__(path, [(0, what)])
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass
@@ -86,8 +91,10 @@ def _delimiter(text: str) -> str:
 
 
 def _is_canonical(header: list[str]) -> bool:
-    names = {canonical._column_name(cell.lstrip("\ufeff")) for cell in header}
-    return "id" in names and len(names & set(canonical.COLUMNS)) >= 3
+    """juni-tui's own columns: all the required ones, or only canonical ones (then its refusal names what is
+    missing)."""
+    names = {canonical._column_name(cell.lstrip("\ufeff")) for cell in header} - {""}
+    return set(canonical.REQUIRED) <= names or bool(names) and names <= set(canonical.COLUMNS)
 
 
 def _header(text: str, delimiter: str) -> list[str]:
@@ -97,7 +104,7 @@ def _header(text: str, delimiter: str) -> list[str]:
         found = find_header(rows, lambda row: mapped.known_columns(row) >= 2 or revolut.looks_like(row))
         if found is None:
             found = next(csv_rows(text[:200_000], delimiter), (1, []))
-    except Exception:  # noqa: BLE001 - a CSV that cannot be walked: the format's reader says why, with the line
+    except RowsError:  # a CSV that cannot be walked: the format's reader says why, with the line
         return []
     return found[1]
 
@@ -169,7 +176,11 @@ def _read_mapped(path: Path, rows: Rows, decoded: Decoded, choice: Choice) -> li
     mapping = choice.mapping or choice.saved.get(sig)
     rows.result.mapping_saved = choice.mapping is None and mapping is not None
     if mapping is None:
-        sample = [row for _line, row in islice(csv_rows(decoded.text[:200_000], delimiter), 60)]
+        sample: list[list[str]] = []
+        try:
+            sample.extend(row for _line, row in islice(csv_rows(decoded.text[:200_000], delimiter), 60))
+        except RowsError:  # cut short: what was read before is the sample (the reading says where it broke)
+            pass
         start = next((i for i, row in enumerate(sample) if row == header), 0)
         proposal = mapped.propose(header, sample[start + 1:], delimiter, decoded.encoding)
         if not choice.accept or proposal.missing():

@@ -102,7 +102,7 @@ def _row(rows: Rows, line: int, cells: dict[str, str], fee_account: int | None) 
     fee_values = {"account": fee_account, "vat_code": VatCode.NONE, "category": "Bank fee", "card": values["card"],
                   "cardholder": values["cardholder"]}
     if kind == "FEE":  # the fee is the row's amount (or, when that is 0, its Fee)
-        total = -abs(amount) if amount else -abs(fee or 0)
+        total: Decimal = -abs(amount) if amount else -abs(fee if fee is not None else Decimal(0))
         if not total:
             rows.skip(line, ZERO, f"{name}: 0.00, nothing to book")
             return

@@ -14,6 +14,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,17 +92,50 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> Decoded:
         return _checked(path, Decoded(raw.decode("utf-8-sig"), "utf-8"))
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    from charset_normalizer import from_bytes  # loaded only for a file that is not UTF-8
-
-    sample = raw[max(0, first_bad - 50_000):first_bad + 50_000]
-    best = from_bytes(sample, cp_isolation=list(WESTERN)).best()
-    for codec in ([best.encoding] if best is not None else []) + list(WESTERN):
+    codec = _western(raw) or _detected(raw, first_bad)
+    if codec is not None:
         try:
             return _checked(path, Decoded(raw.decode(codec), codec))
         except UnicodeDecodeError:
-            continue
+            pass
     raise ImportFileError(path, [(_line_of(raw, first_bad), "the file is neither UTF-8 nor a Western encoding "
                                   "(cp1252, Latin-9): save it as 'CSV UTF-8' and import that")])
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+
+
+def _score(chars: str) -> int:
+    """How plausible these characters are in Swedish or English text: letters (å, ä, ö, é) count for, symbols and
+    control characters (÷, ˆ, ╚) against."""
+    score = 0
+    for ch in chars:
+        category = unicodedata.category(ch)
+        score += 1 if category in ("Ll", "Lu") else 0 if ch in "€–—’”“´§°½£" else -3
+    return score
+
+
+def _western(raw: bytes) -> str | None:
+    """The Western encoding in which the file's bytes above 127 read most like Swedish or English letters (None
+    when none reads like text)."""
+    sample = b"".join(_NON_ASCII.findall(raw[:2_000_000]))[:20_000]
+    best, best_score = None, 0
+    for codec in WESTERN:
+        try:
+            score = _score(sample.decode(codec))
+        except UnicodeDecodeError:
+            continue
+        if best is None or score > best_score:
+            best, best_score = codec, score
+    return best if best is not None and best_score > 0 else None
+
+
+def _detected(raw: bytes, first_bad: int) -> str | None:
+    """charset-normalizer's guess, for a file whose bytes read as no Western text."""
+    from charset_normalizer import from_bytes  # loaded only for a file that is neither UTF-8 nor Western
+
+    best = from_bytes(raw[max(0, first_bad - 50_000):first_bad + 50_000]).best()
+    return best.encoding if best is not None else None
 
 
 def _checked(path: Path, decoded: Decoded) -> Decoded:
