@@ -42,13 +42,29 @@ def _find(element: Element | None, path: str) -> Element | None:
     return element
 
 
-def _text(element: Element | None, path: str) -> str:
-    found = _find(element, path)
+def _paths(entry: Element) -> dict[str, Element]:
+    """Every element under an entry by its path of local names (``NtryDtls/TxDtls/RmtInf/Ustrd``); the first one
+    where a path repeats. One walk per entry, then lookups."""
+    found: dict[str, Element] = {}
+    todo: list[tuple[str, Element]] = [("", entry)]
+    while todo:
+        prefix, element = todo.pop()
+        for child in reversed(element):
+            path = prefix + child.tag.rpartition("}")[2]
+            found[path] = child  # reversed: the first of repeated ones is put last, and kept
+            todo.append((path + "/", child))
+    return found
+
+
+def _text(paths: dict[str, Element], path: str) -> str:
+    found = paths.get(path)
     return (found.text or "").strip() if found is not None else ""
 
 
-def _all(element: Element, name: str) -> Iterator[Element]:
-    return (child for child in element.iter() if _local(child.tag) == name)
+def _entries(root: Element) -> Iterator[Element]:
+    """Every statement's entries (``BkToCstmrStmt/Stmt/Ntry``), in file order."""
+    ns = root.tag.rpartition("}")[0] + "}" if "}" in root.tag else ""
+    return root.iterfind(f"{ns}BkToCstmrStmt/{ns}Stmt/{ns}Ntry")
 
 
 def parse(path: Path, raw: bytes, rows: Rows) -> Element | None:
@@ -83,7 +99,7 @@ def read(path: Path, raw: bytes, rows: Rows) -> None:
         return
     starts = (m.start() for m in _ENTRY_TAG.finditer(raw))
     line, counted = 1, 0
-    for entry in _all(root, "Ntry"):
+    for entry in _entries(root):
         pos = next(starts, counted)
         line += raw.count(b"\n", counted, pos)
         counted = pos
@@ -93,43 +109,42 @@ def read(path: Path, raw: bytes, rows: Rows) -> None:
 
 
 def _entry(rows: Rows, line: int, entry: Element) -> None:
-    status = _text(entry, "Sts/Cd") or _text(entry, "Sts")
-    details = _find(entry, "NtryDtls/TxDtls")
-    credit = _text(entry, "CdtDbtInd") == "CRDT"
-    party = "Dbtr" if credit else "Cdtr"
-    name = (_text(details, f"RltdPties/{party}/Nm") or _text(details, f"RltdPties/{party}/Pty/Nm")
-            or _text(entry, "AddtlNtryInf") or _text(details, "RmtInf/Ustrd") or _text(details, "AddtlTxInf"))
-    merchant = clip(name)
+    at = _paths(entry)
+    status = _text(at, "Sts/Cd") or _text(at, "Sts")
+    tx = "NtryDtls/TxDtls/"
+    credit = _text(at, "CdtDbtInd") == "CRDT"
+    party = f"{tx}RltdPties/{'Dbtr' if credit else 'Cdtr'}"
+    ustrd = clip(_text(at, f"{tx}RmtInf/Ustrd"))
+    merchant = clip(_text(at, f"{party}/Nm") or _text(at, f"{party}/Pty/Nm") or _text(at, "AddtlNtryInf")) or ustrd \
+        or clip(_text(at, f"{tx}AddtlTxInf"))
     shown = merchant or "an entry"
     if status != "BOOK":
         rows.skip(line, PENDING if status in ("PDNG", "") else f"status {status[:10]}", f"{shown}: {status or '?'}")
         return
-    amount_element = _find(entry, "Amt")
-    currency = (amount_element.get("Ccy", "") if amount_element is not None else "").upper()
+    currency = at["Amt"].get("Ccy", "").upper() if "Amt" in at else ""
     if currency != "SEK":
         rows.skip(line, OTHER_CURRENCY, f"{shown} in {currency[:10] or 'no currency'}, not SEK")
         return
     errors: list[str] = []
-    indicator = _text(entry, "CdtDbtInd")
+    indicator = _text(at, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
         errors.append(f"CdtDbtInd {indicator[:10]!r} is neither CRDT nor DBIT")
-    amount = parse_amount(_text(entry, "Amt"), ".", errors)
-    day_text = _text(entry, "BookgDt/Dt") or _text(entry, "BookgDt/DtTm")
+    amount = parse_amount(_text(at, "Amt"), ".", errors)
+    day_text = _text(at, "BookgDt/Dt") or _text(at, "BookgDt/DtTm")
     day = parse_day(day_text, None, errors, "BookgDt") if day_text else None
     if not day_text:
         errors.append("the entry has no booking date (BookgDt)")
     if merchant is None:
         errors.append("the entry names no counterparty and has no text (Cdtr, Dbtr, AddtlNtryInf, Ustrd)")
-    values: dict[str, object] = {"description": clip(_text(details, "RmtInf/Ustrd")) if merchant != clip(
-        _text(details, "RmtInf/Ustrd")) else None}
-    instructed = _find(details, "AmtDtls/InstdAmt/Amt")
+    values: dict[str, object] = {"description": ustrd if ustrd != merchant else None}
+    instructed = at.get(f"{tx}AmtDtls/InstdAmt/Amt")
     if instructed is not None and instructed.get("Ccy", "SEK").upper() != "SEK":
         original = parse_amount(instructed.text or "", ".", errors, "InstdAmt")
         code = instructed.get("Ccy", "").upper()
         if not (len(code) == 3 and code.isalpha()):
             errors.append(f"InstdAmt's currency {code[:10]!r} is not a three-letter currency code")
         elif original is not None:
-            values.update(original_amount=-abs(original) if not credit else abs(original), original_currency=code)
+            values.update(original_amount=abs(original) if credit else -abs(original), original_currency=code)
     for reason in errors:
         rows.problem(line, reason)
     if errors or amount is None or day is None or merchant is None:
@@ -138,6 +153,6 @@ def _entry(rows: Rows, line: int, entry: Element) -> None:
     if not amount:
         rows.skip(line, ZERO, f"{merchant}: 0.00, nothing to book")
         return
-    reference = clip(_text(entry, "AcctSvcrRef") or _text(details, "Refs/AcctSvcrRef"))
+    reference = clip(_text(at, "AcctSvcrRef") or _text(at, f"{tx}Refs/AcctSvcrRef"))
     rows.add(line, {"date": day, "amount": amount, "merchant": merchant, **values},
              reference[:200] if reference else None)
