@@ -164,3 +164,15 @@ def test_a_binary_file_is_refused_not_guessed(tmp_path):
     with pytest.raises(ImportFileError) as caught:
         read_statement(path)
     assert "not text" in caught.value.problems[0][1]
+
+
+def test_the_example_mappings_in_docs_are_valid_and_read_a_seb_row(tmp_path):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "docs" / "mappings"
+    mappings = {path.stem: Mapping.load(path) for path in folder.glob("*.toml")}
+    assert {"juni", "swedbank", "nordea", "seb", "card-statement-positive"} <= set(mappings)
+    path = write_lines(tmp_path / "seb.csv", ["Bokföringsdatum;Valutadatum;Verifikationsnummer;Text;Belopp;Saldo",
+                                              "2026-08-04;2026-08-04;5484301005;14996 STR SE/20-08-03;-2960.000;42700.100"])
+    (tx,) = read_statement(path, choice=Choice(mapping=mappings["seb"])).transactions
+    assert (tx.merchant, tx.amount) == ("14996 STR SE/20-08-03", Decimal("-2960.00"))

@@ -128,6 +128,7 @@ def parse_account(value: Any, lists: FortnoxLists, errors: list[str]) -> int | N
 _SLASHED = re.compile(r"^(\d{4})/(\d{2})/(\d{2})")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ISO_START = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
+_TRAILING_ZEROS = re.compile(r"^(.*[.,]\d{2})0+$")
 _CURRENCY_SUFFIX = re.compile(r"\s*(?:SEK|kr\.?)$", re.IGNORECASE)
 
 
@@ -158,6 +159,7 @@ def parse_amount(text: str, decimal: str, errors: list[str], name: str = "amount
     """An amount as a bank writes it: ``decimal`` is its decimal separator (the other of ``,`` and ``.`` separates
     thousands), a minus in front or behind, a ``SEK`` or ``kr`` after it."""
     value = _CURRENCY_SUFFIX.sub("", text.strip())
+    value = _TRAILING_ZEROS.sub(r"\1", value)  # SEB writes -2960.000
     if value.endswith(("-", "\u2212")) and len(value) > 1:
         value = "-" + value[:-1].strip()
     thousands = "." if decimal == "," else ","
