@@ -106,3 +106,19 @@ def test_a_broken_mapping_file_is_a_sentence(tmp_path, home, capsys):
     mapping.write_text("[columns\n")
     assert cli(home, str(_bank(tmp_path, "sep.csv", SEPT)), "--mapping", str(mapping)) == 1
     assert "is not valid TOML" in capsys.readouterr().err
+
+
+def test_a_mapping_saved_for_a_header_below_title_lines_is_found_for_the_next_period(tmp_path, home, capsys):
+    mapping = tmp_path / "swedbank.toml"
+    mapping.write_text('[columns]\ndate = "Transaktionsdag"\namount = "Belopp"\nmerchant = "Beskrivning"\n')
+    header = "Radnummer\tTransaktionsdag\tBeskrivning\tBelopp\tBokfört saldo"
+
+    def statement(name, period, rows):
+        return write_lines(tmp_path / name, [f"* Transaktionsrapport Period {period}", header, *rows])
+
+    september = statement("sep.csv", "2026-09-01 - 2026-09-30", ["1\t2026-09-03\tSJ AB\t-450.00\t0"])
+    october = statement("oct.csv", "2026-10-01 - 2026-10-31", ["1\t2026-10-03\tSJ AB\t-450.00\t0"])
+    assert cli(home, str(september), "--mapping", str(mapping)) == 0
+    assert cli(home, str(october)) == 0
+    assert "Mapping: the one saved for this header." in capsys.readouterr().out
+    assert len(stored_ids(home)) == 2

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from juni_tui.commands._common import friendly, home_of, open_store, print_json, say
+from juni_tui.commands._common import fail, friendly, home_of, open_store, print_json, say
 from juni_tui.services import intake
 from juni_tui.services.display import printable
 from juni_tui.services.importing import (
@@ -115,8 +115,7 @@ def _needs_mapping(args: argparse.Namespace, exc: MappingNeeded) -> int:
     else:
         print(f"# Proposed mapping for {printable(exc.path.name)} (header signature {exc.signature})")
         print(printable(exc.proposal.to_toml(), multiline=True), end="")
-    print(f"juni-tui: {printable(str(exc), multiline=True)}", file=sys.stderr)
-    return NEEDS_MAPPING
+    return fail(str(exc), NEEDS_MAPPING)
 
 
 @friendly
@@ -130,11 +129,9 @@ def run_import(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"imported": False, "file": str(exc.path),
                         "problems": [{"line": line, "problem": reason} for line, reason in exc.problems]})
-        print(f"juni-tui: {printable(exc, multiline=True)}", file=sys.stderr)
-        return 1
+        return fail(str(exc))
     except MappingError as exc:
-        print(f"juni-tui: {printable(exc, multiline=True)}", file=sys.stderr)
-        return 1
+        return fail(str(exc))
     finally:
         progress.done()
     reading = result.reading

@@ -169,28 +169,34 @@ def _read(path: Path, known: ReferenceLists | None, choice: Choice, on_progress:
     return rows, _read_mapped(path, rows, decoded, choice)
 
 
+def _first_rows(text: str, delimiter: str, n: int = 60) -> list[list[str]]:
+    rows: list[list[str]] = []
+    try:
+        rows.extend(row for _line, row in islice(csv_rows(text[:200_000], delimiter), n))
+    except RowsError:  # cut short: what was read before is the sample (the reading says where it broke)
+        pass
+    return rows
+
+
 def _read_mapped(path: Path, rows: Rows, decoded: Decoded, choice: Choice) -> list[str]:
     delimiter = _delimiter(decoded.text)
+    sample = _first_rows(decoded.text, delimiter)
     header = _header(decoded.text, delimiter)
-    sig = signature(header)
-    mapping = choice.mapping or choice.saved.get(sig)
-    rows.result.mapping_saved = choice.mapping is None and mapping is not None
+    mapping = choice.mapping
+    if mapping is None:  # the home's mapping for a header among the first rows (title lines may come first)
+        mapping = next((choice.saved[sig] for sig in map(signature, sample[:21]) if sig in choice.saved), None)
+        rows.result.mapping_saved = mapping is not None
     if mapping is None:
-        sample: list[list[str]] = []
-        try:
-            sample.extend(row for _line, row in islice(csv_rows(decoded.text[:200_000], delimiter), 60))
-        except RowsError:  # cut short: what was read before is the sample (the reading says where it broke)
-            pass
         start = next((i for i, row in enumerate(sample) if row == header), 0)
         proposal = mapped.propose(header, sample[start + 1:], delimiter, decoded.encoding)
         if not choice.accept or proposal.missing():
             raise MappingNeeded(path, header, proposal)
         mapping = proposal
     rows.result.mapping = mapping
-    rows.result.signature = sig
-    rows.result.header = header
     found = mapped.read(rows, decoded.text, mapping, mapping.delimiter or delimiter)
-    return found or header
+    rows.result.header = found or header
+    rows.result.signature = signature(rows.result.header)
+    return rows.result.header
 
 
 def _canonical(path: Path, known: ReferenceLists | None, on_progress: ProgressCallback | None,
