@@ -143,10 +143,10 @@ def test_a_header_auto_cannot_map_says_which_fields_are_missing(tmp_path):
 
 def test_recognise_tells_the_formats_apart(tmp_path):
     canonical = write_lines(tmp_path / "c.csv", ["id,date,merchant,amount", "a,2026-09-01,X,-1"])
-    assert recognise(canonical) == "canonical"
-    assert recognise(revolut(tmp_path / "r.csv", [])) == "revolut"
-    assert recognise(camt(tmp_path / "s.xml", 8, [])) == "camt053"
-    assert recognise(write_lines(tmp_path / "b.csv", ["Datum;Belopp;Text"])) == "mapped"
+    assert recognise(canonical).name == "canonical"
+    assert recognise(revolut(tmp_path / "r.csv", [])).name == "revolut"
+    assert recognise(camt(tmp_path / "s.xml", 8, [])).name == "camt053"
+    assert recognise(write_lines(tmp_path / "b.csv", ["Datum;Belopp;Text"])).name == "mapped"
 
 
 def test_a_mapping_file_with_mistakes_is_refused_with_each_one(tmp_path):

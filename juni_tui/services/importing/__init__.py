@@ -27,20 +27,13 @@ from juni_tui.services.importing.adding import (
     import_file,
 )
 from juni_tui.services.importing.canonical import COLUMNS, REQUIRED, write_csv
-from juni_tui.services.importing.formats import (
-    FORMATS,
-    Choice,
-    MappingNeeded,
-    Preview,
-    preview,
-    read_statement,
-    read_transactions,
-)
+from juni_tui.services.importing.formats import FORMATS, Preview, preview, read_statement, read_transactions
 from juni_tui.services.importing.lists import ReferenceSnapshot
+from juni_tui.services.importing.mapped import MappingNeeded
 from juni_tui.services.importing.mapping import Mapping, MappingError
 from juni_tui.services.importing.saved import saved_mappings
 from juni_tui.services.importing.source import ImportFileError
-from juni_tui.services.importing.statement import Reading
+from juni_tui.services.importing.statement import Choice, Reading
 from juni_tui.services.importing.values import parse_vat_code
 
 __all__ = [

@@ -14,9 +14,9 @@ from pydantic import BaseModel
 
 from juni_tui.domain.transactions import Transaction
 from juni_tui.services.importing import saved
-from juni_tui.services.importing.formats import Choice, read_statement
+from juni_tui.services.importing.formats import read_statement
 from juni_tui.services.importing.source import ProgressCallback
-from juni_tui.services.importing.statement import Reading
+from juni_tui.services.importing.statement import Choice, Reading
 from juni_tui.services.store import HistoryView, Store, TxView
 
 

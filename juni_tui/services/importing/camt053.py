@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
-from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Rows, clip
+from juni_tui.services.importing.lists import FortnoxLists
+from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
+from juni_tui.services.importing.text import TextFile
 from juni_tui.services.importing.values import parse_amount, parse_day
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})")
@@ -90,6 +92,19 @@ def parse(path: Path, raw: bytes, rows: Rows) -> Element | None:
                         "juni-tui reads: camt.053.001.02 to .13")
         return None
     return root
+
+
+class Camt053:
+    name = "camt053"
+
+    def recognises(self, file: TextFile) -> bool:
+        return looks_like(file.raw) or file.path.suffix.casefold() == ".xml"
+
+    def read(self, file: TextFile, rows: Rows, choice: Choice, lists: FortnoxLists) -> None:
+        read(file.path, file.raw, rows)
+
+
+FORMAT = Camt053()
 
 
 def read(path: Path, raw: bytes, rows: Rows) -> None:

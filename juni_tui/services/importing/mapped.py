@@ -21,10 +21,13 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
-from juni_tui.services.importing.mapping import Mapping, header_key
-from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Rows, clip
-from juni_tui.services.importing.text import RowsError, csv_rows, find_header
+from juni_tui.services.importing.lists import FortnoxLists
+from juni_tui.services.importing.mapping import Mapping, header_key, signature
+from juni_tui.services.importing.source import ImportFileError
+from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
+from juni_tui.services.importing.text import RowsError, TextFile, _known_codec, csv_rows, find_header
 from juni_tui.services.importing.values import parse_amount, parse_day
 
 #: Dates that say a row is not booked yet.
@@ -122,6 +125,68 @@ def propose(header: list[str], rows: list[list[str]], delimiter: str, encoding: 
     decimal = _decimal(sample("amount"))
     return Mapping(columns=columns, encoding=encoding, delimiter=delimiter, decimal=decimal,
                    date_format=_date_format(sample("date")), purchases=_purchases(sample("amount"), decimal))
+
+
+# --- the format ---------------------------------------------------------------------------------------------------
+
+
+class MappingNeeded(ImportFileError):
+    """A CSV that juni-tui does not know: the mapping it proposes, to be accepted (or edited) first. (A file not
+    imported, for a caller that knows nothing of mappings.)"""
+
+    def __init__(self, path: Path, header: list[str], proposal: Mapping) -> None:
+        self.header = header
+        self.proposal = proposal
+        self.signature = signature(header)
+        missing = proposal.missing()
+        if missing:
+            self.reason = (f"juni-tui does not recognise the columns of {path.name} for {', '.join(missing)}: write a "
+                           "mapping (see docs/mappings/) and import with --mapping FILE")
+        else:
+            self.reason = (f"{path.name} is a CSV juni-tui has not seen before; this mapping is proposed. Import with "
+                           "--accept-mapping to use it (it is then saved for files with this header), or save it to "
+                           "a file, edit it and import with --mapping FILE")
+        super().__init__(path, [(0, self.reason)])
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def looks_like_header(row: list[str]) -> bool:
+    return known_columns(row) >= 2
+
+
+class Mapped:
+    """Any CSV: through the mapping given, else the one the home saved for its header, else a proposal that must be
+    accepted first (``MappingNeeded``)."""
+
+    name = "mapped"
+
+    def recognises(self, file: TextFile) -> bool:
+        return True
+
+    def read(self, file: TextFile, rows: Rows, choice: Choice, lists: FortnoxLists) -> None:
+        mapping = choice.mapping
+        if mapping is None:  # the home's mapping for a header among the first rows (title lines may come first)
+            signatures = map(signature, file.first_rows[:21])
+            mapping = next((choice.saved[sig] for sig in signatures if sig in choice.saved), None)
+            rows.result.mapping_saved = mapping is not None
+        if mapping is None:
+            start = next((i for i, row in enumerate(file.first_rows) if row == file.header), 0)
+            proposal = propose(file.header, file.first_rows[start + 1:], file.delimiter, file.decoded.encoding)
+            if not choice.accept or proposal.missing():
+                raise MappingNeeded(file.path, file.header, proposal)
+            mapping = proposal
+        if mapping.encoding and _known_codec(mapping.encoding) != file.decoded.encoding:  # the mapping knows better
+            file = TextFile(file.path, file.raw, encoding=mapping.encoding)
+            rows.result.encoding = file.decoded.encoding_name
+        rows.result.mapping = mapping
+        found = read(rows, file.text, mapping, mapping.delimiter or file.delimiter)
+        rows.result.header = found or file.header
+        rows.result.signature = signature(rows.result.header)
+
+
+FORMAT = Mapped()
 
 
 # --- reading with a mapping -------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from decimal import Decimal
 from juni_tui.domain.vat import VatCode
 from juni_tui.services.importing.lists import FortnoxLists
 from juni_tui.services.importing.mapping import header_key
-from juni_tui.services.importing.statement import NOT_CARD, OTHER_CURRENCY, PENDING, ZERO, Rows, clip
-from juni_tui.services.importing.text import RowsError, csv_rows, find_header
+from juni_tui.services.importing.statement import NOT_CARD, OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
+from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header
 from juni_tui.services.importing.values import parse_amount, parse_day
 
 NEEDED = ("id", "type", "description", "payment currency", "amount")
@@ -33,6 +33,19 @@ BANK_FEE_ACCOUNT = 6570
 
 def looks_like(header: list[str]) -> bool:
     return SIGNS <= {header_key(cell) for cell in header}
+
+
+class Revolut:
+    name = "revolut"
+
+    def recognises(self, file: TextFile) -> bool:
+        return looks_like(file.header)
+
+    def read(self, file: TextFile, rows: Rows, choice: Choice, lists: FortnoxLists) -> None:
+        read(rows, file.text, file.delimiter, lists)
+
+
+FORMAT = Revolut()
 
 
 def read(rows: Rows, text: str, delimiter: str, lists: FortnoxLists) -> None:

@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
 from juni_tui.domain.transactions import FieldSource, Origin, Transaction
-from juni_tui.services.importing.source import MAX_ROWS, ImportFileError, Problems, too_many
+from juni_tui.services.importing.lists import FortnoxLists
+from juni_tui.services.importing.source import MAX_ROWS, ImportFileError, Problems, ProgressCallback, too_many
+
+if TYPE_CHECKING:
+    from juni_tui.services.importing.mapping import Mapping
+    from juni_tui.services.importing.text import TextFile
 
 #: Why a row was skipped, as the report counts them.
 PENDING = "pending (not booked yet)"
@@ -38,6 +43,32 @@ OTHER_CURRENCY = "other currency"
 ZERO = "amount 0.00"
 
 MAX_TEXT = 500
+
+
+@dataclass
+class Choice:
+    """How to read a file: the format (``auto`` recognises it), a mapping, and whether a proposed mapping may be
+    used without asking (``accept``). ``saved``: the home's mappings by header signature."""
+
+    format: str = "auto"
+    mapping: Mapping | None = None
+    accept: bool = False
+    saved: dict[str, Mapping] = field(default_factory=dict)
+
+
+class Format(Protocol):
+    """One kind of file juni-tui imports: a module of its own with one of these (``FORMAT``)."""
+
+    #: What the user calls it (``--format``).
+    name: str
+
+    def recognises(self, file: TextFile) -> bool:
+        """Whether ``auto`` takes the file to be in this format."""
+        ...
+
+    def read(self, file: TextFile, rows: Rows, choice: Choice, lists: FortnoxLists) -> None:
+        """Every row of the file into ``rows``: transactions, skips and problems."""
+        ...
 
 
 @dataclass
@@ -106,6 +137,8 @@ class Rows:
         self.shown: list[tuple[int, Transaction | None, str]] = []
         #: called with each row's line (the reading's progress)
         self.on_row: Callable[[int], None] | None = None
+        #: the reading's ``on_progress``, for a format that reports its own
+        self.on_progress: ProgressCallback | None = None
 
     @property
     def full(self) -> bool:

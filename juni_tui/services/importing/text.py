@@ -18,6 +18,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import islice
 from pathlib import Path
 
 from juni_tui.services.importing.source import (
@@ -151,14 +153,6 @@ def guess_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def first_line(text: str) -> str:
-    """The first line with something on it."""
-    for line in io.StringIO(text):
-        if line.strip():
-            return line.rstrip("\r\n")
-    return ""
-
-
 class RowsError(Exception):
     """A CSV that cannot be walked (a quote never closed, too many rows): ``line`` and ``reason``."""
 
@@ -201,3 +195,45 @@ def find_header(rows: Iterator[tuple[int, list[str]]], fits: Callable[[list[str]
         if n >= MAX_PREAMBLE_ROWS:
             break
     return None
+
+
+class TextFile:
+    """A file read whole (bounded): its bytes, and on first use its text (decoded once, in ``encoding`` or the one
+    found), its delimiter, its first rows and its header row (the first that ``fits``)."""
+
+    def __init__(self, path: Path, raw: bytes, *, encoding: str | None = None,
+                 fits: Callable[[list[str]], bool] = lambda row: True) -> None:
+        self.path = path
+        self.raw = raw
+        self.encoding = encoding
+        self.fits = fits
+
+    @cached_property
+    def decoded(self) -> Decoded:
+        return decode(self.path, self.raw, self.encoding)
+
+    @property
+    def text(self) -> str:
+        return self.decoded.text
+
+    @cached_property
+    def delimiter(self) -> str:
+        """The delimiter of the first lines' busiest line (a title line above the header has few)."""
+        lines = [line for line in self.text[:20_000].splitlines()[:MAX_PREAMBLE_ROWS] if line.strip()]
+        return guess_delimiter(max(lines or [""], key=lambda line: max(line.count(d) for d in ";,\t")))
+
+    @cached_property
+    def first_rows(self) -> list[list[str]]:
+        """The first rows (fewer when the CSV breaks early: its reader says where)."""
+        rows: list[list[str]] = []
+        try:
+            rows.extend(row for _line, row in islice(csv_rows(self.text[:200_000], self.delimiter), 60))
+        except RowsError:
+            pass
+        return rows
+
+    @cached_property
+    def header(self) -> list[str]:
+        """The first of the first rows that ``fits`` as a header, else the first row."""
+        head = self.first_rows[:MAX_PREAMBLE_ROWS + 1]
+        return next((row for row in head if self.fits(row)), head[0] if head else [])
