@@ -65,7 +65,7 @@ async def test_a_revolut_file_shows_what_is_skipped_and_enter_imports(store, tmp
         dialog = await open_dialog(app, pilot, path)
         assert "Revolut Business CSV" in text_of(dialog.query_one("#how"))
         rows = text_of(dialog.query_one("#rows"))
-        assert "skipped: To Swedbank: TRANSFER" in rows and "GitHub" in rows
+        assert "To Swedbank: TRANSFER" in rows and "skipped: not a card payment" in rows and "GitHub" in rows
         await pilot.press("enter")
         await settle(app, pilot)
     assert set(store.transactions.keys()) == {"r-pay", "r-pay-fee", "r-refund", "r-fee"}

@@ -28,8 +28,8 @@ from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
 #: The format settings the dialog offers, with their choices.
 SETTINGS = {
-    "decimal": (("decimal comma", ","), ("decimal point", ".")),
-    "purchases": (("purchases negative", "negative"), ("purchases positive", "positive")),
+    "decimal": (("comma (,)", ","), ("point (.)", ".")),
+    "purchases": (("negative", "negative"), ("positive", "positive")),
 }
 
 
@@ -39,7 +39,10 @@ class ImportDialog(Dialog[Choice]):
         width: 110; max-width: 98%; height: auto; max-height: 95%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
-    ImportDialog Grid#mapping { grid-size: 4; grid-columns: 18 1fr 18 1fr; height: auto; grid-gutter: 0 1; }
+    ImportDialog Grid#mapping { grid-size: 4; grid-columns: 18 1fr 18 1fr; grid-rows: 1; height: auto;
+                                grid-gutter: 0 1; margin: 1 0; }
+    ImportDialog Grid#mapping SafeLabel { height: 1; }
+    ImportDialog SelectCurrent { margin-top: 0; }  /* a Horizontal: not the dialog's button row's margin */
     ImportDialog Grid#mapping.hidden { display: none; }
     ImportDialog Grid#mapping SafeLabel { padding-left: 1; }
     ImportDialog Select { width: 1fr; }
@@ -115,12 +118,16 @@ class ImportDialog(Dialog[Choice]):
     @staticmethod
     def _table(shown: Preview) -> Table:
         table = Table(box=None, pad_edge=False, expand=True)
-        for name, justify in (("Line", "right"), ("Date", "left"), ("Merchant", "left"), ("Amount", "right"),
-                              ("Currency", "left"), ("What", "left")):
-            table.add_column(name, justify=justify, no_wrap=name != "What")  # type: ignore[arg-type]
-        for line, tx, what in shown.rows:
-            if tx is None:
-                table.add_row(str(line or ""), "", "", "", "", plain(what, "yellow"))
+        # (name, justify, width, ratio): the line, the date and the amount are never cut; merchant and what share
+        for name, justify, width, ratio in (("Line", "right", 4, None), ("Date", "left", 10, None),
+                                            ("Merchant", "left", None, 3), ("Amount", "right", 11, None),
+                                            ("Currency", "left", None, 1), ("What", "left", None, 3)):
+            table.add_column(name, justify=justify, width=width, ratio=ratio, no_wrap=True,  # type: ignore[arg-type]
+                             overflow="ellipsis")
+        for line, tx, what, row in shown.rows:
+            if tx is None:  # the row as the reader saw it, and why it is not imported
+                style = "red" if what == "refused" else "yellow"
+                table.add_row(str(line or ""), "", plain(row[:60], style, multiline=False), "", "", plain(what, style))
                 continue
             currency = "SEK" + (f" ({tx.original_currency} {tx.original_amount})" if tx.original_currency else "")
             table.add_row(str(line or ""), tx.date.isoformat(), plain(tx.merchant[:40], multiline=False),

@@ -51,7 +51,7 @@ class Canonical:
         rows.result.transactions = txs
         rows.result.encoding = "UTF-8" if file.path.suffix.casefold() == ".csv" else ""
         if rows.limit is not None:
-            rows.shown = [(0, tx, "import") for tx in txs[:rows.limit]]
+            rows.shown = [(0, tx, "import", "") for tx in txs[:rows.limit]]
 
 
 #: In the order ``auto`` asks them (mapped takes any CSV, so it comes last).
@@ -78,10 +78,11 @@ def recognise(path: Path, file: TextFile | None = None, choice: Choice | None = 
 
 @dataclass
 class Preview:
-    """The first rows of a file, as they will be imported: ``rows`` are ``(line, transaction or None, what)``."""
+    """The first rows of a file, as they will be imported: ``rows`` are ``(line, transaction or None, what, the row
+    when it is not imported)``."""
 
     reading: Reading
-    rows: list[tuple[int, Transaction | None, str]]
+    rows: list[tuple[int, Transaction | None, str, str]]
     header: list[str] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
 

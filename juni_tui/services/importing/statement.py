@@ -133,8 +133,9 @@ class Rows:
         self._ids: dict[str, int] = {}
         self.limit = limit  # a preview stops after this many rows
         self.rows = 0
-        #: a preview's rows as they will be imported: ``(line, transaction or None, what happens to it)``
-        self.shown: list[tuple[int, Transaction | None, str]] = []
+        #: a preview's rows as they will be imported: ``(line, transaction or None, what happens to it, the row
+        #: when it is not imported)``
+        self.shown: list[tuple[int, Transaction | None, str, str]] = []
         #: called with each row's line (the reading's progress)
         self.on_row: Callable[[int], None] | None = None
         #: the reading's ``on_progress``, for a format that reports its own
@@ -153,7 +154,7 @@ class Rows:
         self._count(line)
         self.result.skipped.append((line, reason, detail))
         if self.limit is not None:
-            self.shown.append((line, None, f"skipped: {detail}"))
+            self.shown.append((line, None, f"skipped: {reason}", detail))
 
     def problem(self, line: int, reason: str) -> None:
         """A row that is wrong (the file will be refused)."""
@@ -163,7 +164,7 @@ class Rows:
     def _refuse(self, line: int, reason: str) -> None:
         self.problems.add(line, reason)
         if self.limit is not None:
-            self.shown.append((line, None, f"refused: {reason}"))
+            self.shown.append((line, None, "refused", reason))
 
     def add(self, line: int, values: dict[str, Any], tx_id: str | None = None) -> Transaction | None:
         """A transaction from checked values (date, amount, merchant and optional ones); its id is ``tx_id`` or
@@ -190,7 +191,7 @@ class Rows:
                 self._refuse(line, f"{'.'.join(map(str, error['loc'])) or 'transaction'}: {error['msg']}")
             return None
         if self.limit is not None:
-            self.shown.append((line, tx, "import"))
+            self.shown.append((line, tx, "import", ""))
         if not self.problems:
             self.result.transactions.append(tx)
         return tx
