@@ -122,3 +122,12 @@ def test_a_mapping_saved_for_a_header_below_title_lines_is_found_for_the_next_pe
     assert cli(home, str(october)) == 0
     assert "Mapping: the one saved for this header." in capsys.readouterr().out
     assert len(stored_ids(home)) == 2
+
+
+def test_the_audit_record_says_how_the_file_was_read(tmp_path, home):
+    assert cli(home, str(_bank(tmp_path, "sep.csv", [*SEPT, "Reserverat;ICA;-5,00"])), "--accept-mapping") == 0
+    with Store.open(home) as store:
+        record = store.audit_log()[-1]
+    assert (record["action"], record["format"], record["encoding"]) == ("import", "mapped", "cp1252 (Windows Latin-1)")
+    assert record["mapping"]["columns"] == {"date": "Datum", "amount": "Belopp", "merchant": "Text"}
+    assert record["skipped"] == {"pending (not booked yet)": 1} and len(record["ids"]) == 3

@@ -82,3 +82,35 @@ async def test_a_file_that_cannot_be_read_says_why_and_cannot_be_imported(store,
         await pilot.press("escape")
         assert not isinstance(app.screen, (ImportDialog, Message))
     assert len(store.transactions) == 0
+
+
+async def test_the_dialog_answers_keys_while_a_large_file_is_read(store, tmp_path, monkeypatch):
+    import threading
+
+    from juni_tui.screens.modals import importing as dialog_module
+
+    path = revolut(tmp_path / "big.csv", list(REVOLUT_ROWS.values()))
+    started, release = threading.Event(), threading.Event()
+    real = dialog_module.read_preview
+
+    def slow(*args, **kwargs):
+        started.set()
+        release.wait(timeout=5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dialog_module, "read_preview", slow)
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("I")
+        app.screen.query_one("#text").value = str(path)
+        await pilot.press("enter")
+        while not started.is_set():
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ImportDialog)
+        assert "Reading the first rows" in text_of(app.screen.query_one("#how"))
+        await pilot.press("escape")  # answered while the reading thread still works
+        assert not isinstance(app.screen, ImportDialog)
+        release.set()
+        await settle(app, pilot)
+    assert len(store.transactions) == 0

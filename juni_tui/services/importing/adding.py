@@ -109,15 +109,22 @@ def add_reading(store: Store, path: Path, reading: Reading, *, dry_run: bool = F
         doc = saved.to_save(store, reading.signature, reading.header, reading.mapping, path.name)
         if doc is not None:
             extra.append(doc)
-    result = add_transactions(store, path, reading.transactions, dry_run=dry_run, extra=extra)
+    how: dict[str, object] = {"format": reading.format}
+    if reading.encoding:
+        how["encoding"] = reading.encoding
+    if reading.skipped:
+        how["skipped"] = reading.skipped_by_reason()
+    if reading.mapping is not None:
+        how["mapping"] = reading.mapping.to_doc()
+    result = add_transactions(store, path, reading.transactions, dry_run=dry_run, extra=extra, how=how)
     result.reading = reading
     return result
 
 
 def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_run: bool = False,
-                     extra: list[BaseModel] | None = None) -> ImportResult:
+                     extra: list[BaseModel] | None = None, how: dict[str, object] | None = None) -> ImportResult:
     """The second half of an import: skip what the home has (idempotent on id), add the rest in one commit
-    (with ``extra`` documents, such as the mapping used)."""
+    (with ``extra`` documents, such as the mapping used; ``how`` the file was read goes in the audit record)."""
     result = ImportResult(path=path, dry_run=dry_run)
     new: list[Transaction] = []
     unknown = [tx for tx in txs if tx.id not in store.transactions and tx.id not in store.history]
@@ -143,6 +150,7 @@ def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_ru
         "path": str(path.resolve()),
         "added": len(result.added),
         "already_present": len(result.already_present),
+        **(how or {}),
         "ids": result.added,
     }
     if new or extra:
