@@ -98,10 +98,10 @@ class Camt053:
     name = "camt053"
 
     def recognises(self, file: TextFile) -> bool:
-        return looks_like(file.raw) or file.path.suffix.casefold() == ".xml"
+        return looks_like(file.data) or file.path.suffix.casefold() == ".xml"
 
     def read(self, file: TextFile, rows: Rows, choice: Choice, lists: FortnoxLists) -> None:
-        read(file.path, file.raw, rows)
+        read(file.path, file.data, rows)
 
 
 FORMAT = Camt053()

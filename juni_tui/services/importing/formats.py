@@ -116,10 +116,10 @@ def _read(path: Path, known: ReferenceLists | None, choice: Choice, on_progress:
     rows = Rows(path, fmt.name, limit=limit)
     if fmt.name in ("revolut", "mapped"):
         rows.result.encoding = file.decoded.encoding_name
-    _progress(rows, on_progress, len(file.raw), file.raw.count(b"\n") + 1)
+    _progress(rows, on_progress, len(file.data), file.data.count(b"\n") + 1)
     fmt.read(file, rows, choice, lists)
     if on_progress is not None and fmt.name != "canonical":  # (canonical says its own end)
-        on_progress(len(file.raw), len(file.raw))
+        on_progress(len(file.data), len(file.data))
     return rows
 
 

@@ -27,7 +27,7 @@ from juni_tui.services.importing.lists import FortnoxLists
 from juni_tui.services.importing.mapping import Mapping, header_key, signature
 from juni_tui.services.importing.source import ImportFileError
 from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
-from juni_tui.services.importing.text import RowsError, TextFile, _known_codec, csv_rows, find_header
+from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, known_codec
 from juni_tui.services.importing.values import parse_amount, parse_day
 
 #: Dates that say a row is not booked yet.
@@ -177,8 +177,8 @@ class Mapped:
             if not choice.accept or proposal.missing():
                 raise MappingNeeded(file.path, file.header, proposal)
             mapping = proposal
-        if mapping.encoding and _known_codec(mapping.encoding) != file.decoded.encoding:  # the mapping knows better
-            file = TextFile(file.path, file.raw, encoding=mapping.encoding)
+        if mapping.encoding and known_codec(mapping.encoding) != file.decoded.encoding:  # the mapping knows better
+            file = TextFile(file.path, file.data, encoding=mapping.encoding)
             rows.result.encoding = file.decoded.encoding_name
         rows.result.mapping = mapping
         found = read(rows, file.text, mapping, mapping.delimiter or file.delimiter)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from juni_tui.services.importing.statement import normalised
-from juni_tui.services.importing.text import _known_codec
+from juni_tui.services.importing.text import known_codec
 
 REQUIRED = ("date", "amount", "merchant")
 OPTIONAL = ("id", "currency", "original_amount", "original_currency", "card", "cardholder", "category",
@@ -124,7 +124,7 @@ class Mapping:
             problems.append(f"[format] purchases {options['purchases']!r} must be \"negative\" or \"positive\"")
         if "date_format" in options and "%" not in options["date_format"]:
             problems.append(f"[format] date_format {options['date_format']!r} has no %-codes (such as %Y-%m-%d)")
-        if "encoding" in options and _known_codec(options["encoding"]) is None:
+        if "encoding" in options and known_codec(options["encoding"]) is None:
             problems.append(f"[format] encoding {options['encoding']!r} is not one juni-tui knows (utf-8, cp1252 …)")
         if problems:
             raise MappingError(f"{where} cannot be used:\n  " + "\n  ".join(problems))

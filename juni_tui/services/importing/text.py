@@ -66,7 +66,7 @@ def _line_of(raw: bytes, pos: int) -> int:
     return raw.count(b"\n", 0, pos) + 1
 
 
-def _known_codec(name: str) -> str | None:
+def known_codec(name: str) -> str | None:
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -78,7 +78,7 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> Decoded:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = encoding or "utf_16"
     if encoding is not None:
-        codec = _known_codec(encoding)
+        codec = known_codec(encoding)
         if codec is None:
             raise ImportFileError(path, [(0, f"the encoding {encoding!r} is not one juni-tui knows (try utf-8 or "
                                              "cp1252)")])
@@ -204,13 +204,13 @@ class TextFile:
     def __init__(self, path: Path, raw: bytes, *, encoding: str | None = None,
                  fits: Callable[[list[str]], bool] = lambda row: True) -> None:
         self.path = path
-        self.raw = raw
+        self.data = raw  # the bytes
         self.encoding = encoding
         self.fits = fits
 
     @cached_property
     def decoded(self) -> Decoded:
-        return decode(self.path, self.raw, self.encoding)
+        return decode(self.path, self.data, self.encoding)
 
     @property
     def text(self) -> str:
