@@ -92,3 +92,14 @@ def test_terminal_escapes_in_a_merchant_are_kept_as_data_and_shown_safely(tmp_pa
     path = revolut(tmp_path / "r.csv", [REVOLUT_ROWS["refund"].replace("Clas Ohlson", "Evil\x1b[2JShop")])
     (tx,) = read_statement(path).transactions
     assert "\x1b" not in printable(tx.merchant)
+
+
+def test_a_mapping_that_is_a_device_a_folder_or_a_quote_delimiter_is_refused(tmp_path):
+    for path, said in (("/dev/zero", "is not a file"), (str(tmp_path), "is not a file"),
+                       (str(tmp_path / "absent.toml"), "there is no mapping file")):
+        with pytest.raises(ValueError, match=said):
+            Mapping.load(path)
+    quote = tmp_path / "q.toml"
+    quote.write_text('[columns]\ndate = "D"\namount = "A"\nmerchant = "M"\n[format]\ndelimiter = \'"\'\n')
+    with pytest.raises(ValueError, match="delimiter"):
+        Mapping.load(quote)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +43,7 @@ FIELD_HELP = {
     "merchant_country": "the merchant's country (two letters)",
 }  # fmt: skip
 MAX_MAPPING_BYTES = 64_000
+DELIMITERS = (";", ",", "\t", "|")
 _FORMAT_KEYS = ("encoding", "delimiter", "decimal", "date_format", "purchases")
 
 
@@ -116,8 +119,8 @@ class Mapping:
             raise MappingError(f"{where} cannot be used:\n  " + "\n  ".join(problems))
         if options.get("delimiter") in ("tab", "\\t"):
             options["delimiter"] = "\t"
-        if "delimiter" in options and len(options["delimiter"]) != 1:
-            problems.append(f"[format] delimiter {options['delimiter']!r} must be one character (\";\", \",\", \"\\t\")")
+        if "delimiter" in options and options["delimiter"] not in DELIMITERS:
+            problems.append(f"[format] delimiter {options['delimiter']!r} must be one of \";\", \",\", \"\\t\", \"|\"")
         if options.get("decimal", ".") not in (".", ","):
             problems.append(f"[format] decimal {options['decimal']!r} must be \".\" or \",\"")
         if options.get("purchases", "negative") not in ("negative", "positive"):
@@ -134,7 +137,12 @@ class Mapping:
     def load(cls, path: Path | str) -> Mapping:
         path = Path(path)
         try:
-            raw = path.read_bytes()[:MAX_MAPPING_BYTES + 1]
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise MappingError(f"the mapping {path} is not a file")
+            with open(path, "rb") as f:
+                raw = f.read(MAX_MAPPING_BYTES + 1)
+        except FileNotFoundError:
+            raise MappingError(f"there is no mapping file {path}") from None
         except OSError as exc:
             raise MappingError(f"the mapping {path} cannot be read: {exc.strerror or exc}") from None
         if len(raw) > MAX_MAPPING_BYTES:
