@@ -274,7 +274,8 @@ class JuniApp(ReportsWorkerErrors, App):
             if text:
                 path = Path(text).expanduser()
                 choice = Choice(saved=saved_mappings(self.store))
-                self.push_screen(ImportDialog(path, ReferenceSnapshot.of(self.store), choice),
+                has = lambda tx_id: tx_id in self.store.transactions or tx_id in self.store.history  # noqa: E731
+                self.push_screen(ImportDialog(path, ReferenceSnapshot.of(self.store), choice, has),
                                  lambda picked: confirmed(path, picked))
 
         self.push_screen(TextPrompt("Import transactions (CSV, JSON, Revolut CSV, camt.053 XML)",

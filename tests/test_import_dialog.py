@@ -116,3 +116,16 @@ async def test_the_dialog_answers_keys_while_a_large_file_is_read(store, tmp_pat
         release.set()
         await settle(app, pilot)
     assert len(store.transactions) == 0
+
+
+async def test_the_first_rows_say_which_are_new_and_which_the_home_has(store, tmp_path):
+    from juni_tui.services.importing import import_file
+
+    import_file(store, revolut(tmp_path / "september.csv", [REVOLUT_ROWS["payment"]]))
+    path = revolut(tmp_path / "september-october.csv", [REVOLUT_ROWS["payment"], REVOLUT_ROWS["refund"]])
+    app = make_app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        dialog = await open_dialog(app, pilot, path)
+        lines = text_of(dialog.query_one("#rows")).splitlines()
+        assert any("GitHub" in line and "already there" in line for line in lines)
+        assert any("Clas Ohlson" in line and "new" in line for line in lines)

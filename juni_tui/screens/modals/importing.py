@@ -9,6 +9,7 @@ the whole file with progress and adds it through the store.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,9 +49,11 @@ class ImportDialog(Dialog[Choice]):
     ImportDialog Select { width: 1fr; }
     """
 
-    def __init__(self, path: Path, lists: ReferenceSnapshot | None, choice: Choice) -> None:
+    def __init__(self, path: Path, lists: ReferenceSnapshot | None, choice: Choice,
+                 has: Callable[[str], bool] = lambda tx_id: False) -> None:
         super().__init__()
         self.path = path
+        self.has = has  # whether the home has a transaction id already (asked on the app's thread)
         self.lists = lists
         self.choice = choice
         self.header: list[str] = []
@@ -115,8 +118,7 @@ class ImportDialog(Dialog[Choice]):
         self.query_one("#how", SafeStatic).update(how)
         self.query_one("#error", SafeStatic).update(error)
 
-    @staticmethod
-    def _table(shown: Preview) -> Table:
+    def _table(self, shown: Preview) -> Table:
         table = Table(box=None, pad_edge=False, expand=True)
         # (name, justify, width, ratio): the line, the date and the amount are never cut; merchant and what share
         for name, justify, width, ratio in (("Line", "right", 4, None), ("Date", "left", 10, None),
@@ -130,8 +132,9 @@ class ImportDialog(Dialog[Choice]):
                 table.add_row(str(line or ""), "", plain(row[:60], style, multiline=False), "", "", plain(what, style))
                 continue
             currency = "SEK" + (f" ({tx.original_currency} {tx.original_amount})" if tx.original_currency else "")
+            what = "already there" if self.has(tx.id) else "new"
             table.add_row(str(line or ""), tx.date.isoformat(), plain(tx.merchant[:40], multiline=False),
-                          format_sek(tx.amount), currency, what)
+                          format_sek(tx.amount), currency, plain(what, "dim" if what == "already there" else ""))
         if not shown.rows:
             table.add_row("", "", "", "", "", "no rows to import in the first lines")
         return table
