@@ -270,11 +270,13 @@ class JuniApp(ReportsWorkerErrors, App):
             if choice is not None:
                 self.import_path(path, choice)
 
+        def has(tx_id: str) -> bool:
+            return tx_id in self.store.transactions or tx_id in self.store.history
+
         def chosen(text: str | None) -> None:
             if text:
                 path = Path(text).expanduser()
                 choice = Choice(saved=saved_mappings(self.store))
-                has = lambda tx_id: tx_id in self.store.transactions or tx_id in self.store.history  # noqa: E731
                 self.push_screen(ImportDialog(path, ReferenceSnapshot.of(self.store), choice, has),
                                  lambda picked: confirmed(path, picked))
 
