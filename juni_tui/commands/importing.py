@@ -95,7 +95,11 @@ def _choice(args: argparse.Namespace) -> Choice:
 
 
 def _has_data(home: Home) -> bool:
-    return home.db.exists() or home.journal.exists()
+    """Whether the home folder holds anything at all (a damaged home is opened, and refused by the store)."""
+    try:
+        return any(home.root.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 def _read(args: argparse.Namespace, choice: Choice, progress: Progress) -> tuple[ImportResult, intake.IntakeReport | None]:
