@@ -131,3 +131,12 @@ def test_the_audit_record_says_how_the_file_was_read(tmp_path, home):
     assert (record["action"], record["format"], record["encoding"]) == ("import", "mapped", "cp1252 (Windows Latin-1)")
     assert record["mapping"]["columns"] == {"date": "Datum", "amount": "Belopp", "merchant": "Text"}
     assert record["skipped"] == {"pending (not booked yet)": 1} and len(record["ids"]) == 3
+
+
+def test_a_saved_mapping_survives_a_checkpoint_and_a_restart(tmp_path, home):
+    assert cli(home, str(_bank(tmp_path, "sep.csv", SEPT)), "--accept-mapping") == 0
+    with Store.open(home) as store:
+        store.checkpoint()  # the journal folded into juni.json, the mapping's table with it
+    with Store.open(home) as store:
+        assert len(saved.saved_mappings(store)) == 1
+    assert cli(home, str(_bank(tmp_path, "oct.csv", OCT))) == 0
