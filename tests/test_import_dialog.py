@@ -129,3 +129,20 @@ async def test_the_first_rows_say_which_are_new_and_which_the_home_has(store, tm
         lines = text_of(dialog.query_one("#rows")).splitlines()
         assert any("GitHub" in line and "already there" in line for line in lines)
         assert any("Clas Ohlson" in line and "new" in line for line in lines)
+
+
+async def test_the_date_form_is_changed_in_the_dialog_and_the_rows_follow(store, tmp_path):
+    path = write_lines(tmp_path / "us.csv", ["Date,Merchant,Amount", "03/09/2026,Uber,-12.00"])
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(app, pilot, path)
+        assert "2026-09-03" in text_of(dialog.query_one("#rows"))  # day first, as in Sweden
+        dialog.query_one("#setting-date_format", Select).value = "%m/%d/%Y"
+        await pilot.pause()
+        await dialog.workers.wait_for_complete()
+        await pilot.pause()
+        assert "2026-03-09" in text_of(dialog.query_one("#rows"))
+        await pilot.click("#import")
+        await settle(app, pilot)
+    (tx,) = store.transactions.values()
+    assert str(tx.date) == "2026-03-09"

@@ -176,3 +176,14 @@ def test_the_example_mappings_in_docs_are_valid_and_read_a_seb_row(tmp_path):
                                               "2026-08-04;2026-08-04;5484301005;14996 STR SE/20-08-03;-2960.000;42700.100"])
     (tx,) = read_statement(path, choice=Choice(mapping=mappings["seb"])).transactions
     assert (tx.merchant, tx.amount) == ("14996 STR SE/20-08-03", Decimal("-2960.00"))
+
+
+def test_a_plain_english_card_csv_is_mapped_and_one_with_canonical_only_columns_is_canonical(tmp_path):
+    plain = write_lines(tmp_path / "card.csv", ["Date,Merchant,Amount", "2026-09-01,Uber,-12.00"])
+    assert recognise(plain).name == "mapped"
+    (tx,) = read_statement(plain, choice=Choice(accept=True)).transactions
+    assert tx.id.startswith("map-") and tx.amount == Decimal("-12.00")
+    forgot_id = write_lines(tmp_path / "own.csv", ["date,merchant,amount,account", "2026-09-01,Uber,-12.00,5800"])
+    assert recognise(forgot_id).name == "canonical"
+    with pytest.raises(ImportFileError, match="missing column id"):
+        read_statement(forgot_id)

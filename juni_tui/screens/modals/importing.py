@@ -24,13 +24,16 @@ from juni_tui.domain.money import format_sek
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services.importing import Choice, ImportFileError, Mapping, MappingNeeded, Preview, ReferenceSnapshot
 from juni_tui.services.importing import preview as read_preview
+from juni_tui.services.importing.mapped import DATE_FORMATS
 from juni_tui.services.importing.mapping import FIELDS, REQUIRED
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
-#: The format settings the dialog offers, with their choices.
+#: The format settings the dialog offers, with their choices ("" is "found from the file").
 SETTINGS = {
     "decimal": (("comma (,)", ","), ("point (.)", ".")),
     "purchases": (("negative", "negative"), ("positive", "positive")),
+    "date_format": (("found", ""), *((fmt.replace("%", ""), fmt) for fmt in DATE_FORMATS)),
+    "delimiter": (("; semicolon", ";"), (", comma", ","), ("tab", "\t"), ("| bar", "|")),
 }
 
 
@@ -156,9 +159,11 @@ class ImportDialog(Dialog[Choice]):
             widgets.append(Select(columns, value=value if value in self.header else Select.NULL, prompt="(none)",
                                   id=f"column-{name}", compact=True))
         for key, options in SETTINGS.items():
-            widgets.append(SafeLabel(key))
-            widgets.append(Select(options, value=getattr(mapping, key), allow_blank=False, id=f"setting-{key}",
-                                  compact=True))
+            widgets.append(SafeLabel(key.replace("_", " ")))
+            value = getattr(mapping, key) or ""
+            if value not in {v for _, v in options}:  # a mapping file's own (a date form the list lacks)
+                options = (*options, (value, value))
+            widgets.append(Select(options, value=value, allow_blank=False, id=f"setting-{key}", compact=True))
         grid.mount_all(widgets)
 
     @on(Select.Changed)
@@ -171,9 +176,9 @@ class ImportDialog(Dialog[Choice]):
                 return
             mapping = mapping.with_column(name, value)
         else:
-            if value is None or getattr(mapping, name) == value:
+            if (getattr(mapping, name) or "") == (value or ""):
                 return
-            mapping = replace(mapping, decimal=value) if name == "decimal" else replace(mapping, purchases=value)
+            mapping = mapping.with_setting(name, value or None)
         self.choice = replace(self.choice, mapping=mapping, format="mapped")
         if mapping.missing():
             self.query_one("#import", Button).disabled = True

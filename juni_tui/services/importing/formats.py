@@ -41,10 +41,13 @@ class Canonical:
     name = "canonical"
 
     def recognises(self, file: TextFile) -> bool:
-        """juni-tui's own columns: all the required ones, or only canonical ones (then its refusal names what is
-        missing)."""
+        """juni-tui's own columns: all the required ones; or only its own columns, with an id or a pre-accounting
+        value that only this format has (then its refusal names what is missing). ``Date,Merchant,Amount`` alone
+        is another card's file: it is mapped, with derived ids."""
         names = {canonical._column_name(cell.lstrip("\ufeff")) for cell in file.header} - {""}
-        return set(canonical.REQUIRED) <= names or bool(names) and names <= set(canonical.COLUMNS)
+        if set(canonical.REQUIRED) <= names:
+            return True
+        return names <= set(canonical.COLUMNS) and bool(names & {"id", *canonical.SOURCED})
 
     def read(self, file: TextFile, rows: Rows, choice: Choice, lists: FortnoxLists) -> None:
         txs = canonical.FORMAT.read(file.path, lists.known, rows.on_progress)

@@ -58,7 +58,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "merchant_country": ("land", "country", "merchant country", "handlarens land"),
     "id": ("id", "transaktions-id", "transaktionsid", "transaction id", "transaction-id"),
 }  # fmt: skip
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%m/%d/%Y")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%m/%d/%Y")
 _SAMPLE_ROWS = 50
 
 
@@ -82,7 +82,7 @@ def _date_format(values: list[str]) -> str | None:
     dates = [v.strip() for v in values if v.strip() and v.strip().casefold() not in PENDING_WORDS]
     if all(parse_day(v, None, []) is not None for v in dates):
         return None
-    for fmt in _DATE_FORMATS:
+    for fmt in DATE_FORMATS:
         try:
             for value in dates:
                 datetime.strptime(value, fmt)

@@ -66,6 +66,14 @@ class Mapping:
             columns[name] = column
         return replace(self, columns=columns)
 
+    def with_setting(self, name: str, value: str | None) -> Mapping:
+        """The mapping with one ``[format]`` setting changed (None: found from the file, or the default)."""
+        if name not in _FORMAT_KEYS:
+            raise ValueError(f"{name!r} is not a setting")
+        changed: dict[str, Any] = {name: value if value is not None or name not in ("decimal", "purchases")
+                                   else getattr(Mapping(), name)}
+        return replace(self, **changed)
+
     def missing(self) -> list[str]:
         return [name for name in REQUIRED if not self.columns.get(name)]
 
