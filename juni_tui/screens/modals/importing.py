@@ -1,7 +1,8 @@
 """The import dialog (``I``): the format found, the mapping, and the first rows exactly as they will be imported.
 
 For a CSV read through a mapping, each field has its column (a choice among the file's header), and the decimal
-separator and the sign of purchases can be changed; every change reads the first rows again. The file is read in a
+separator, the sign of purchases, the date form and the delimiter can be changed; every change reads the first rows
+again. Each row says whether it is new, already in the home, skipped (and why) or refused (and why). The file is read in a
 thread, so a large one never freezes the screen. Import hands the choice back to the app, whose import worker reads
 the whole file with progress and adds it through the store.
 """
