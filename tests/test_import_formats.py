@@ -187,3 +187,11 @@ def test_a_plain_english_card_csv_is_mapped_and_one_with_canonical_only_columns_
     assert recognise(forgot_id).name == "canonical"
     with pytest.raises(ImportFileError, match="missing column id"):
         read_statement(forgot_id)
+
+
+def test_cp1252_far_into_a_utf8_looking_file_is_found_and_named(tmp_path):
+    rows = [f"2026-09-{1 + n % 28:02d};Pressbyran {n};-1,00" for n in range(3_000)] + ["2026-09-30;Åhléns;-2,00"]
+    path = write_lines(tmp_path / "late.csv", ["Datum;Text;Belopp", *rows], encoding="cp1252")
+    reading = read_statement(path, choice=Choice(mapping=Mapping(columns={"date": "Datum", "amount": "Belopp",
+                                                                          "merchant": "Text"}, decimal=",")))
+    assert reading.encoding == "cp1252 (Windows Latin-1)" and reading.transactions[-1].merchant == "Åhléns"

@@ -1,9 +1,11 @@
 """A bank's or card's text file, read whole and decoded: the encoding found (and said), the CSV rows with their lines.
 
 Swedish Excel and several banks write cp1252 (Windows Latin-1); others write UTF-8, with or without a byte-order
-mark. A file is decoded as UTF-8 when it is UTF-8, else in the single-byte Western encoding charset-normalizer finds
-for it (cp1252, ISO 8859-15, the DOS code page 850, Mac Roman), and the encoding used is named in the report. A file
-with NUL bytes is no text file and is refused; so is one that no encoding reads.
+mark. A file is decoded as UTF-8 when it is UTF-8, else in the single-byte Western encoding (cp1252, ISO 8859-15, the
+DOS code page 850, Mac Roman) in which its bytes above 127 read most like Swedish letters (``_western``: the
+statistical detectors, charset-normalizer included, take a cp1252 file of Swedish text for Mac Roman or cp1250), else
+in charset-normalizer's guess; the encoding used is named in the report. A file with NUL bytes is no text file and
+is refused; so is one that no encoding reads.
 
 The files are bounded (``source.MAX_FILE_BYTES``), so they are read whole; ``csv_rows`` then walks the rows with
 their first line numbers, blank rows left out, at most ``source.MAX_ROWS``.
@@ -94,7 +96,7 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> Decoded:
         return _checked(path, Decoded(raw.decode("utf-8-sig"), "utf-8"))
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    codec = _western(raw) or _detected(raw, first_bad)
+    codec = _western(raw, first_bad) or _detected(raw, first_bad)
     if codec is not None:
         try:
             return _checked(path, Decoded(raw.decode(codec), codec))
@@ -117,10 +119,10 @@ def _score(chars: str) -> int:
     return score
 
 
-def _western(raw: bytes) -> str | None:
-    """The Western encoding in which the file's bytes above 127 read most like Swedish or English letters (None
-    when none reads like text)."""
-    sample = b"".join(_NON_ASCII.findall(raw[:2_000_000]))[:20_000]
+def _western(raw: bytes, start: int = 0) -> str | None:
+    """The Western encoding in which the file's bytes above 127 (from ``start``, the first that is not UTF-8) read
+    most like Swedish or English letters (None when none reads like text)."""
+    sample = b"".join(_NON_ASCII.findall(raw, start, start + 2_000_000))[:20_000]
     best, best_score = None, 0
     for codec in WESTERN:
         try:
