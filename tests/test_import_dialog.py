@@ -146,3 +146,20 @@ async def test_the_date_form_is_changed_in_the_dialog_and_the_rows_follow(store,
         await settle(app, pilot)
     (tx,) = store.transactions.values()
     assert str(tx.date) == "2026-03-09"
+
+
+async def test_a_header_auto_cannot_complete_asks_for_the_missing_column(store, tmp_path):
+    path = write_lines(tmp_path / "odd.csv", ["Datum;Belopp;Kolumn3", "2026-09-01;-5,00;Pressbyrån"])
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        dialog = await open_dialog(app, pilot, path)
+        assert "Choose the columns for merchant" in text_of(dialog.query_one("#how"))
+        assert dialog.query_one("#import").disabled
+        dialog.query_one("#column-merchant", Select).value = "Kolumn3"
+        await pilot.pause()
+        await dialog.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.click("#import")
+        await settle(app, pilot)
+    (tx,) = store.transactions.values()
+    assert (tx.merchant, str(tx.amount)) == ("Pressbyrån", "-5.00")
