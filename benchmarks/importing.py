@@ -1,4 +1,5 @@
-"""How long importing takes: reading and checking a CSV and a JSON file, the one commit, a re-import, the demo home.
+"""How long importing takes: reading N rows in every format (canonical CSV and JSON, Revolut, camt.053, a cp1252
+bank CSV through a mapping), the one commit, a re-import, the demo home. The target is 3 s per format at 50 000 rows.
 
     .venv/bin/python benchmarks/importing.py [N] [--repeat 3]
 
@@ -19,7 +20,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from juni_tui.services.demo.company import create_demo_home, reference_models
-from juni_tui.services.importing import COLUMNS, import_file, read_transactions  # noqa: E402
+from juni_tui.services.importing import (  # noqa: E402
+    COLUMNS,
+    Choice,
+    Mapping,
+    import_file,
+    read_statement,
+    read_transactions,
+)
 from juni_tui.services.jsonutil import dumps  # noqa: E402
 from juni_tui.services.store import Store  # noqa: E402
 from juni_tui.services.store.home import Home  # noqa: E402
@@ -56,6 +64,41 @@ def write_json(path: Path, n: int) -> None:
     path.write_text(dumps({"transactions": items}, indent=2), encoding="utf-8")
 
 
+def write_revolut(path: Path, n: int) -> None:
+    lines = ["Date started (UTC),Date completed (UTC),ID,Type,State,Description,Reference,Payer,Card number,"
+             "Orig currency,Orig amount,Payment currency,Amount,Fee,Balance,Account"]
+    for i, row in enumerate(rows(n)):
+        kind = "CARD_REFUND" if i % 50 == 0 else "CARD_PAYMENT"
+        amount = -row["amount"] if kind == "CARD_REFUND" else row["amount"]
+        lines.append(f"{row['date']},{row['date']},rev-{i:06d},{kind},COMPLETED,{row['merchant'].replace(',', '')},,"
+                     f"Anna Lind,4321****1234,SEK,{amount},SEK,{amount},0,0,Main")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_camt(path: Path, n: int) -> None:
+    entries = []
+    for i, row in enumerate(rows(n)):
+        entries.append(
+            f"<Ntry><Amt Ccy=\"SEK\">{-row['amount']}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+            f"<BookgDt><Dt>{row['date']}</Dt></BookgDt><AcctSvcrRef>C{i:07d}</AcctSvcrRef><NtryDtls><TxDtls>"
+            f"<RltdPties><Cdtr><Pty><Nm>{row['merchant'].replace('&', 'och')}</Nm></Pty></Cdtr></RltdPties>"
+            "</TxDtls></NtryDtls></Ntry>")
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:'
+                    'camt.053.001.08"><BkToCstmrStmt><Stmt>' + "\n".join(entries) + "</Stmt></BkToCstmrStmt>"
+                    "</Document>\n", encoding="utf-8")
+
+
+MAPPING = Mapping(columns={"date": "Bokföringsdag", "amount": "Belopp", "merchant": "Beskrivning"}, decimal=",")
+
+
+def write_bank(path: Path, n: int) -> None:
+    """Semicolons, decimal commas, cp1252, no ids: every id derived."""
+    lines = ["Bokföringsdag;Beskrivning;Belopp;Saldo"]
+    for row in rows(n):
+        lines.append(f"{row['date']};{row['merchant']} Göteborg;{str(row['amount']).replace('.', ',')};0,00")
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+
+
 def timed(func) -> float:
     t0 = time.perf_counter()
     func()
@@ -73,7 +116,16 @@ def main() -> None:
         write_file(path, args.n)
         json_path = Path(folder) / "transactions.json"
         write_json(json_path, args.n)
+        formats = {"revolut": (write_revolut, "revolut.csv", Choice()),
+                   "camt053": (write_camt, "statement.xml", Choice()),
+                   "mapped (cp1252, derived ids)": (write_bank, "bank.csv", Choice(mapping=MAPPING))}
+        for write, name, _choice in formats.values():
+            write(Path(folder) / name, args.n)
         for run in range(args.repeat):
+            figures.setdefault("read_statement: canonical CSV", []).append(timed(lambda: read_statement(path)))
+            for label, (_write, name, choice) in formats.items():
+                figures.setdefault(f"read_statement: {label}", []).append(
+                    timed(lambda name=name, choice=choice: read_statement(Path(folder) / name, None, choice)))
             home = Home(Path(folder) / f"home{run}").ensure()
             with Store.open(home) as store:
                 store.commit(reference_models())

@@ -39,6 +39,7 @@ from juni_tui.widgets.nav import TABS
 if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint
     from juni_tui.services.export import Exporter, ExportEvent
     from juni_tui.services.fortnox.client import FortnoxClient
+    from juni_tui.services.importing import Choice
 
 #: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
 FLUSH_SECONDS = 0.1
@@ -265,21 +266,37 @@ class JuniApp(ReportsWorkerErrors, App):
     # --- import ---
 
     def action_import_file(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self.import_path(Path(path).expanduser())
+        """Ask for the file, then show the import dialog (format, mapping, first rows) before importing."""
+        from juni_tui.screens.modals.importing import ImportDialog
+        from juni_tui.services.importing import Choice, ReferenceSnapshot, saved_mappings
 
-        self.push_screen(TextPrompt("Import transactions (CSV or JSON)", placeholder="path/to/transactions.csv",
-                                    hint="tab completes the path", paths=True), chosen)
+        def confirmed(path: Path, choice: Choice | None) -> None:
+            if choice is not None:
+                self.import_path(path, choice)
+
+        def has(tx_id: str) -> bool:
+            return tx_id in self.store.transactions or tx_id in self.store.history
+
+        def chosen(text: str | None) -> None:
+            if text:
+                path = Path(text).expanduser()
+                choice = Choice(saved=saved_mappings(self.store))
+                self.push_screen(ImportDialog(path, ReferenceSnapshot.of(self.store), choice, has),
+                                 lambda picked: confirmed(path, picked))
+
+        self.push_screen(TextPrompt("Import transactions (CSV, JSON, Revolut CSV, camt.053 XML)",
+                                    placeholder="path/to/transactions.csv", hint="tab completes the path",
+                                    paths=True), chosen)
 
     @work(exclusive=True, group="import", exit_on_error=False, description="Importing")
-    async def import_path(self, path: Path) -> None:
+    async def import_path(self, path: Path, choice: Choice | None = None) -> None:
         """Read and check the file in a thread (a year's file takes seconds); add it here, on the store's thread."""
-        from juni_tui.services import intake
-        from juni_tui.services.importing import ImportFileError, ReferenceSnapshot, add_transactions, read_transactions
+        from juni_tui.services import importing, intake
 
         self.notify(f"Reading {path.name}…")
         title, shown = self.sub_title, 0.0
+        if choice is None:
+            choice = importing.Choice(saved=importing.saved_mappings(self.store))
 
         def progress(done: int, total: int) -> None:  # in the reading thread
             nonlocal shown
@@ -288,11 +305,14 @@ class JuniApp(ReportsWorkerErrors, App):
                 self.call_from_thread(setattr, self, "sub_title", f"Importing {path.name}: {100 * done // total} %")
 
         try:
-            txs = await asyncio.to_thread(read_transactions, path, ReferenceSnapshot.of(self.store),
-                                          on_progress=progress)
-            result = add_transactions(self.store, path, txs)
+            reading = await asyncio.to_thread(importing.read_statement, path, importing.ReferenceSnapshot.of(self.store),
+                                              choice, on_progress=progress)
+            result = importing.add_reading(self.store, path, reading)
             report = intake.after_import(self.store, result.added)
-        except ImportFileError as exc:
+        except importing.MappingNeeded as exc:  # a new header imported without the dialog
+            self.push_screen(Message("Choose the columns first", f"{exc}\n\n{exc.proposal.to_toml()}"))
+            return
+        except importing.ImportFileError as exc:
             self.push_screen(Message("The file was not imported", str(exc)))
             return
         except StoreError as exc:
@@ -300,7 +320,7 @@ class JuniApp(ReportsWorkerErrors, App):
             return
         finally:
             self.sub_title = title
-        self.notify(" ".join([result.summary, *report.lines]), timeout=8)
+        self.notify(" ".join([*result.report, *report.lines]), timeout=8)
         if not report.rules.applied:  # else the rules' summary says them
             for warning in report.rules.warnings:  # a rule whose pattern took too long matched nothing
                 self.notify(warning, severity="warning", timeout=15)
@@ -330,7 +350,8 @@ class JuniApp(ReportsWorkerErrors, App):
         for tab in TABS:
             if tab.mode in self.MODES:
                 yield SystemCommand(f"Go to {tab.label}", f"Key {tab.key}", lambda m=tab.mode: self.switch_tab(m))
-        yield SystemCommand("Import transactions", "Read a CSV or JSON file of Juni transactions", self.action_import_file)
+        yield SystemCommand("Import transactions", "Read a CSV, JSON, Revolut CSV or camt.053 statement",
+                            self.action_import_file)
         yield SystemCommand("Sync with Fortnox", "Fetch the chart of accounts, series and dimensions", self.startup)
         yield SystemCommand("Match receipts", "Read the receipt inbox and match receipts to transactions",
                             lambda: self.inbox.scan(announce=True))

@@ -104,7 +104,7 @@ async def test_a_worker_that_fails_is_said_not_swallowed(home, tmp_path, monkeyp
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom in a worker")
 
-    monkeypatch.setattr(importing, "read_transactions", broken)
+    monkeypatch.setattr(importing, "read_statement", broken)
     path = tmp_path / "oct.csv"
     path.write_text("id,date,merchant,amount\n")
     with Store.open(home) as store:

@@ -18,15 +18,15 @@ async def test_an_import_shows_its_progress_in_the_title_and_restores_it(store, 
     path = tmp_path / "big.csv"
     path.write_text(CSV)
     halfway, release = threading.Event(), threading.Event()
-    real_read = importing.read_transactions
+    real_read = importing.read_statement
 
-    def slow_read(path, known=None, *, on_progress=None):
+    def slow_read(path, known=None, choice=None, *, on_progress=None):
         on_progress(50, 100)
         halfway.set()
         release.wait(timeout=5)
-        return real_read(path, known, on_progress=on_progress)
+        return real_read(path, known, choice, on_progress=on_progress)
 
-    monkeypatch.setattr(importing, "read_transactions", slow_read)
+    monkeypatch.setattr(importing, "read_statement", slow_read)
     app = make_app(store)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)

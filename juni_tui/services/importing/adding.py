@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from juni_tui.domain.transactions import Transaction
-from juni_tui.services.importing.formats import read_transactions
+from juni_tui.services.importing import saved
+from juni_tui.services.importing.formats import read_statement
 from juni_tui.services.importing.source import ProgressCallback
+from juni_tui.services.importing.statement import Choice, Reading
 from juni_tui.services.store import HistoryView, Store, TxView
 
 
@@ -30,6 +34,30 @@ class ImportResult:
     #: again, since Fortnox may have booked them. A sign of a damaged or hand-repaired home.
     seen_before: list[str] = field(default_factory=list)
     dry_run: bool = False
+    #: how the file was read (format, encoding, mapping) and the rows it skipped; None for transactions given
+    reading: Reading | None = None
+
+    def skipped_line(self) -> str:
+        """``Skipped 3 rows: pending (not booked yet) 1, not a card payment 2.`` ("" when none was)."""
+        if self.reading is None or not self.reading.skipped:
+            return ""
+        counts = self.reading.skipped_by_reason()
+        n = len(self.reading.skipped)
+        return (f"Skipped {n} row{'s' * (n != 1)}: "
+                + ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items())) + ".")
+
+    @property
+    def report(self) -> list[str]:
+        """The import report: how the file was read, new, already there, skipped with reasons, refused."""
+        # juni-tui's own format is not named (it is what the user wrote for it); any other is
+        lines = [self.reading.describe()] if self.reading is not None and self.reading.format != "canonical" else []
+        if self.reading is not None and self.reading.mapping is not None:
+            lines.append("Mapping: the one saved for this header." if self.reading.mapping_saved else
+                         "Mapping: " + ", ".join(f"{k} = {v!r}" for k, v in self.reading.mapping.columns.items()) + ".")
+        lines.append(self.summary)
+        if skipped := self.skipped_line():
+            lines.append(skipped)
+        return lines
 
     @property
     def summary(self) -> str:
@@ -59,19 +87,44 @@ def _differs(stored: TxView | HistoryView | None, tx: Transaction) -> bool:
     return (stored.date, stored.amount, stored.merchant) != (tx.date, tx.amount, tx.merchant)
 
 
-def import_file(store: Store, path: Path | str, *, dry_run: bool = False,
+def import_file(store: Store, path: Path | str, *, dry_run: bool = False, choice: Choice | None = None,
                 on_progress: ProgressCallback | None = None) -> ImportResult:
     """Read ``path`` (refused whole on any problem) and add the transactions the home does not have yet.
 
-    One commit with an audit record (``action: import``). ``dry_run`` checks and counts, and writes nothing.
-    ``on_progress``: as for ``read_transactions``.
+    One commit with an audit record (``action: import``), and the mapping used saved for the file's header.
+    ``dry_run`` checks and counts, and writes nothing. ``choice``: the format and mapping (``auto`` by default,
+    with the home's saved mappings). ``on_progress``: as for ``read_transactions``.
     """
-    txs = read_transactions(path, store, on_progress=on_progress)
-    return add_transactions(store, Path(path), txs, dry_run=dry_run)
+    choice = choice or Choice()
+    if not choice.saved:
+        choice.saved = saved.saved_mappings(store)
+    reading = read_statement(path, store, choice, on_progress=on_progress)
+    return add_reading(store, Path(path), reading, dry_run=dry_run)
 
 
-def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_run: bool = False) -> ImportResult:
-    """The second half of an import: skip what the home has (idempotent on id), add the rest in one commit."""
+def add_reading(store: Store, path: Path, reading: Reading, *, dry_run: bool = False) -> ImportResult:
+    """Add what a file held (``read_statement``), and save the mapping it was read with for its header."""
+    extra: list[BaseModel] = []
+    if reading.mapping is not None and reading.signature:
+        doc = saved.to_save(store, reading.signature, reading.header, reading.mapping, path.name)
+        if doc is not None:
+            extra.append(doc)
+    how: dict[str, object] = {"format": reading.format}
+    if reading.encoding:
+        how["encoding"] = reading.encoding
+    if reading.skipped:
+        how["skipped"] = reading.skipped_by_reason()
+    if reading.mapping is not None:
+        how["mapping"] = reading.mapping.to_doc()
+    result = add_transactions(store, path, reading.transactions, dry_run=dry_run, extra=extra, how=how)
+    result.reading = reading
+    return result
+
+
+def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_run: bool = False,
+                     extra: list[BaseModel] | None = None, how: dict[str, object] | None = None) -> ImportResult:
+    """The second half of an import: skip what the home has (idempotent on id), add the rest in one commit
+    (with ``extra`` documents, such as the mapping used; ``how`` the file was read goes in the audit record)."""
     result = ImportResult(path=path, dry_run=dry_run)
     new: list[Transaction] = []
     unknown = [tx for tx in txs if tx.id not in store.transactions and tx.id not in store.history]
@@ -97,11 +150,17 @@ def add_transactions(store: Store, path: Path, txs: list[Transaction], *, dry_ru
         "path": str(path.resolve()),
         "added": len(result.added),
         "already_present": len(result.already_present),
+        **(how or {}),
         "ids": result.added,
     }
-    if new:
-        store.commit(new, audit=audit)
+    if new or extra:
+        store.commit([*new, *(extra or [])], audit=audit)
     else:
         store.audit(audit)
     return result
 
+
+
+def dry_run_without_home(path: Path, reading: Reading) -> ImportResult:
+    """A dry run for a home that does not exist yet: everything in the file would be new (and nothing is created)."""
+    return ImportResult(path=path, added=[tx.id for tx in reading.transactions], dry_run=True, reading=reading)

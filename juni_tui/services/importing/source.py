@@ -136,7 +136,7 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTT
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 
-def _open_regular(path: Path) -> tuple[BinaryIO, int]:
+def open_regular(path: Path) -> tuple[BinaryIO, int]:
     """The file open for reading and its size, if it is a regular file within the size limit.
 
     It is looked at before it is opened (a device or socket is never opened), and opened without blocking (a FIFO
@@ -160,7 +160,7 @@ def read_file(path: Path, problems: Problems, read: Callable[[BinaryIO, int], No
               on_progress: ProgressCallback | None) -> None:
     """Open ``path`` (a regular file within the size limit) and let ``read(f, size)`` go through it, adding to
     ``problems``; ``on_progress`` once at the end; ``ImportFileError`` with every problem found."""
-    f, size = _open_regular(path)
+    f, size = open_regular(path)
     with f:
         try:
             read(f, size)

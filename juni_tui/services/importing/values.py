@@ -143,3 +143,53 @@ def parse_share(name: str, value: Any, errors: list[str]) -> Decimal | None:
         errors.append(f"{name} {quoted(value)} is not a percentage from 0 to 100")
         return None
     return share
+
+
+# --- values of a bank's or card's file (the formats other than the canonical one) -----------------------------
+
+_SLASHED = re.compile(r"^(\d{4})/(\d{2})/(\d{2})")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_ISO_START = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
+_TRAILING_ZEROS = re.compile(r"^(.*[.,]\d{2})0+$")
+_CURRENCY_SUFFIX = re.compile(r"\s*(?:SEK|kr\.?)$", re.IGNORECASE)
+
+
+def parse_day(text: str, date_format: str | None, errors: list[str], name: str = "date") -> date | None:
+    """A date as a bank writes it: in ``date_format`` (strptime's), else YYYY-MM-DD (a time after it is ignored),
+    YYYY/MM/DD or YYYYMMDD."""
+    from datetime import datetime
+
+    text = text.strip()
+    if date_format:
+        try:
+            return datetime.strptime(text, date_format).date()
+        except ValueError:
+            errors.append(f"{name} {quoted(text)} is not a date in the form {date_format}")
+            return None
+    match = _ISO_START.match(text) or _SLASHED.match(text) or _COMPACT.match(text)
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    errors.append(f"{name} {quoted(text)} is not a date (YYYY-MM-DD); set date_format in the mapping if the file "
+                  "writes dates otherwise")
+    return None
+
+
+def parse_amount(text: str, decimal: str, errors: list[str], name: str = "amount") -> Decimal | None:
+    """An amount as a bank writes it: ``decimal`` is its decimal separator (the other of ``,`` and ``.`` separates
+    thousands), a minus in front or behind, a ``SEK`` or ``kr`` after it."""
+    value = _CURRENCY_SUFFIX.sub("", text.strip())
+    value = _TRAILING_ZEROS.sub(r"\1", value)  # SEB writes -2960.000
+    if value.endswith(("-", "\u2212")) and len(value) > 1:
+        value = "-" + value[:-1].strip()
+    thousands = "." if decimal == "," else ","
+    if thousands in value:
+        grouped = rf"[-+\u2212]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{re.escape(decimal)}\d+)?"
+        if not re.fullmatch(grouped, value):
+            errors.append(f"{name} {quoted(text)} does not use {decimal!r} as its decimal separator, as the mapping "
+                          "says (set decimal in the mapping)")
+            return None
+        value = value.replace(thousands, "")
+    return parse_money(name, value, errors)
