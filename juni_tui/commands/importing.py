@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from juni_tui.commands._common import fail, friendly, home_of, open_store, print_json, say
+from juni_tui.commands._common import fail, friendly, has_data, home_of, open_store, print_json, say
 from juni_tui.services import intake
 from juni_tui.services.display import printable
 from juni_tui.services.importing import (
@@ -28,7 +28,6 @@ from juni_tui.services.importing import (
     import_file,
     read_statement,
 )
-from juni_tui.services.store import Home
 
 #: The exit code of an import that needs its mapping accepted first.
 NEEDS_MAPPING = 3
@@ -94,19 +93,11 @@ def _choice(args: argparse.Namespace) -> Choice:
     return Choice(format=args.format, mapping=mapping, accept=args.accept_mapping)
 
 
-def _has_data(home: Home) -> bool:
-    """Whether the home folder holds anything at all (a damaged home is opened, and refused by the store)."""
-    try:
-        return any(home.root.iterdir())
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-
-
 def _read(args: argparse.Namespace, choice: Choice, progress: Progress) -> tuple[ImportResult, intake.IntakeReport | None]:
     home = home_of(args)
-    if args.dry_run and not _has_data(home):  # a dry run creates no home
+    if args.dry_run and not has_data(home):  # a dry run creates no home
         return dry_run_without_home(Path(args.file), read_statement(args.file, None, choice, on_progress=progress)), None
-    with open_store(args) as store:
+    with open_store(args, create=not args.dry_run) as store:
         result = import_file(store, args.file, dry_run=args.dry_run, choice=choice, on_progress=progress)
         report = intake.after_import(store, result.added) if result.added and not result.dry_run else None
     return result, report

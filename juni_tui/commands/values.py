@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from juni_tui.commands._common import fail, friendly, open_store, say
+from juni_tui.domain.money import MoneyError, to_money
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import workflow
 from juni_tui.services.importing.values import parse_vat_code
@@ -43,6 +45,39 @@ def _text(what: str) -> Callable[[str], str]:
     return parse
 
 
+def _share(text: str) -> Decimal:
+    try:
+        share = Decimal(text.strip().removesuffix("%").strip().replace(",", "."))
+    except InvalidOperation:
+        share = Decimal(-1)
+    if not (share.is_finite() and 0 <= share <= 100):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100")
+    return share
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        amount = to_money(text)
+    except MoneyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if amount < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the VAT as printed on the receipt, not negative")
+    return amount
+
+
+def _count(text: str) -> int:
+    if not (text.strip().isdigit() and 1 <= int(text) <= 10_000):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count of participants from 1 to 10 000")
+    return int(text)
+
+
+def _yes_no(text: str) -> bool:
+    answer = text.strip().lower()
+    if answer not in ("yes", "no"):
+        raise argparse.ArgumentTypeError(f"{text!r}: say yes or no")
+    return answer == "yes"
+
+
 @dataclass(frozen=True)
 class Option:
     """One value ``set`` can change: its option, the ``workflow.set_values`` keyword, how the text is read."""
@@ -52,6 +87,8 @@ class Option:
     metavar: str
     help: str
     parse: Callable[[str], Any]
+    representation: bool = False  # set through workflow.set_representation, not set_values
+    clearable: bool = True
 
     @property
     def name(self) -> str:
@@ -71,7 +108,24 @@ OPTIONS = (
     Option("--project", "project", "P", "the project (checked against Fortnox's list)", _text("project")),
     Option("--no-receipt", "no_receipt_reason", "REASON", "no receipt is needed, and why (e.g. 'bank fee')",
            _text("reason")),
+    Option("--vat-deductible", "vat_deductible", "PCT",
+           "the share of the input VAT that may be deducted, 0-100 (e.g. 50 for car hire)", _share),
+    Option("--vat-amount", "vat_amount", "AMOUNT",
+           "the VAT printed on the receipt, booked instead of the computed VAT (one transaction; checked against "
+           "the VAT code's rate)", _amount),
+    Option("--participants", "participants", "N", "representation: how many took part, your own people included",
+           _count, representation=True),
+    Option("--purpose", "purpose", "TEXT", "representation: the purpose of the occasion", _text("purpose"),
+           representation=True),
+    Option("--attendees", "attendees", "TEXT", "representation: who took part (names and companies)",
+           _text("attendees"), representation=True),
+    Option("--alcohol", "alcohol", "yes|no",
+           "representation: the meal included alcohol (46 kr of VAT per participant may be deducted)", _yes_no,
+           representation=True, clearable=False),
 )
+
+
+_REPRESENTATION = frozenset(option.field for option in OPTIONS if option.representation)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -86,8 +140,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument(option.flag, dest=option.field, metavar=option.metavar, type=option.parse,
                             help=option.help)
     parser.add_argument("--clear", action="append", default=[], metavar="FIELD",
-                        choices=[option.name for option in OPTIONS],
-                        help=f"remove a value: {', '.join(option.name for option in OPTIONS)} (may be repeated)")
+                        choices=[option.name for option in OPTIONS if option.clearable],
+                        help=f"remove a value: {', '.join(o.name for o in OPTIONS if o.clearable)} (may be repeated)")
     parser.set_defaults(func=run_set)
 
 
@@ -102,8 +156,14 @@ def run_set(args: argparse.Namespace) -> int:
         return fail("say what to set: " + ", ".join(f"{o.flag} {o.metavar}" for o in OPTIONS) + ", or --clear FIELD")
     values = {option.field: value for option, value in chosen} | {option.field: None for option in cleared}
     ids = list(dict.fromkeys(args.ids))
+    plain = {k: v for k, v in values.items() if k not in _REPRESENTATION}
+    representation = {k: v for k, v in values.items() if k in _REPRESENTATION}
     with open_store(args) as store:
-        changed = workflow.set_values(store, ids, **values)
+        # both calls refuse the same things (an unknown id, a transaction not in Prepare), so the first refuses
+        # for both before anything is written
+        changed = {tx.id for tx in workflow.set_values(store, ids, **plain)} if plain else set()
+        if representation:
+            changed |= {tx.id for tx in workflow.set_representation(store, ids, **representation)}
         done = "; ".join(option.describe(values[option.field]) for option in OPTIONS if option.field in values)
         n = len(changed)
         say(f"Set on {n} transaction{'s' if n != 1 else ''}: {done}." if n else
@@ -111,6 +171,9 @@ def run_set(args: argparse.Namespace) -> int:
         account = values.get("account")
         if account is not None and "vat_code" not in values:
             _vat_from_account(store, ids, account)
+        if account in store.settings.representation_accounts and "participants" not in values:
+            say(f"Account {account} is representation: say how many took part with --participants N (and the "
+                "purpose and who was there with --purpose and --attendees), or the transaction stays incomplete.")
     return 0
 
 

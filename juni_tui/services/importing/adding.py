@@ -50,7 +50,9 @@ class ImportResult:
     def report(self) -> list[str]:
         """The import report: how the file was read, new, already there, skipped with reasons, refused."""
         # juni-tui's own format is not named (it is what the user wrote for it); any other is
-        lines = [self.reading.describe()] if self.reading is not None and self.reading.format != "canonical" else []
+        reading = self.reading  # juni-tui's own UTF-8 file needs no word on how it was read
+        lines = [reading.describe()] if reading is not None and (
+            reading.format != "canonical" or reading.encoding not in ("", "UTF-8")) else []
         if self.reading is not None and self.reading.mapping is not None:
             lines.append("Mapping: the one saved for this header." if self.reading.mapping_saved else
                          "Mapping: " + ", ".join(f"{k} = {v!r}" for k, v in self.reading.mapping.columns.items()) + ".")

@@ -123,8 +123,8 @@ def _header(row: list[str], line: int, problems: Problems) -> tuple[list[str], b
 
 
 def _csv_items(f: BinaryIO, size: int, problems: Problems, accept: Callable[[Item], None],
-               progress: ProgressCallback | None) -> None:
-    csv_items(f, size, problems, accept, progress, _header)
+               progress: ProgressCallback | None, encoding: str = "utf-8-sig") -> None:
+    csv_items(f, size, problems, accept, progress, _header, encoding)
 
 
 def _json_items(f: BinaryIO, size: int, problems: Problems, accept: Callable[[Item], None],
@@ -284,16 +284,21 @@ class Canonical:
 
     name = "canonical"
 
-    def read(self, path: Path, known: ReferenceLists | None, on_progress: ProgressCallback | None
-             ) -> list[Transaction]:
-        """Every transaction in the file, in file order, or ``ImportFileError`` with every problem in it."""
+    def read(self, path: Path, known: ReferenceLists | None, on_progress: ProgressCallback | None,
+             encoding: str | None = None) -> list[Transaction]:
+        """Every transaction in the file, in file order, or ``ImportFileError`` with every problem in it. A CSV is
+        read as UTF-8 unless ``encoding`` (the one the file was found to be in) says otherwise."""
         reader = READERS.get(path.suffix.casefold())
         if reader is None:
             what = f"a {path.suffix} file" if path.suffix else "a file without an extension"
             raise ImportFileError(path, [(0, f"it is {what}; juni-tui imports .csv and .json files")])
         problems = Problems()
         check = _Checker(path, known, problems)
-        read_file(path, problems, lambda f, size: reader(f, size, problems, check, on_progress), on_progress)
+        if reader is _csv_items and encoding is not None:
+            read_file(path, problems, lambda f, size: _csv_items(f, size, problems, check, on_progress, encoding),
+                      on_progress)
+        else:
+            read_file(path, problems, lambda f, size: reader(f, size, problems, check, on_progress), on_progress)
         return check.out
 
 

@@ -50,9 +50,12 @@ class Canonical:
         return names <= set(canonical.COLUMNS) and bool(names & {"id", *canonical.SOURCED})
 
     def read(self, file: TextFile, rows: Rows, choice: Choice, lists: FortnoxLists) -> None:
-        txs = canonical.FORMAT.read(file.path, lists.known, rows.on_progress)
+        encoding = None
+        if file.path.suffix.casefold() == ".csv":  # in the encoding found (Excel writes cp1252), said in the report
+            encoding = "utf-8-sig" if file.decoded.encoding in ("utf-8", "utf_8") else file.decoded.encoding
+            rows.result.encoding = file.decoded.encoding_name
+        txs = canonical.FORMAT.read(file.path, lists.known, rows.on_progress, encoding)
         rows.result.transactions = txs
-        rows.result.encoding = "UTF-8" if file.path.suffix.casefold() == ".csv" else ""
         if rows.limit is not None:
             rows.shown = [(0, tx, "import", "") for tx in txs[:rows.limit]]
 

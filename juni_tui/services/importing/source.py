@@ -282,10 +282,11 @@ def _bad_utf8_line(f: BinaryIO) -> int:
 
 
 def csv_items(f: BinaryIO, size: int, problems: Problems, accept: Callable[[Item], None],
-              progress: ProgressCallback | None, read_header: HeaderCheck) -> None:
-    """Every row of a CSV (UTF-8, comma, semicolon or tab told apart by the header row) to ``accept`` as it is read,
-    named by ``read_header``; blank rows skipped, every bound kept, every problem added with its line."""
-    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+              progress: ProgressCallback | None, read_header: HeaderCheck, encoding: str = "utf-8-sig") -> None:
+    """Every row of a CSV (UTF-8 unless ``encoding`` says otherwise; comma, semicolon or tab told apart by the header
+    row) to ``accept`` as it is read, named by ``read_header``; blank rows skipped, every bound kept, every problem
+    added with its line."""
+    text = io.TextIOWrapper(f, encoding=encoding, newline="")
     lines = _CsvLines(text)
     header: list[str] | None = None
     header_ok = False

@@ -18,7 +18,7 @@ from juni_tui.domain.transactions import (
     Status,
     Transaction,
 )
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.vat import VatCode, printed_vat_problem
 from juni_tui.services.store import Store
 from juni_tui.services.workflow.base import (
     MANUAL,
@@ -106,6 +106,8 @@ def set_values(
             check_value(store, name, value)
     txs = load(store, ids)
     require_editable(txs)
+    if values.get("vat_amount") is not None:
+        _check_printed_vat(txs, Decimal(str(values["vat_amount"])), values.get("vat_code", UNSET))
     changed: list[Transaction] = []
     for tx in txs:
         update: dict[str, Any] = {}
@@ -151,6 +153,21 @@ def check_value(store: Lists, name: str, value: Any) -> None:
         raise WorkflowError(f"A VAT amount of {value} is negative: give the VAT as printed on the receipt.")
     elif name in ("cost_center", "project"):
         _check_dimension(store, name, value)
+
+
+def _check_printed_vat(txs: list[Transaction], printed: Decimal, code: Any) -> None:
+    """The VAT printed on a receipt belongs to one transaction, unsplit, with a VAT code whose rate it fits."""
+    if len(txs) != 1:
+        raise WorkflowError("The VAT as printed is one receipt's: set it on one transaction at a time.")
+    tx = txs[0]
+    if tx.splits:
+        raise WorkflowError(f"{tx.id} is split: each line has its own VAT, so the VAT as printed goes on its lines.")
+    code = tx.vat_code if code is UNSET else code
+    if code is None:
+        raise WorkflowError(f"{tx.id} has no VAT code yet: choose it first, then the VAT as printed.")
+    problem = printed_vat_problem(tx.amount, code, printed)
+    if problem:
+        raise WorkflowError(f"{tx.id}: {problem[0].upper()}{problem[1:]}.")
 
 
 def _check_dimension(store: Lists, name: str, value: str) -> None:
@@ -312,15 +329,18 @@ def set_no_receipt(store: Store, ids: Iterable[str], reason: str | None, *, sour
     return set_values(store, ids, no_receipt_reason=reason.strip() if reason else None, source=source, action="no-receipt")
 
 
-def set_representation(store: Store, ids: Iterable[str], *, participants: int | None, purpose: str | None = None,
-                       attendees: str | None = None, alcohol: bool = False) -> list[Transaction]:
+def set_representation(store: Store, ids: Iterable[str], *, participants: int | None = UNSET,
+                       purpose: str | None = UNSET, attendees: str | None = UNSET,
+                       alcohol: bool = UNSET) -> list[Transaction]:
     """Representation's facts on Prepare transactions: how many took part (the company's own people included),
     the purpose, who was there (names and companies), and whether the meal included alcohol (the 46 kr
-    simplification). One commit, one audit record."""
-    if participants is not None and not 1 <= participants <= 10_000:
+    simplification). Only what is given changes. One commit, one audit record."""
+    if participants not in (None, UNSET) and not 1 <= participants <= 10_000:
         raise WorkflowError(f"{participants} participants: give how many took part, from 1 to 10 000.")
-    values = {"participants": participants, "purpose": (purpose or "").strip() or None,
-              "attendees": (attendees or "").strip() or None, "alcohol": alcohol}
+    given: dict[str, Any] = {"participants": participants, "alcohol": alcohol,
+                             "purpose": purpose if purpose in (None, UNSET) else purpose.strip() or None,
+                             "attendees": attendees if attendees in (None, UNSET) else attendees.strip() or None}
+    values = {k: v for k, v in given.items() if v is not UNSET}
     txs = load(store, ids)
     require_editable(txs)
     changed = [touch(tx, **values) for tx in txs if any(getattr(tx, k) != v for k, v in values.items())]
