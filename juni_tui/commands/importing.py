@@ -24,6 +24,7 @@ from juni_tui.services.importing import (
     Mapping,
     MappingError,
     MappingNeeded,
+    add_reading,
     dry_run_without_home,
     import_file,
     read_statement,
@@ -94,9 +95,15 @@ def _choice(args: argparse.Namespace) -> Choice:
 
 
 def _read(args: argparse.Namespace, choice: Choice, progress: Progress) -> tuple[ImportResult, intake.IntakeReport | None]:
-    home = home_of(args)
-    if args.dry_run and not has_data(home):  # a dry run creates no home
-        return dry_run_without_home(Path(args.file), read_statement(args.file, None, choice, on_progress=progress)), None
+    if not has_data(home_of(args)):
+        # a new home: the file is read first, so that a dry run, a refused file or a mapping still to accept
+        # creates nothing (a new home has no lists to check against and no saved mappings)
+        reading = read_statement(args.file, None, choice, on_progress=progress)
+        if args.dry_run:
+            return dry_run_without_home(Path(args.file), reading), None
+        with open_store(args) as store:
+            result = add_reading(store, Path(args.file), reading)
+            return result, intake.after_import(store, result.added) if result.added else None
     with open_store(args, create=not args.dry_run) as store:
         result = import_file(store, args.file, dry_run=args.dry_run, choice=choice, on_progress=progress)
         report = intake.after_import(store, result.added) if result.added and not result.dry_run else None
