@@ -31,7 +31,7 @@ from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
-from juni_tui.services.display import printable, unexpected_error
+from juni_tui.services.display import locale_wants_ascii, printable, to_ascii, unexpected_error, use_ascii
 from juni_tui.services.store import Changes, Store, StoreError
 from juni_tui.widgets.nav import TABS
 
@@ -41,6 +41,11 @@ if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, a
 
 #: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
 FLUSH_SECONDS = 0.1
+
+
+def wants_ascii(setting: str) -> bool:
+    """ASCII only: the setting says so, or it is "auto" and the locale's encoding is not UTF-8."""
+    return setting == "ascii" or (setting == "auto" and locale_wants_ascii())
 
 
 def _settings_screen() -> Screen:
@@ -74,9 +79,12 @@ class JuniApp(ReportsWorkerErrors, App):
         client_factory: Callable[[], FortnoxClient] | None = None,
         sync_on_start: bool = True,
         watch_inbox: bool = True,
+        ascii: bool | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        self.ascii = wants_ascii(store.settings.display) if ascii is None else ascii
+        use_ascii(self.ascii)
         self._client_factory = client_factory or self._default_client
         self._client: FortnoxClient | None = None
         self._sync_on_start = sync_on_start
@@ -94,6 +102,11 @@ class JuniApp(ReportsWorkerErrors, App):
     # --- start and stop ---
 
     def on_mount(self) -> None:
+        if self.ascii and self._driver is not None:
+            # The last step to the terminal: what Textual itself draws (borders, scroll bars, the footer's marks)
+            # becomes ASCII of the same width. Texts and marks were chosen in ASCII already (services.display).
+            write = self._driver.write
+            self._driver.write = lambda data: write(to_ascii(data, keep_width=True))  # type: ignore[method-assign]
         # Tens of thousands of loaded documents live as long as the app: move them out of the collector's way,
         # so its full collections do not walk them again and again.
         gc.freeze()

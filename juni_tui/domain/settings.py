@@ -73,6 +73,8 @@ class Settings(BaseModel):
     vat_code_map: dict[str, VatCode] = Field(default_factory=lambda: dict(DEFAULT_VAT_CODE_MAP))
     inbox_dir: str | None = None
     fortnox: FortnoxSettings = FortnoxSettings()
+    # the TUI's characters: "auto" follows the locale's encoding; "ascii" for a terminal that shows no Unicode
+    display: Literal["auto", "unicode", "ascii"] = "auto"
 
     def series_for_preview(self) -> str:
         """The series a voucher not yet sent is shown in: the default one, else Fortnox's manual series."""

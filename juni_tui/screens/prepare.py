@@ -23,7 +23,7 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
     MODE = "prepare"
     STATUSES = (Status.PREPARE,)
     EMPTY = "No transactions to prepare. Import some with I (or `juni-tui import FILE`)."
-    COLUMNS = (*cells.TRANSACTION_COLUMNS, Column("status", "Status", 6))
+    COLUMNS = (*cells.TRANSACTION_COLUMNS, cells.STATUS_COLUMN)
     BINDINGS = [
         *TransactionsScreen.BINDINGS,
         Binding("a", "account", "Account"),

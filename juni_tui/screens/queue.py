@@ -25,11 +25,11 @@ class QueueScreen(TransactionsScreen):
     EMPTY = "The export queue is empty. Export ready transactions with e on tab 2."
     COLUMNS = (
         Column("date", "Date", 10),
-        Column("merchant", "Merchant", 0, min_width=14),
-        Column("amount", "Amount SEK", 13, align="right"),
-        Column("series", "Series", 6),
+        Column("merchant", "Merchant", 0, min_width=16),
+        Column("amount", "Amount SEK", 12, align="right"),
+        Column("series", "Series", 6, priority=2),
         Column("state", "State", 15),
-        Column("detail", "Fortnox says", 0, min_width=20),
+        Column("detail", "Fortnox says", 0, min_width=20, priority=1),
     )
     BINDINGS = [
         *TransactionsScreen.BINDINGS,

@@ -22,7 +22,7 @@ class ReadyScreen(TransactionsScreen):
     MODE = "ready"
     STATUSES = (Status.READY,)
     EMPTY = "Nothing is ready to export. Mark complete transactions ready with m on tab 1."
-    COLUMNS = cells.TRANSACTION_COLUMNS
+    COLUMNS = (*cells.TRANSACTION_COLUMNS, cells.STATUS_COLUMN)
     BINDINGS = [
         *TransactionsScreen.BINDINGS,
         Binding("e", "export", "Export to Fortnox"),
@@ -34,7 +34,7 @@ class ReadyScreen(TransactionsScreen):
         tx = self.store.transactions.get(row_id)
         if tx is None:
             return [""] * len(self.COLUMNS)
-        return cells.transaction_row(self.store, tx)
+        return (*cells.transaction_row(self.store, tx), cells.checks(tx))
 
     def action_back_to_prepare(self) -> None:
         outcome = workflow.back_to_prepare(self.store, self.targets())

@@ -57,10 +57,10 @@ class ReceiptsScreen(TransactionsScreen):
     FILTER_HINT = "Filter by file, merchant, amount, date or state"
     COLUMNS = (
         Column("state", "State", 9),
-        Column("file", "File", 30),
-        Column("amount", "Read amount", 16, align="right"),
-        Column("date", "Read date", 10),
-        Column("merchant", "Read merchant", 18),
+        Column("file", "File", 0, min_width=16, priority=1),
+        Column("amount", "Read amount", 12, align="right"),
+        Column("date", "Read date", 10, priority=3),
+        Column("merchant", "Read merchant", 0, min_width=14, priority=2),
         Column("transaction", "Transaction", 0, min_width=24),
     )
     BINDINGS = [

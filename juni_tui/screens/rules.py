@@ -47,8 +47,8 @@ class RulesScreen(TransactionsScreen):
              "`juni-tui rules import FILE` reads a rules file.")
     FILTER_HINT = "Filter by name, merchant, condition or value"
     COLUMNS = (
-        Column("kind", "Kind", 10),
-        Column("name", "Name", 22),
+        Column("kind", "Kind", 10, priority=2),
+        Column("name", "Name", 0, min_width=16, priority=3),
         Column("when", "When", 0, min_width=20),
         Column("then", "Then", 0, min_width=18),
         Column("on", "On", 3),

@@ -40,7 +40,7 @@ class ApplyPreview(Confirm):
         Binding("n,escape", "cancel", "Not now", priority=True),
     ]
     COLUMNS = (
-        Column("date", "Date", 10),
+        Column("date", "Date", 10, priority=2),
         Column("merchant", "Transaction", 0, min_width=16),
         Column("amount", "Amount SEK", 13, align="right"),
         Column("field", "Field", 17),

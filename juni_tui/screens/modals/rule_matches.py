@@ -32,7 +32,7 @@ class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
     MatchesScreen .title { text-style: bold; height: auto; }
     """
     BINDINGS = [Binding("escape,q", "close", "Back", priority=True), Binding("enter", "open", "Details")]
-    COLUMNS = (Column("tab", "Tab", 7), *cells.TRANSACTION_COLUMNS)
+    COLUMNS = (Column("tab", "Tab", 7), *cells.TRANSACTION_COLUMNS, cells.STATUS_COLUMN)
 
     def __init__(self, rule: Rule) -> None:
         super().__init__()
@@ -73,7 +73,7 @@ class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
         if tx is None:
             return [""] * len(self.COLUMNS)
         tab = Text("ready", "green") if tx.status == Status.READY else Text(tx.status.label)
-        return (tab, *cells.transaction_row(self.store, tx))
+        return (tab, *cells.transaction_row(self.store, tx), cells.checks(tx))
 
     def apply_changes(self, changed: set[str]) -> None:
         self.query_one(VirtualTable).refresh_rows(changed)
