@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.transactions import Status
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.store import HistoryView, Store, TxView
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import Cell, Column, VirtualTable
@@ -82,7 +83,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         yield from self.compose_top()
         yield VirtualTable(self.COLUMNS, self.render_row, empty_text=self.EMPTY)
         yield SelectionBar(id="selection")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def compose_top(self) -> ComposeResult:
         """Extra widgets between the filter and the table (the queue's progress bar)."""

@@ -16,7 +16,7 @@ from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.receipt_keys import ReceiptActions
 from juni_tui.screens.shared.rule_keys import RuleKeys
 from juni_tui.services import workflow
-from juni_tui.widgets.table import Cell, Column
+from juni_tui.widgets.table import Cell
 
 
 class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, TransactionsScreen):

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Select, Switch
+from textual.widgets import Button, Input, Select, Switch
 
 from juni_tui.domain.settings import ReportingPair
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
@@ -22,6 +22,7 @@ from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT
 from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.services.fortnox.redirect import code_from_pasted, is_loopback, wait_for_redirect
 from juni_tui.services.store import Store
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
@@ -98,7 +99,7 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             yield SafeStatic(id="error")
             with Horizontal():
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.show_connection()

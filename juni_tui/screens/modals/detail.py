@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 
 from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import Status, Transaction
@@ -31,6 +30,7 @@ from juni_tui.screens.shared.rule_cells import describe_suggestion
 from juni_tui.services import rules, vouchers
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.safe import SafeStatic
 
 
@@ -186,7 +186,7 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield SafeStatic(id="body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_view()
