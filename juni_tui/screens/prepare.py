@@ -45,12 +45,14 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         super().__init__()
         self.only_incomplete = False
 
-    def row_ids(self) -> list[str]:
-        ids = super().row_ids()
-        if self.only_incomplete:
-            view = self.store.tx_views.get
-            ids = [i for i in ids if (v := view(i)) is None or not v.complete]
-        return ids
+    @property
+    def filtering(self) -> bool:
+        return self.only_incomplete or super().filtering
+
+    def passes(self, row_id: str) -> bool:
+        if self.only_incomplete and (view := self.store.tx_views.get(row_id)) is not None and view.complete:
+            return False
+        return super().passes(row_id)
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
         tx = self.store.transactions.get(row_id)
@@ -78,7 +80,9 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         if outcome.refused:
             self.app.push_screen(Message(
                 f"{len(outcome.refused)} not marked ready: something is missing",
-                short_problems(outcome.refused, self.store),
+                short_problems(outcome.refused, self.store)
+                + ("\n\nThey stay selected, to be fixed together; escape clears the selection."
+                   if self.table.selected else ""),
             ))
 
     def action_toggle_incomplete(self) -> None:

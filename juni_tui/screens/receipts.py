@@ -23,6 +23,7 @@ from textual.binding import Binding
 from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.screens.base import RowView, TransactionsScreen
+from juni_tui.screens.shared.search import fold
 from juni_tui.screens.modals.attach import TransactionPicker, describe_all, tx_summary
 from juni_tui.screens.modals.dialogs import ChoicePicker, Message
 from juni_tui.screens.modals.receipt_preview import ReceiptPreview
@@ -166,14 +167,14 @@ class ReceiptsScreen(TransactionsScreen):
     def matches(self, row_id: str, query: str) -> bool:
         refused = self._refused.get(row_id)
         if refused is not None:
-            return query in f"refused {refused.name} {refused.refused}".lower()
+            return fold(query) in fold(f"refused {refused.name} {refused.refused}")
         receipt = self._receipts.get(row_id)
         if receipt is None:
             return False
         related = [receipt.transaction_id] if receipt.transaction_id else list(receipt.candidates)
         text = " ".join([receipt.match.value, receipt.filename, receipt.merchant or "",
-                         str(receipt.receipt_date or ""), *(tx_summary(self.store, t) for t in related)]).lower()
-        if query in text:
+                         str(receipt.receipt_date or ""), *(tx_summary(self.store, t) for t in related)])
+        if fold(query) in fold(text):
             return True
         try:
             wanted = abs(to_money(query.replace(" ", "")))

@@ -22,6 +22,7 @@ from textual.binding import Binding
 
 from juni_tui.domain.rules import Rule, RuleKind
 from juni_tui.screens.base import RowView, TransactionsScreen
+from juni_tui.screens.shared.search import fold
 from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm
 from juni_tui.screens.modals.rule_apply import offer_apply
 from juni_tui.screens.modals.rule_editor import edit_rule
@@ -118,7 +119,7 @@ class RulesScreen(TransactionsScreen):
         if rule is None:
             return False
         text = " ".join([rule.kind.value, rule.name, rules.describe_when(rule), rules.describe_then(rule)])
-        return query in text.lower()
+        return fold(query) in fold(text)
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
         rule = self._rules.get(row_id)

@@ -6,7 +6,8 @@ rows are a list of ids, and a row is rendered from the data when it scrolls into
 updating or selecting is independent of how many rows there are.
 
 Keys: ↑/↓, PgUp/PgDn, Home/End move; ``space`` toggles the cursor row; ``shift+↑/↓`` extends the selection from
-the anchor; ``ctrl+a`` selects every row shown; ``escape`` clears; ``enter`` activates.
+the anchor, ``shift+PgUp/PgDn`` a page at a time; ``ctrl+a`` selects every row shown; ``escape`` clears the
+selection (with none, it goes to the screen: the filter clears); ``enter`` activates.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("space", "toggle_row", "Select", key_display="space"),
         Binding("shift+up", "extend(-1)", "Extend up", show=False),
         Binding("shift+down", "extend(1)", "Extend down", show=False),
+        Binding("shift+pageup", "extend_page(-1)", "Extend a page up", show=False),
+        Binding("shift+pagedown", "extend_page(1)", "Extend a page down", show=False),
         Binding("ctrl+a", "select_all", "Select all", show=False),
         Binding("escape", "clear_selection", "Clear selection", show=False),
         Binding("enter", "activate", "Details", show=False),
@@ -282,6 +285,14 @@ class VirtualTable(ScrollView, can_focus=True):
         start, end = sorted((self._index[self.range_anchor], self.cursor))  # type: ignore[index]
         self.selected |= set(self.row_ids[start : end + 1])
         self._changed_selection()
+
+    def action_extend_page(self, direction: int) -> None:
+        self.action_extend(direction * max(1, self.size.height - 2))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_selection" and not self.selected:
+            return False  # escape goes on to the screen
+        return True
 
     def action_select_all(self) -> None:
         self.selected = set(self.row_ids)
