@@ -346,9 +346,12 @@ class JuniApp(ReportsWorkerErrors, App):
         yield SystemCommand("Export a SIE file", "SIE 4 of ready and exported transactions", self.action_export_sie)
         seen = set()
         for binding in getattr(screen, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.description and binding.action not in seen:
-                seen.add(binding.action)
-                yield SystemCommand(
-                    binding.description, f"Key {binding.key_display or binding.key}",
-                    lambda action=binding.action, s=screen: self.call_later(s.run_action, action),
-                )
+            if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+                continue
+            if screen.check_action(binding.action.partition("(")[0], ()) is False:
+                continue  # the palette offers only what can be done now
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description, f"Key {binding.key_display or binding.key}",
+                lambda action=binding.action, s=screen: self.call_later(s.run_action, action),
+            )

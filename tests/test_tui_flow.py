@@ -172,7 +172,7 @@ async def test_a_failed_item_says_what_fortnox_said_and_what_it_means(connected,
         await pilot.press("enter")
         text = text_of(app.screen.query_one("#body"))
         assert "Fortnox said" in text and "inactive" in text
-        await pilot.press("escape", "u")
+        await pilot.press("escape", "u", "y")  # y: yes, send it back
         await settle(app, pilot)
         assert connected.transactions[ids[0]].status == Status.PREPARE
 

@@ -6,9 +6,8 @@ memory) and change it only through ``services.workflow`` and the other services.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -21,6 +20,7 @@ from textual.widgets import Input
 
 from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import Status
+from juni_tui.screens.modals.dialogs import Confirm
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.shared.search import RowView, matches_query, query_words
 from juni_tui.services.store import Store
@@ -62,6 +62,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         super().__init__()
         self.query_text = ""
         self._filter_timer: Timer | None = None
+        self._next_cursor: str | None = None
 
     @property
     def juni(self) -> "JuniApp":
@@ -130,7 +131,26 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         table = self.table
         if ids != table.row_ids:
             table.set_rows(ids)
+            if self._next_cursor is not None:
+                position = table._position(self._next_cursor)
+                if position is not None:
+                    table.set_cursor(position)
+                self._next_cursor = None
         self.update_selection_bar()
+
+    def move_on(self, acted: Iterable[str]) -> None:
+        """After an action on these rows, the cursor goes on to the next row the user has not acted on, and stays
+        there when the rows move away (to another tab, or to the bottom of the list): it never follows them."""
+        table = self.table
+        done = set(acted)
+        rows = table.row_ids
+        after = (r for r in rows[table.cursor + 1:] if r not in done)
+        before = (r for r in reversed(rows[: table.cursor]) if r not in done)
+        self._next_cursor = next(after, None) or next(before, None)
+        if self._next_cursor is not None:
+            position = table._position(self._next_cursor)
+            if position is not None:
+                table.set_cursor(position)
 
     def apply_changes(self, changed: set[str]) -> None:
         """The store changed these transactions: move rows in or out, and redraw the ones that are shown."""
@@ -216,6 +236,22 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
             text.append("    ")
             text.append_text(extra)
         self.query_one("#selection", SelectionBar).update(text)
+
+    def ask_to_send_back(self, ids: list[str], then: Callable[[list[str]], None]) -> None:
+        """``u``: one question before transactions leave this tab for Prepare."""
+        if not ids:
+            return
+        first = self.store.transactions.get(ids[0])
+        what = f"{first.merchant} {first.date}" if first and len(ids) == 1 else f"{len(ids)} transactions"
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.move_on(ids)
+                then(ids)
+
+        self.app.push_screen(Confirm(f"Send {what} back to Prepare?", "Their values and receipts stay; they "
+                                     "must be marked ready again (m on tab 1) to be exported.", yes="Send back"),
+                             decided)
 
     def status_note(self) -> Text | None:
         return None

@@ -37,9 +37,14 @@ class ReadyScreen(TransactionsScreen):
         return (*cells.transaction_row(self.store, tx), cells.checks(tx))
 
     def action_back_to_prepare(self) -> None:
-        outcome = workflow.back_to_prepare(self.store, self.targets())
+        self.ask_to_send_back(self.targets(), self._send_back)
+
+    def _send_back(self, ids: list[str]) -> None:
+        outcome = workflow.back_to_prepare(self.store, ids)
         if outcome.done:
             self.notify(f"{len(outcome.done)} sent back to Prepare (tab 1)")
+        if outcome.refused:
+            self.app.push_screen(Message("Not sent back", short_problems(outcome.refused, self.store)))
 
     def action_preview(self) -> None:
         preview_vouchers(self, self.targets())

@@ -22,11 +22,11 @@ from textual.binding import Binding
 
 from juni_tui.domain.rules import Rule, RuleKind
 from juni_tui.screens.base import RowView, TransactionsScreen
-from juni_tui.screens.shared.search import fold
 from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm
 from juni_tui.screens.modals.rule_apply import offer_apply
 from juni_tui.screens.modals.rule_editor import edit_rule
 from juni_tui.screens.modals.rule_matches import MatchesScreen
+from juni_tui.screens.shared.search import fold
 from juni_tui.services import rules
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.nav import NavTabs
@@ -94,9 +94,9 @@ class RulesScreen(TransactionsScreen):
     def all_ids(self) -> list[str]:
         return self._order
 
-    def reload(self) -> None:
+    def reload(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
         self._load()
-        super().reload()
+        super().reload(keep)
         self.table.invalidate()  # a rule's row changes with the rule, not with a transaction
 
     def on_mount(self) -> None:

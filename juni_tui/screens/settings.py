@@ -51,8 +51,9 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
     SettingsScreen VerticalScroll { padding: 0 2; }
     SettingsScreen .section { text-style: bold underline; margin-top: 1; }
     SettingsScreen Horizontal { height: auto; }
-    SettingsScreen .field { width: 52; padding-top: 1; }
+    SettingsScreen .field { width: 1fr; max-width: 56; min-width: 20; padding-top: 1; }
     SettingsScreen Input { width: 30; }
+    SettingsScreen Input.-invalid { border: tall $error; }
     SettingsScreen Select { width: 40; }
     SettingsScreen #connection { margin: 1 0; }
     SettingsScreen #error { color: $error; }
@@ -136,29 +137,52 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
 
     # --- saving ---
 
-    def _number(self, widget_id: str, label: str, errors: list[str]) -> int | None:
-        value = self.query_one(f"#{widget_id}", Input).value.strip()
+    def _number(self, widget_id: str, label: str, errors: list[tuple[str, str]]) -> int | None:
+        box = self.query_one(f"#{widget_id}", Input)
+        value = box.value.strip()
+        box.remove_class("-invalid")
         if not value.isdigit() or len(value) != 4:
-            errors.append(f"{label}: a four-digit account number")
+            errors.append((widget_id, f"{label}: a four-digit account number"))
+            box.add_class("-invalid")
             return None
         number = int(value)
         try:
             workflow.check_account(self.store, number)
         except workflow.WorkflowError as exc:
-            errors.append(f"{label}: {exc}")
+            errors.append((widget_id, f"{label}: {exc}"))
+            box.add_class("-invalid")
         return number
 
+    def _inbox_dir(self) -> str | None:
+        """The inbox as typed; the default folder shown for an unset one stays unset (it follows the home)."""
+        value = self.query_one("#inbox_dir", Input).value.strip()
+        if not value or (self.store.settings.inbox_dir is None and value == str(self.store.home.default_inbox)):
+            return None
+        return value
+
+    def _default_series(self) -> str | None:
+        """The series chosen; a default the list does not show (not synced yet) stays as it is."""
+        series = self.query_one("#default_series", Select).value
+        if series is Select.NULL:
+            current = self.store.settings.default_series
+            listed = {s.code for s in self.store.voucher_series.values() if s.manual}
+            return current if current not in listed else None
+        return str(series)
+
     def action_save(self) -> None:
-        errors: list[str] = []
+        errors: list[tuple[str, str]] = []
         update: dict[str, Any] = {}
         for name, label in ACCOUNT_FIELDS:
             update[name] = self._number(name, label, errors)
         pair = {name: self._number(f"pair_{name}", label, errors) for name, label in PAIR_FIELDS}
-        series = self.query_one("#default_series", Select).value
-        update["default_series"] = None if series is Select.NULL else series
-        update["inbox_dir"] = self.query_one("#inbox_dir", Input).value.strip() or None
+        update["default_series"] = self._default_series()
+        update["inbox_dir"] = self._inbox_dir()
         if errors:
-            self.query_one("#error", SafeStatic).update("Not saved:\n" + "\n".join(errors))
+            # where the user is looking: the first bad field gets the focus, marked, with the reasons just below it
+            # in a toast and above the Save button
+            self.query_one("#error", SafeStatic).update("Not saved:\n" + "\n".join(e for _, e in errors))
+            self.query_one(f"#{errors[0][0]}", Input).focus()
+            self.notify("Not saved: " + "; ".join(e for _, e in errors), severity="error", timeout=10)
             return
         settings = self.store.settings
         update["reporting_pair"] = ReportingPair(enabled=self.query_one("#pair_enabled", Switch).value, **pair)

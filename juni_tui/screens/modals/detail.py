@@ -26,6 +26,7 @@ from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.shared.receipt_keys import ReceiptActions, receipt_lines
+from juni_tui.screens.shared.refusals import SaysWhyNot, why_not_editable
 from juni_tui.screens.shared.rule_cells import describe_suggestion
 from juni_tui.services import rules, vouchers
 from juni_tui.services.display import printable
@@ -154,7 +155,7 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
     return Group(*parts)
 
 
-class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Screen):
+class DetailScreen(SaysWhyNot, ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Screen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("a", "account", "Account"),
@@ -204,12 +205,11 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         if self.tx_id in changed or "*" in changed:  # "*": e.g. a receipt suggested for it
             self.refresh_view()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def why_not(self, action: str) -> str | None:
         if action in {"account", "vat", "cost_center", "project", "no_receipt", "split",
                       "attach_file", "accept_suggestion", "detach_receipt"}:
-            tx = self.store.transactions.get(self.tx_id)
-            return tx is not None and tx.status == Status.PREPARE
-        return True
+            return why_not_editable(self.store.get_transaction(self.tx_id))
+        return None
 
     def action_split(self) -> None:
         tx = self.store.transactions.get(self.tx_id)
