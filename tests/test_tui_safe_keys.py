@@ -3,18 +3,25 @@ keys ask once, a refused key says why and the palette does not offer it, and Set
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from textual.widgets import Input
 
 from juni_tui.app import JuniApp
 from juni_tui.screens.modals.detail import DetailScreen
+from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import Confirm
+from juni_tui.screens.modals.rule_editor import RuleEditor
+from juni_tui.screens.modals.sie import SieDialog
 from juni_tui.screens.ready import ReadyScreen
 from juni_tui.screens.settings import SettingsScreen
-from juni_tui.services import receipts
+from juni_tui.services import receipts, rules
 from juni_tui.widgets.table import VirtualTable
+from tests.conftest import make_tx
 from tests.helpers import flushed, seed_ready
 from tests.test_tui_receipts import drop, pdf, settle, tx
+from tests.test_tui_rules import exported
 
 pytestmark = pytest.mark.usefixtures("quick_flush")
 
@@ -124,3 +131,33 @@ async def test_a_bad_setting_is_said_where_the_user_is_looking(store):
         await pilot.pause()
         assert app.focused is screen.query_one("#pair_contra_account", Input)  # the bad field, scrolled to
         assert any("four-digit" in n.message and n.severity == "error" for n in app._notifications)
+
+
+async def test_enter_in_a_field_of_the_rule_editor_moves_on_and_never_saves(store):
+    store.commit([make_tx("e1", merchant="Espresso House", account=5831, vat_code=VatCode.VAT12)])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("R")
+        editor = app.screen
+        assert isinstance(editor, RuleEditor)
+        editor.query_one("#name").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is editor and not editor.query_one("#name").has_focus
+        assert rules.list_rules(store) == []
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert len(rules.list_rules(store)) == 1
+
+
+async def test_the_sie_dialog_proposes_the_months_last_exported_and_the_home_folder(store):
+    store.commit([exported(make_tx("x1", date=date(2026, 9, 3)), 1), exported(make_tx("x2", date=date(2026, 9, 28)), 2)])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "s")
+        await pilot.pause()
+        assert isinstance(app.screen, SieDialog)
+        values = {i.id: i.value for i in app.screen.query(Input)}
+        assert (values["from"], values["to"]) == ("2026-09-01", "2026-09-30")
+        assert values["path"] == str(store.home.root / "juni-202609.se")
+        assert app.screen.query_one("#write").region.bottom <= 24  # the button shows at 80x24

@@ -30,7 +30,7 @@ T = TypeVar("T")
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 76; max-width: 95%; height: auto; max-height: 90%;
+    width: 76; max-width: 95%; height: auto; max-height: 95%; overflow-y: auto;
     border: thick $accent; background: $surface; padding: 1 2;
 }}
 {name} .title {{ text-style: bold; margin-bottom: 1; }}

@@ -371,6 +371,11 @@ class RuleEditor(Dialog[Rule]):
         self.dismiss(None)
 
     @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter in a field goes on to the next one, as in a form: only ctrl+s or the Save button save the rule."""
+        event.stop()
+        self.focus_next()
+
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         rule, error = self.parsed()

@@ -11,6 +11,7 @@ from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, TextPrompt, vat_picker
 from juni_tui.services import workflow
 from juni_tui.services.store import Store, StoreError
+from juni_tui.services.workflow.values import account_vat_source
 
 
 class PreAccountingActions:
@@ -50,7 +51,8 @@ class PreAccountingActions:
                 missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
                 if missing:
                     try:
-                        workflow.set_values(self.store, missing, vat_code=suggestion, source=workflow.MANUAL)
+                        workflow.set_values(self.store, missing, vat_code=suggestion,
+                                            source=account_vat_source(number))
                     except StoreError as exc:
                         self.notify(str(exc), severity="error")
                     else:
