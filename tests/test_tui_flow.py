@@ -63,7 +63,7 @@ async def test_the_whole_month_end_flow(connected, sandbox, tmp_path):
         # account by name, with completion; the account's VAT code fills the empty VAT codes
         await pilot.press("a")
         assert isinstance(app.screen, AccountPicker)
-        await pilot.press(*"förbrukningsinv", "enter")
+        await pilot.press(*"förbrukningsinv", "down", "enter")  # ↓ picks the first: nothing is pre-selected
         await settle(app, pilot)
         assert [store.transactions[i].account for i in ("m1", "m2", "m3", "m4")] == [5410, 5410, 5410, None]
         assert {store.transactions[i].vat_code for i in ("m1", "m2", "m3")} == {VatCode.VAT25}

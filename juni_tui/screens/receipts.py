@@ -27,8 +27,8 @@ from juni_tui.screens.modals.attach import TransactionPicker, describe_all, tx_s
 from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, Message
 from juni_tui.screens.modals.receipt_preview import ReceiptPreview
 from juni_tui.screens.shared.receipt_keys import detach, open_file, read_cells
-from juni_tui.screens.shared.search import fold
 from juni_tui.services import receipts
+from juni_tui.services.display import fold
 from juni_tui.services.receipts import InboxFile
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.nav import NavTabs

@@ -26,8 +26,8 @@ from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm
 from juni_tui.screens.modals.rule_apply import offer_apply
 from juni_tui.screens.modals.rule_editor import edit_rule
 from juni_tui.screens.modals.rule_matches import MatchesScreen
-from juni_tui.screens.shared.search import fold
 from juni_tui.services import rules
+from juni_tui.services.display import fold
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeStatic

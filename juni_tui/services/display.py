@@ -35,6 +35,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from juni_tui.domain.money import set_group_separator
@@ -95,6 +96,16 @@ def printable(text: object, *, multiline: bool = False) -> str:
         return to_ascii(s) if GLYPHS.ascii and not s.isascii() else s
     s = _UNSAFE.sub(_many_lines if multiline else _one_line, s)
     return to_ascii(s) if GLYPHS.ascii else s
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """``Umeå Ö-vik`` → ``umea o-vik``: lower case without accents, for searches that ignore both (``/``, account
+    completion). Merchants and account names repeat, so the cache answers most calls."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 # --- what the terminal can show: Unicode, or ASCII only -------------------------------------------------------

@@ -13,7 +13,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select
-from textual_autocomplete import AutoComplete, DropdownItem
 
 from juni_tui.domain.rules import TEXT_CONDITION_FIELDS, Condition, ConditionField, ConditionGroup, Rule, RuleKind
 from juni_tui.domain.vat import VatCode
@@ -23,6 +22,7 @@ from juni_tui.services import rules, workflow
 from juni_tui.services.display import printable
 from juni_tui.services.rules import RuleError
 from juni_tui.services.store import Store, StoreError
+from juni_tui.widgets.account_completion import AccountCompletion
 from juni_tui.widgets.safe import SafeLabel, SafeStatic
 
 FIELD_CHOICES = [
@@ -265,9 +265,7 @@ class RuleEditor(Dialog[Rule]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
         # the chart, completed as in the AccountPicker; enter takes the highlighted account (and does not save yet)
-        chart = sorted(self.store.accounts.values(), key=lambda a: a.number)
-        yield AutoComplete(account, candidates=[DropdownItem(printable(a.label)) for a in chart if a.active],
-                           prevent_default_enter=True)
+        yield AccountCompletion(account, self.store.accounts.values(), prevent_default_enter=True)
 
     def _account_text(self, number: int | None) -> str:
         if number is None:

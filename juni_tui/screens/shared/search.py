@@ -3,25 +3,15 @@ word typed, without regard to case or accents (``umea`` finds ``Umeå``, ``2026-
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
 from functools import lru_cache
 
 from juni_tui.domain.money import MoneyError, to_money
+from juni_tui.services.display import fold
 from juni_tui.services.store import HistoryView, Store, TxView
 
 #: what a tab's filter reads of a row: the store's projection of a transaction or of an exported one
 RowView = TxView | HistoryView
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """``Umeå Ö-vik`` → ``umea o-vik``: lower case without accents, for a search that ignores both. Merchants repeat,
-    so the cache answers most rows."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 @lru_cache(maxsize=256)
