@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 
 from juni_tui.domain.transactions import Status
@@ -13,19 +14,21 @@ from juni_tui.screens.modals.detail import preview_vouchers
 from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
+from juni_tui.screens.shared.inline import InlineEditing, InlineEditor
 from juni_tui.screens.shared.receipt_keys import ReceiptActions
 from juni_tui.screens.shared.rule_keys import RuleKeys
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell
 
 
-class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, TransactionsScreen):
+class PrepareScreen(InlineEditing, RuleKeys, ReceiptActions, PreAccountingActions, TransactionsScreen):
     MODE = "prepare"
     STATUSES = (Status.PREPARE,)
     EMPTY = "No transactions to prepare. Import some with I (or `juni-tui import FILE`)."
     COLUMNS = (*cells.TRANSACTION_COLUMNS, cells.STATUS_COLUMN)
     BINDINGS = [
         *TransactionsScreen.BINDINGS,
+        Binding("e", "edit_inline", "Edit", tooltip="Type the account and VAT code in the row (tab, enter)"),
         Binding("a", "account", "Account"),
         Binding("v", "vat", "VAT"),
         Binding("m", "mark_ready", "Ready", tooltip="Mark the selection ready to export"),
@@ -44,6 +47,9 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
     def __init__(self) -> None:
         super().__init__()
         self.only_incomplete = False
+
+    def compose_top(self) -> ComposeResult:
+        yield InlineEditor(self.store)
 
     @property
     def filtering(self) -> bool:

@@ -9,7 +9,7 @@ pressed, so enter never takes an account the user did not see chosen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from textual import events
 from textual.widgets import Input
@@ -67,9 +67,10 @@ class AccountCompletion(AutoComplete):
     """The chart, completed as described above, under an ``Input``. ``enter`` with nothing highlighted submits
     what was typed (checked by the screen); with an account highlighted (↓), it takes that one."""
 
-    def __init__(self, target: Input, accounts: Iterable[Account], **kwargs: object) -> None:
+    def __init__(self, target: Input, chart: Callable[[], Iterable[Account]], **kwargs: object) -> None:
+        """``chart`` gives the accounts when they are needed: a sync may bring a new chart meanwhile."""
         super().__init__(target, candidates=self._candidates, **kwargs)  # type: ignore[arg-type]
-        self.accounts = list(accounts)
+        self.chart = chart
 
     def _candidates(self, state: TargetState) -> list[DropdownItem]:
         return []  # get_matches ranks the chart itself
@@ -79,7 +80,7 @@ class AccountCompletion(AutoComplete):
 
     def get_matches(self, target_state: TargetState, candidates: list[DropdownItem],
                     search_string: str) -> list[DropdownItem]:
-        return [DropdownItem(printable(a.label)) for a in rank_accounts(self.accounts, search_string)]
+        return [DropdownItem(printable(a.label)) for a in rank_accounts(self.chart(), search_string)]
 
     def should_show_dropdown(self, search_string: str) -> bool:
         return bool(search_string.strip()) and super().should_show_dropdown(search_string)

@@ -349,6 +349,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self._shown, self._widths = plan_columns(self.columns, width)
 
     @property
+    def column_widths(self) -> list[int]:
+        """The widths of ``shown_columns``, in cells."""
+        return list(self._widths)
+
+    @property
     def shown_columns(self) -> list[Column]:
         """The columns the terminal's width leaves room for."""
         return [self.columns[i] for i in self._shown]

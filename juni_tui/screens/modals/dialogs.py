@@ -96,7 +96,7 @@ class AccountPicker(Dialog[int]):
             yield SafeStatic("Type a number or words of the name; ↓ to pick, enter to choose, escape to cancel.",
                              classes="hint")
         # enter takes the highlighted account (after ↓) and submits it: one key, as in a form
-        yield AccountCompletion(box, self.store.accounts.values(), prevent_default_enter=False)
+        yield AccountCompletion(box, self.store.accounts.values, prevent_default_enter=False)
 
     def on_mount(self) -> None:
         if len(self.store.accounts) == 0:

@@ -265,7 +265,7 @@ class RuleEditor(Dialog[Rule]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
         # the chart, completed as in the AccountPicker; enter takes the highlighted account (and does not save yet)
-        yield AccountCompletion(account, self.store.accounts.values(), prevent_default_enter=True)
+        yield AccountCompletion(account, self.store.accounts.values, prevent_default_enter=True)
 
     def _account_text(self, number: int | None) -> str:
         if number is None:
