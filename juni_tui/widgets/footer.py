@@ -1,4 +1,4 @@
-"""The footer: every key of the screen, on two lines when one line is too narrow for them (80 columns)."""
+"""The footer: every key of the screen, on two or three lines when one is too narrow for them (80 columns)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ def _width(key: FooterKey) -> int:
 
 
 class KeysFooter(Footer):
-    """Textual's compact footer, wrapped onto a second line when its keys do not fit on one."""
+    """Textual's compact footer, wrapped onto more lines when its keys do not fit on one."""
 
     DEFAULT_CSS = """
-    KeysFooter { height: auto; max-height: 2; layout: vertical; }
+    KeysFooter { height: auto; max-height: 3; layout: vertical; }
     KeysFooter > HorizontalGroup { height: 1; width: 1fr; }
     """
 
@@ -31,17 +31,21 @@ class KeysFooter(Footer):
         width = self.app.size.width - sum(_width(w) + 2 for w in palette if isinstance(w, FooterKey))
         needed = sum(_width(w) if isinstance(w, FooterKey) else 12 for w in keys)
         if needed <= width:
-            yield from widgets
+            yield HorizontalGroup(*keys, *palette)
             return
-        first: list = []
+        rows: list[list] = [[]]
         used = 0
         for widget in keys:
-            used += _width(widget) if isinstance(widget, FooterKey) else 12
-            if used > width:
-                break
-            first.append(widget)
-        yield HorizontalGroup(*first, *palette)
-        yield HorizontalGroup(*keys[len(first):])
+            needed = _width(widget) if isinstance(widget, FooterKey) else 12
+            if used + needed > width and rows[-1]:
+                rows.append([])
+                used = 0
+                width = self.app.size.width  # the palette key is on the first line only
+            rows[-1].append(widget)
+            used += needed
+        yield HorizontalGroup(*rows[0], *palette)
+        for row in rows[1:]:
+            yield HorizontalGroup(*row)
 
     def on_resize(self) -> None:
         if self.app.size.width != self._laid_out_for:  # a new terminal width, not the footer's own new height

@@ -64,7 +64,7 @@ class InlineEditor(Horizontal):
     InlineEditor Input:focus { background: $warning 50%; }
     InlineEditor .gap { width: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [Binding("escape", "cancel", "Cancel the row (tab: next cell, enter: save and go on)")]
 
     def __init__(self, store: Store) -> None:
         super().__init__()
