@@ -9,8 +9,8 @@ import pytest
 from textual.widgets import Input
 
 from juni_tui.app import JuniApp
-from juni_tui.screens.modals.detail import DetailScreen
 from juni_tui.domain.vat import VatCode
+from juni_tui.screens.modals.detail import DetailScreen
 from juni_tui.screens.modals.dialogs import Confirm
 from juni_tui.screens.modals.rule_editor import RuleEditor
 from juni_tui.screens.modals.sie import SieDialog
