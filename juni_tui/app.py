@@ -43,9 +43,9 @@ if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, a
 FLUSH_SECONDS = 0.1
 
 
-def wants_ascii(setting: str) -> bool:
-    """ASCII only: the setting says so, or it is "auto" and the locale's encoding is not UTF-8."""
-    return setting == "ascii" or (setting == "auto" and locale_wants_ascii())
+def wants_ascii(setting: str, forced: bool | None = None) -> bool:
+    """ASCII only: ``--ascii`` or the setting says so, or it is "auto" and the locale's encoding is not UTF-8."""
+    return bool(forced) or setting == "ascii" or (setting == "auto" and locale_wants_ascii())
 
 
 def _settings_screen() -> Screen:
@@ -83,7 +83,8 @@ class JuniApp(ReportsWorkerErrors, App):
     ) -> None:
         super().__init__()
         self.store = store
-        self.ascii = wants_ascii(store.settings.display) if ascii is None else ascii
+        # None: as the display setting says (the commands pass what the locale and --ascii say)
+        self.ascii = store.settings.display == "ascii" if ascii is None else ascii
         use_ascii(self.ascii)
         self._client_factory = client_factory or self._default_client
         self._client: FortnoxClient | None = None

@@ -59,7 +59,7 @@ def connect_to_sandbox(store, sandbox) -> None:  # noqa: ANN001 - Store, Sandbox
 
 @friendly
 def run_demo(args: argparse.Namespace) -> int:
-    from juni_tui.app import JuniApp
+    from juni_tui.app import JuniApp, wants_ascii
     from juni_tui.sandbox import SandboxConfig, SandboxServer
     from juni_tui.services.fortnox import oauth
     from juni_tui.services.store import Store
@@ -71,7 +71,7 @@ def run_demo(args: argparse.Namespace) -> int:
             connect_to_sandbox(store, sandbox)
             # The demo never uses Fortnox credentials from the environment: it talks to its own sandbox only.
             app = JuniApp(store, client_factory=lambda: oauth.make_client(store.home, store.settings.fortnox, env={}),
-                          ascii=args.ascii)
+                          ascii=wants_ascii(store.settings.display, args.ascii))
             app.run()
     print(f"Demo data is in {home.root} (juni-tui demo --reset starts again).")
     return 0

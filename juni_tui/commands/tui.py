@@ -21,9 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @friendly
 def run_tui(args: argparse.Namespace) -> int:
-    from juni_tui.app import JuniApp
+    from juni_tui.app import JuniApp, wants_ascii
 
     with open_store(args) as store:
-        app = JuniApp(store, ascii=getattr(args, "ascii", None))
+        app = JuniApp(store, ascii=wants_ascii(store.settings.display, getattr(args, "ascii", None)))
         app.run()
     return app.return_code or 0  # 1 after a crash Textual reported: the shell sees it

@@ -97,6 +97,12 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             with Horizontal():
                 yield SafeLabel("Receipt inbox folder", classes="field")
                 yield Input(settings.inbox_dir or str(self.store.home.default_inbox), id="inbox_dir")
+            yield SafeLabel("Display", classes="section")
+            with Horizontal():
+                yield SafeLabel("Characters (from the next start; --ascii forces ASCII)", classes="field")
+                yield Select([("follow the terminal's locale", "auto"), ("Unicode (✔ ✘ …)", "unicode"),
+                              ("ASCII only ([x] [ ] ...)", "ascii")], id="display", value=settings.display,
+                             allow_blank=False)
             yield SafeStatic(id="error")
             with Horizontal():
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
@@ -177,6 +183,7 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
         pair = {name: self._number(f"pair_{name}", label, errors) for name, label in PAIR_FIELDS}
         update["default_series"] = self._default_series()
         update["inbox_dir"] = self._inbox_dir()
+        update["display"] = self.query_one("#display", Select).value
         if errors:
             # where the user is looking: the first bad field gets the focus, marked, with the reasons just below it
             # in a toast and above the Save button

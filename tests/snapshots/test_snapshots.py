@@ -6,6 +6,7 @@ at the new SVGs (``snapshot_report.html`` shows the differences when one fails).
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -78,6 +79,16 @@ def seeded(tmp_path_factory) -> Path:
     with Store.open(home) as store:
         seed(store)
     return home.root
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch) -> Iterator[None]:
+    """Times are shown in the local zone (the history's Exported column): here always UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture
