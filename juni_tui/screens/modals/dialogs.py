@@ -36,7 +36,7 @@ DIALOG_CSS = """
 {name} .title {{ text-style: bold; margin-bottom: 1; }}
 {name} .hint {{ color: $text-muted; margin-top: 1; }}
 {name} .error {{ color: $error; margin-top: 1; }}
-{name} OptionList {{ height: auto; max-height: 16; }}
+{name} OptionList {{ height: auto; max-height: 50vh; }}
 {name} Horizontal {{ height: auto; margin-top: 1; align-horizontal: right; }}
 {name} Button {{ margin-left: 2; }}
 """
@@ -243,7 +243,7 @@ class Message(Dialog[None]):
     """A longer message (refusals with their reasons) that stays until dismissed."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="Message") + """
-    Message VerticalScroll { height: auto; max-height: 24; }
+    Message VerticalScroll { height: auto; max-height: 60vh; }
     """
     BINDINGS = [Binding("escape,enter,q", "cancel", "Close")]
 

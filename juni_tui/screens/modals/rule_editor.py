@@ -164,7 +164,7 @@ class RuleEditor(Dialog[Rule]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="RuleEditor") + """
     RuleEditor > Vertical { width: 112; }
-    RuleEditor #form { height: auto; max-height: 24; }
+    RuleEditor #form { height: auto; max-height: 60vh; }
     RuleEditor .section { text-style: bold; margin-top: 1; }
     RuleEditor #conditions { height: auto; }
     RuleEditor FormLine, RuleEditor ConditionRow { height: 1; margin: 0; align-horizontal: left; }
