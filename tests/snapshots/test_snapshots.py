@@ -134,8 +134,13 @@ SCREENS = {
 }
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("screen", SCREENS)
+#: Dialogs 76 columns wide (at most 95 %): at 160×48 they look as at 120×40, centred; 80×24 is where they must fit.
+FIXED_WIDTH = {"account_picker", "vat_picker", "no_receipt_prompt", "mark_ready_refused", "send_back_question",
+               "sie_dialog", "import_prompt", "attach_file_prompt", "connect_dialog"}
+CASES = [(screen, size) for screen in SCREENS for size in SIZES if size == "80x24" or screen not in FIXED_WIDTH]
+
+
+@pytest.mark.parametrize(("screen", "size"), CASES)
 def test_every_screen_fits(snap_compare, app, screen, size):
     async def steady(pilot) -> None:
         await pilot.press(*SCREENS[screen])
