@@ -3,10 +3,13 @@ cardholder, amount and account; escape clears; rows that change under a filter s
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from textual.pilot import Pilot
 
 from juni_tui.app import JuniApp
 from juni_tui.domain.transactions import Transaction
@@ -30,6 +33,16 @@ def seed(store) -> None:
     ])
 
 
+@asynccontextmanager
+async def prepare_tab(store) -> AsyncIterator[tuple[JuniApp, Pilot, VirtualTable]]:
+    """The Prepare tab over the three transactions, at 120×30."""
+    seed(store)
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        yield app, pilot, app.screen.query_one(VirtualTable)
+
+
 async def shown_after(app, pilot, query: str) -> list[str]:
     await pilot.press("slash")
     app.screen.query_one("#filter").value = query  # as typed (typing it key by key is the first test's)
@@ -41,11 +54,9 @@ async def shown_after(app, pilot, query: str) -> list[str]:
 
 
 async def test_slash_finds_by_month_day_accentless_words_cardholder_amount_and_account_name(store):
-    seed(store)
-    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with prepare_tab(store) as (app, pilot, table):
         await pilot.press("slash", *"umea", "enter")
-        assert app.screen.query_one(VirtualTable).row_ids == ["a"]
+        assert table.row_ids == ["a"]
         app.screen.clear_filter()
         assert await shown_after(app, pilot, "2026-09") == ["a", "b"]
         assert await shown_after(app, pilot, "2026-09-03") == ["a"]
@@ -59,11 +70,7 @@ async def test_slash_finds_by_month_day_accentless_words_cardholder_amount_and_a
 
 
 async def test_escape_on_the_table_clears_the_filter_and_the_bottom_line_says_one_is_on(store):
-    seed(store)
-    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        table = app.screen.query_one(VirtualTable)
+    async with prepare_tab(store) as (app, pilot, table):
         await pilot.press("slash", *"espresso", "enter")
         await pilot.pause()
         assert table.row_ids == ["b"] and table.has_focus
@@ -78,11 +85,7 @@ async def test_escape_on_the_table_clears_the_filter_and_the_bottom_line_says_on
 
 
 async def test_a_row_completed_under_incomplete_only_stays_until_the_filter_is_applied_again(store):
-    seed(store)
-    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        table = app.screen.query_one(VirtualTable)
+    async with prepare_tab(store) as (app, pilot, table):
         await pilot.press("i")
         assert table.row_ids == ["a", "b", "c"]
         await pilot.press("space")  # a is selected
@@ -110,10 +113,7 @@ async def test_shift_page_down_selects_a_page_at_a_time(store):
 
 
 async def test_rows_mark_ready_refuses_are_named_and_said_to_stay_selected(store):
-    seed(store)
-    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+    async with prepare_tab(store) as (app, pilot, _):
         await pilot.press("ctrl+a", "m")
         await pilot.pause()
         assert isinstance(app.screen, Message)

@@ -3,9 +3,12 @@ keys ask once, a refused key says why and the palette does not offer it, and Set
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from juni_tui.app import JuniApp
@@ -73,12 +76,19 @@ async def test_x_on_an_attached_receipt_asks_once_and_n_keeps_it(store):
         assert store.transactions["espresso"].receipts == ()
 
 
-async def test_send_back_asks_once(store):
+@asynccontextmanager
+async def ready_tab(store) -> AsyncIterator[tuple[JuniApp, Pilot, str]]:
+    """Tab 2 with one ready transaction, at 120×30."""
     (tx_id,) = seed_ready(store, 1, receipts_every=0)
     app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("2")
         await flushed(app, pilot)
+        yield app, pilot, tx_id
+
+
+async def test_send_back_asks_once(store):
+    async with ready_tab(store) as (app, pilot, tx_id):
         await pilot.press("u")
         assert isinstance(app.screen, Confirm)
         await pilot.press("escape")
@@ -88,11 +98,7 @@ async def test_send_back_asks_once(store):
 
 
 async def test_a_refused_key_in_the_detail_view_says_why_and_the_palette_leaves_it_out(store):
-    (tx_id,) = seed_ready(store, 1, receipts_every=0)
-    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("2")
-        await flushed(app, pilot)
+    async with ready_tab(store) as (app, pilot, tx_id):
         assert isinstance(app.screen, ReadyScreen)
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)

@@ -152,6 +152,7 @@ class InlineEditing:
         row_id = self.table.cursor_id
         tx = self.store.transactions.get(row_id) if row_id else None
         if tx is None:
+            self.notify("No transaction here to edit.", severity="warning")
             return
         if tx.splits:
             self.notify("This transaction is split: edit its lines in the detail view (enter, then x).",
