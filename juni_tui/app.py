@@ -33,6 +33,7 @@ from juni_tui.screens.rules import RulesScreen
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.display import locale_wants_ascii, printable, to_ascii, unexpected_error, use_ascii
 from juni_tui.services.store import Changes, Store, StoreError
+from juni_tui.services.workflow.undo import UndoLog
 from juni_tui.widgets.nav import TABS
 
 if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint
@@ -91,6 +92,7 @@ class JuniApp(ReportsWorkerErrors, App):
         self._sync_on_start = sync_on_start
         self._watch_inbox = watch_inbox
         self.inbox = InboxWatcher(self)  # receipts: scans the inbox on start and when it changes
+        self.undo = UndoLog(store)  # z: the user's last changes to values, receipts and rules
         self._pending: set[str] = set()
         self._flush_timer: Timer | None = None
         self._exported_in_run = 0
@@ -323,6 +325,14 @@ class JuniApp(ReportsWorkerErrors, App):
                 self.notify(summary, timeout=10)
 
         self.push_screen(SieDialog(self.store), written)
+
+    def action_undo(self) -> None:
+        try:
+            said = self.undo.undo()
+        except StoreError as exc:  # UndoError: what is in the way, in words
+            self.notify(str(exc), severity="warning", timeout=8)
+            return
+        self.notify(said)
 
     def open_detail(self, tx_id: str) -> None:
         """The detail view of one transaction, from any tab (the tabs do not know the modal)."""

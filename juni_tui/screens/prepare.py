@@ -17,6 +17,7 @@ from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.inline import InlineEditing, InlineEditor
 from juni_tui.screens.shared.receipt_keys import ReceiptActions
 from juni_tui.screens.shared.rule_keys import RuleKeys
+from juni_tui.screens.shared.undoing import UNDO_BINDING
 from juni_tui.services import workflow
 from juni_tui.widgets.table import Cell
 
@@ -42,6 +43,7 @@ class PrepareScreen(InlineEditing, RuleKeys, ReceiptActions, PreAccountingAction
         Binding("o", "project", "Project", show=False),
         Binding("p", "preview", "Preview rows", show=False),
         Binding("I", "import_file", "Import", show=False),
+        UNDO_BINDING,
     ]
 
     def __init__(self) -> None:

@@ -27,6 +27,7 @@ from juni_tui.screens.modals.attach import TransactionPicker, describe_all, tx_s
 from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, Message
 from juni_tui.screens.modals.receipt_preview import ReceiptPreview
 from juni_tui.screens.shared.receipt_keys import detach, open_file, read_cells
+from juni_tui.screens.shared.undoing import UNDO_BINDING, undo_step
 from juni_tui.services import receipts
 from juni_tui.services.display import fold
 from juni_tui.services.receipts import InboxFile
@@ -73,6 +74,7 @@ class ReceiptsScreen(TransactionsScreen):
         Binding("d", "detach", "Detach"),
         Binding("o", "open", "Open"),
         Binding("M", "match", "Match now"),
+        UNDO_BINDING,
     ]
 
     def __init__(self) -> None:
@@ -310,17 +312,19 @@ class ReceiptsScreen(TransactionsScreen):
     def _confirm(self, receipt: Receipt, tx_ids: list[str]) -> tuple[list[str], list[str]]:
         (tx_id,) = tx_ids
         try:
-            receipts.confirm(self.store, receipt.id, tx_id)
+            with undo_step(self.app, f"{receipt.filename} confirmed"):
+                receipts.confirm(self.store, receipt.id, tx_id)
         except StoreError as exc:
             return [], [f"{receipt.filename} was not attached to {tx_summary(self.store, tx_id)}: {exc}"]
         return [f"{receipt.filename} attached to {tx_summary(self.store, tx_id)}"], []
 
     def _reject(self, receipt: Receipt, tx_ids: list[str]) -> tuple[list[str], list[str]]:
-        for tx_id in tx_ids:
-            try:
-                receipts.reject(self.store, receipt.id, tx_id)
-            except StoreError as exc:
-                return [], [f"{receipt.filename} was not rejected for {tx_summary(self.store, tx_id)}: {exc}"]
+        with undo_step(self.app, f"{receipt.filename} rejected"):
+            for tx_id in tx_ids:
+                try:
+                    receipts.reject(self.store, receipt.id, tx_id)
+                except StoreError as exc:
+                    return [], [f"{receipt.filename} was not rejected for {tx_summary(self.store, tx_id)}: {exc}"]
         who = tx_summary(self.store, tx_ids[0]) if len(tx_ids) == 1 else f"{len(tx_ids)} transactions"
         return [f"{receipt.filename} is not suggested for {who} again"], []
 
@@ -347,7 +351,8 @@ class ReceiptsScreen(TransactionsScreen):
                                   "detach it first (d)." for r, at in attached]
             for receipt in free:
                 try:
-                    receipts.attach_existing(self.store, receipt.id, tx_id)
+                    with undo_step(self.app, f"{receipt.filename} attached"):
+                        receipts.attach_existing(self.store, receipt.id, tx_id)
                 except StoreError as exc:
                     problems.append(f"{receipt.filename} was not attached to {tx_summary(self.store, tx_id)}: {exc}")
                 else:
@@ -372,7 +377,8 @@ class ReceiptsScreen(TransactionsScreen):
             done, problems = [], []
             self.move_on(r.id for r in chosen)
             for receipt in chosen:
-                d, p = detach(self.store, receipt)
+                with undo_step(self.app, f"{receipt.filename} detached"):
+                    d, p = detach(self.store, receipt)
                 done += d
                 problems += p
             self._report(done, problems, "detached")

@@ -26,6 +26,7 @@ from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm
 from juni_tui.screens.modals.rule_apply import offer_apply
 from juni_tui.screens.modals.rule_editor import edit_rule
 from juni_tui.screens.modals.rule_matches import MatchesScreen
+from juni_tui.screens.shared.undoing import UNDO_BINDING, undo_step
 from juni_tui.services import rules
 from juni_tui.services.display import fold
 from juni_tui.services.store import Store, StoreError
@@ -65,6 +66,7 @@ class RulesScreen(TransactionsScreen):
         Binding("K", "move(-1)", "Move up"),
         Binding("J", "move(1)", "Move down"),
         Binding("A", "apply_all", "Apply all"),
+        UNDO_BINDING,
     ]
 
     #: How long the match counts wait after a change before counting again (changes come in bursts).
@@ -207,7 +209,8 @@ class RulesScreen(TransactionsScreen):
             return
         enable = not all(r.enabled for r in targets)
         try:
-            changed = rules.set_enabled(self.store, [r.id for r in targets], enable)
+            with undo_step(self.app, f"Rules switched {'on' if enable else 'off'}"):
+                changed = rules.set_enabled(self.store, [r.id for r in targets], enable)
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -229,7 +232,8 @@ class RulesScreen(TransactionsScreen):
             if not yes:
                 return
             try:
-                gone = rules.delete(self.store, [r.id for r in targets])
+                with undo_step(self.app, "Rules deleted" if len(targets) > 1 else f"{targets[0].label} deleted"):
+                    gone = rules.delete(self.store, [r.id for r in targets])
             except StoreError as exc:
                 self.notify(str(exc), severity="error")
                 return
@@ -246,7 +250,8 @@ class RulesScreen(TransactionsScreen):
         if rule is None:
             return
         try:
-            rules.move(self.store, rule.id, by=by)
+            with undo_step(self.app, f"{rule.label} moved"):
+                rules.move(self.store, rule.id, by=by)
         except StoreError as exc:
             self.notify(str(exc), severity="warning", timeout=8)
             return

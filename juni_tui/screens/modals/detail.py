@@ -28,6 +28,7 @@ from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.shared.receipt_keys import ReceiptActions, receipt_lines
 from juni_tui.screens.shared.refusals import SaysWhyNot, why_not_editable
 from juni_tui.screens.shared.rule_cells import describe_suggestion
+from juni_tui.screens.shared.undoing import UNDO_BINDING
 from juni_tui.services import rules, vouchers
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
@@ -168,6 +169,7 @@ class DetailScreen(SaysWhyNot, ReportsWorkerErrors, ReceiptActions, PreAccountin
         Binding("O", "open_receipt", "Open receipt"),
         Binding("t", "attach_file", "Attach receipt"),
         Binding("y", "accept_suggestion", "Accept receipt"),
+        UNDO_BINDING,
     ]
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { padding: 1 2; }

@@ -18,6 +18,7 @@ from juni_tui.domain.rules import TEXT_CONDITION_FIELDS, Condition, ConditionFie
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, parse_account
 from juni_tui.screens.modals.rule_apply import offer_apply
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import rules, workflow
 from juni_tui.services.display import printable
 from juni_tui.services.rules import RuleError
@@ -381,7 +382,8 @@ class RuleEditor(Dialog[Rule]):
             self.query_one("#error", SafeStatic).update(error)
             return
         try:
-            saved = rules.save(self.store, rule)
+            with undo_step(self.app, f"{rule.label} saved"):
+                saved = rules.save(self.store, rule)
         except StoreError as exc:  # RuleError included: a duplicate merchant, an account not in the chart
             self.query_one("#error", SafeStatic).update(str(exc))
             return

@@ -10,6 +10,7 @@ from typing import Any
 
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, Confirm, TextPrompt, vat_picker
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import workflow
 from juni_tui.services.store import Store, StoreError
 from juni_tui.services.workflow.values import account_vat_source
@@ -29,7 +30,8 @@ class PreAccountingActions:
         if not ids:
             return
         try:
-            changed = workflow.set_values(self.store, ids, **values)
+            with undo_step(self.app, describe):
+                changed = workflow.set_values(self.store, ids, **values)
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
@@ -70,18 +72,19 @@ class PreAccountingActions:
 
     def set_account(self, ids: list[str], number: int) -> None:
         """The account on the rows, and the account's VAT code where a row has none (never over a choice made)."""
-        suggestion = workflow.suggested_vat_code(self.store, number)
-        self._edit(f"Account {number} set", account=number)
-        if suggestion is None:
-            return
-        missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
-        if missing:
-            try:
-                workflow.set_values(self.store, missing, vat_code=suggestion, source=account_vat_source(number))
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-            else:
-                self.notify(f"VAT code {suggestion.value} (from the account's VAT code) set where it was missing")
+        with undo_step(self.app, f"Account {number} set"):  # with the VAT code it brings: one step
+            suggestion = workflow.suggested_vat_code(self.store, number)
+            self._edit(f"Account {number} set", account=number)
+            if suggestion is None:
+                return
+            missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
+            if missing:
+                try:
+                    workflow.set_values(self.store, missing, vat_code=suggestion, source=account_vat_source(number))
+                except StoreError as exc:
+                    self.notify(str(exc), severity="error")
+                else:
+                    self.notify(f"VAT code {suggestion.value} (from the account's VAT code) set where it was missing")
 
     def action_vat(self) -> None:
         ids = self.targets()
@@ -127,7 +130,8 @@ class PreAccountingActions:
             if reason is None:
                 return
             try:
-                changed = workflow.set_no_receipt(self.store, ids, reason or None)
+                with undo_step(self.app, f"'No receipt needed' {'set' if reason else 'cleared'}"):
+                    changed = workflow.set_no_receipt(self.store, ids, reason or None)
             except StoreError as exc:
                 self.notify(str(exc), severity="error")
                 return

@@ -20,6 +20,7 @@ from textual_autocomplete import AutoComplete, DropdownItem
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import parse_account
 from juni_tui.screens.shared.cells import VAT_SHORT
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services.display import fold
 from juni_tui.services.importing.values import parse_vat_code
 from juni_tui.services.store import Store
@@ -191,10 +192,11 @@ class InlineEditing:
                 return None
 
         def apply() -> None:
-            if code is not None:
-                self._edit(f"VAT code {code.value} set", vat_code=code)
-            if number is not None:
-                self.set_account(ids, number)
+            with undo_step(self.app, "Row edited" if len(ids) == 1 else f"{len(ids)} rows edited"):
+                if code is not None:
+                    self._edit(f"VAT code {code.value} set", vat_code=code)
+                if number is not None:
+                    self.set_account(ids, number)
             self._next_incomplete(ids)
 
         if number is not None:
