@@ -43,6 +43,17 @@ class Step:
     after: dict[tuple[str, str], Doc | None] = field(default_factory=dict)
 
 
+def _recorder(step: Step, name: str, table: Table[Any]) -> Callable[[Doc | None, Doc | None], None]:
+    """A table hook that notes each document's first "before" and last "after" in the step."""
+
+    def hook(old: Doc | None, new: Doc | None) -> None:
+        key = (name, table.doc_key(new if new is not None else old or {}))
+        step.before.setdefault(key, old)
+        step.after[key] = new
+
+    return hook
+
+
 class UndoLog:
     """The steps of one session (the TUI's), newest last."""
 
@@ -65,10 +76,7 @@ class UndoLog:
         step = Step(label)
         hooks: list[tuple[Table[Any], Callable[[Doc | None, Doc | None], None]]] = []
         for name, table in self._tables().items():
-            def hook(old: Doc | None, new: Doc | None, name: str = name, table: Table[Any] = table) -> None:
-                key = (name, table.doc_key(new if new is not None else old or {}))
-                step.before.setdefault(key, old)
-                step.after[key] = new
+            hook = _recorder(step, name, table)
             table.on_change.append(hook)
             hooks.append((table, hook))
         self._recording = step
