@@ -33,7 +33,7 @@ from juni_tui.screens.rules import RulesScreen
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.display import locale_wants_ascii, printable, to_ascii, unexpected_error, use_ascii
 from juni_tui.services.store import Changes, Store, StoreError
-from juni_tui.services.workflow.undo import UndoLog
+from juni_tui.services.store.undo import UndoLog
 from juni_tui.widgets.nav import TABS
 
 if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint

@@ -10,7 +10,7 @@ from juni_tui.domain.rules import Rule, RuleActions, RuleKind
 from juni_tui.domain.transactions import Status
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import rules, workflow
-from juni_tui.services.workflow.undo import UndoError, UndoLog
+from juni_tui.services.store.undo import UndoError, UndoLog
 from juni_tui.widgets.table import VirtualTable
 from tests.conftest import make_tx
 from tests.helpers import flushed

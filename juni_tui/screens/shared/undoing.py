@@ -1,5 +1,5 @@
 """``z``: the keys that change values, receipts and rules record what they change as one step of the app's undo log
-(``services.workflow.undo``); ``z`` undoes the last step while its transactions are still in Prepare."""
+(``services.store.undo``); ``z`` undoes the last step while its transactions are still in Prepare."""
 
 from __future__ import annotations
 

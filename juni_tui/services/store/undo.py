@@ -1,5 +1,6 @@
 """Undo (``z`` in the TUI): the last changes the user made to pre-accounting values, receipts and rules, one step at
-a time, as long as the transactions they touched are still in Prepare.
+a time, as long as the transactions they touched are still in Prepare. It lives with the store because it works on
+the stored documents themselves: what a step wrote, and what was there before.
 
 A step is recorded around a user's action (``with log.step("Account 5410 set"): ...``): every document the action
 writes in the transactions, receipts and rules tables is seen through the tables' change hooks, with what it was
@@ -21,9 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from juni_tui.domain.rules import Rule
 from juni_tui.domain.transactions import Status
-from juni_tui.services.rules.table import rules_table
-from juni_tui.services.store import Store, StoreError, Table
+from juni_tui.services.store.repository import Store, StoreError
+from juni_tui.services.store.tables import Table
 
 Doc = dict[str, Any]
 #: How many steps are kept.
@@ -65,7 +67,7 @@ class UndoLog:
 
     def _tables(self) -> dict[str, Table[Any]]:
         return {"transactions": self.store.transactions, "receipts": self.store.receipts,
-                "rules": rules_table(self.store)}
+                "rules": self.store.table("rules", Rule, "id")}  # services.rules.table's
 
     @contextmanager
     def step(self, label: str) -> Iterator[Step]:
