@@ -167,3 +167,14 @@ async def test_the_sie_dialog_proposes_the_months_last_exported_and_the_home_fol
         assert (values["from"], values["to"]) == ("2026-09-01", "2026-09-30")
         assert values["path"] == str(store.home.root / "juni-202609.se")
         assert app.screen.query_one("#write").region.bottom <= 24  # the button shows at 80x24
+
+
+async def test_keys_on_an_exported_transactions_detail_view_say_it_is_booked(store):
+    store.commit([exported(make_tx("x1", account=5410, vat_code=VatCode.VAT25), 7)])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "enter")
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("t", "x")
+        said = [n.message for n in app._notifications]
+        assert len(said) == 2 and all("exported as voucher K 7" in m and "new voucher" in m for m in said), said
