@@ -48,7 +48,7 @@ async def test_a_c_locale_draws_the_table_in_ascii_with_checkmarks_of_different_
     monkeypatch.setenv("LANG", "C")
     monkeypatch.setenv("LC_CTYPE", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
-    store.commit([make_tx("t1", merchant="Preem Umeå", account=5410, no_receipt_reason=None)])
+    store.commit([make_tx("t1", merchant="Preem Umeå Ersboda Bensinstation", account=5410, no_receipt_reason=None)])
     assert wants_ascii(store.settings.display)  # what `juni-tui` and `juni-tui demo` ask before they open the app
     app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -56,6 +56,7 @@ async def test_a_c_locale_draws_the_table_in_ascii_with_checkmarks_of_different_
         table = app.screen.query_one(VirtualTable)
         line = "".join(segment.text for segment in table.render_line(1))
         assert line.isascii() and "Preem Umea" in line and "-1 250,00" in line and "[ ] [ ]" in line
+        assert "Preem Umea Er... " in line  # cut with three dots
 
 
 async def test_the_display_setting_forces_ascii(store):

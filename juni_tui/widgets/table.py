@@ -367,7 +367,12 @@ class VirtualTable(ScrollView, can_focus=True):
             text = safe_text(cell, multiline=False) if isinstance(cell, Text) else Text(printable(cell))
             text = text.copy()
             text.no_wrap = True
-            text.truncate(width, overflow="ellipsis")
+            ellipsis = glyphs().ellipsis
+            if len(ellipsis) == 1 or text.cell_len <= width:
+                text.truncate(width, overflow="ellipsis")
+            else:  # ASCII: "..." where Rich would put "…"
+                text.truncate(max(0, width - len(ellipsis)), overflow="crop")
+                text.append(ellipsis[:width])
             if column.align == "right":
                 text.pad_left(width - text.cell_len)
             else:
