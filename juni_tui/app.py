@@ -32,8 +32,9 @@ from juni_tui.screens.receipts import ReceiptsScreen
 from juni_tui.screens.rules import RulesScreen
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services.bookkeeping.accounts import move_eu_goods_account
-from juni_tui.services.display import printable, unexpected_error
+from juni_tui.services.display import locale_wants_ascii, printable, to_ascii, unexpected_error, use_ascii
 from juni_tui.services.store import Changes, Store, StoreError
+from juni_tui.services.store.undo import UndoLog
 from juni_tui.widgets.nav import TABS
 
 if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, after the first paint
@@ -43,6 +44,11 @@ if TYPE_CHECKING:  # the Fortnox client (httpx) loads when it is first needed, a
 
 #: How often streamed changes reach the screen. Confirmed vouchers show in the history within this.
 FLUSH_SECONDS = 0.1
+
+
+def wants_ascii(setting: str, forced: bool | None = None) -> bool:
+    """ASCII only: ``--ascii`` or the setting says so, or it is "auto" and the locale's encoding is not UTF-8."""
+    return bool(forced) or setting == "ascii" or (setting == "auto" and locale_wants_ascii())
 
 
 def _settings_screen() -> Screen:
@@ -76,14 +82,19 @@ class JuniApp(ReportsWorkerErrors, App):
         client_factory: Callable[[], FortnoxClient] | None = None,
         sync_on_start: bool = True,
         watch_inbox: bool = True,
+        ascii: bool | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        # None: as the display setting says (the commands pass what the locale and --ascii say)
+        self.ascii = store.settings.display == "ascii" if ascii is None else ascii
+        use_ascii(self.ascii)
         self._client_factory = client_factory or self._default_client
         self._client: FortnoxClient | None = None
         self._sync_on_start = sync_on_start
         self._watch_inbox = watch_inbox
         self.inbox = InboxWatcher(self)  # receipts: scans the inbox on start and when it changes
+        self.undo = UndoLog(store)  # z: the user's last changes to values, receipts and rules
         self._pending: set[str] = set()
         self._flush_timer: Timer | None = None
         self._exported_in_run = 0
@@ -96,6 +107,11 @@ class JuniApp(ReportsWorkerErrors, App):
     # --- start and stop ---
 
     def on_mount(self) -> None:
+        if self.ascii and self._driver is not None:
+            # The last step to the terminal: what Textual itself draws (borders, scroll bars, the footer's marks)
+            # becomes ASCII of the same width. Texts and marks were chosen in ASCII already (services.display).
+            write = self._driver.write
+            self._driver.write = lambda data: write(to_ascii(data, keep_width=True))  # type: ignore[method-assign]
         # Tens of thousands of loaded documents live as long as the app: move them out of the collector's way,
         # so its full collections do not walk them again and again.
         gc.freeze()
@@ -334,6 +350,14 @@ class JuniApp(ReportsWorkerErrors, App):
 
         self.push_screen(SieDialog(self.store), written)
 
+    def action_undo(self) -> None:
+        try:
+            said = self.undo.undo()
+        except StoreError as exc:  # UndoError: what is in the way, in words
+            self.notify(str(exc), severity="warning", timeout=8)
+            return
+        self.notify(said)
+
     def open_detail(self, tx_id: str) -> None:
         """The detail view of one transaction, from any tab (the tabs do not know the modal)."""
         self.push_screen(DetailScreen(tx_id))
@@ -358,9 +382,12 @@ class JuniApp(ReportsWorkerErrors, App):
         yield SystemCommand("Export a SIE file", "SIE 4 of exported transactions (.si: ready too)", self.action_export_sie)
         seen = set()
         for binding in getattr(screen, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.description and binding.action not in seen:
-                seen.add(binding.action)
-                yield SystemCommand(
-                    binding.description, f"Key {binding.key_display or binding.key}",
-                    lambda action=binding.action, s=screen: self.call_later(s.run_action, action),
-                )
+            if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+                continue
+            if screen.check_action(binding.action.partition("(")[0], ()) is False:
+                continue  # the palette offers only what can be done now
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description, f"Key {binding.key_display or binding.key}",
+                lambda action=binding.action, s=screen: self.call_later(s.run_action, action),
+            )

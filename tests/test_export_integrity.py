@@ -261,7 +261,7 @@ async def test_u_in_the_queue_asks_fortnox_first_and_finishes_a_voucher_it_had_b
         await pilot.press("3")
         await settle(app, pilot)
         assert isinstance(app.screen, QueueScreen)
-        await pilot.press("u")
+        await pilot.press("u", "y")  # y: yes, send it back
         await settle(app, pilot)
         await settle(app, pilot)
     assert connected.get_transaction(ids[0]).status == Status.EXPORTED

@@ -66,7 +66,7 @@ async def test_the_whole_month_end_flow(connected, sandbox, tmp_path):
         # account by name, with completion; the account's VAT code fills the empty VAT codes
         await pilot.press("a")
         assert isinstance(app.screen, AccountPicker)
-        await pilot.press(*"förbrukningsinv", "enter")
+        await pilot.press(*"förbrukningsinv", "down", "enter")  # ↓ picks the first: nothing is pre-selected
         await settle(app, pilot)
         assert [store.transactions[i].account for i in ("m1", "m2", "m3", "m4")] == [5410, 5410, 5410, None]
         assert {store.transactions[i].vat_code for i in ("m1", "m2", "m3")} == {VatCode.VAT25}
@@ -175,7 +175,7 @@ async def test_a_failed_item_says_what_fortnox_said_and_what_it_means(connected,
         await pilot.press("enter")
         text = text_of(app.screen.query_one("#body"))
         assert "Fortnox said" in text and "inactive" in text
-        await pilot.press("escape", "u")
+        await pilot.press("escape", "u", "y")  # y: yes, send it back
         await settle(app, pilot)
         assert connected.transactions[ids[0]].status == Status.PREPARE
 

@@ -323,7 +323,7 @@ async def test_detach_from_the_detail_view_shows_how_it_was_matched_and_remember
         assert isinstance(app.screen, DetailScreen)
         body = text_of(app.screen.query_one("#body"))
         assert "espresso.pdf" in body and "matched automatically" in body
-        await pilot.press("d")
+        await pilot.press("d", "y")  # y: yes, detach it
         await settle(app, pilot)
         assert store.transactions["espresso"].receipts == ()
         body = text_of(app.screen.query_one("#body"))

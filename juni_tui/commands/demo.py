@@ -13,6 +13,7 @@ from pathlib import Path
 import platformdirs
 
 from juni_tui.commands._common import friendly
+from juni_tui.commands.tui import add_ascii_option
 from juni_tui.services.store.home import ENV_HOME, Home
 
 
@@ -20,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="open the TUI on demo data with the built-in Fortnox sandbox")
     parser.add_argument("--port", type=int, default=0, help="the sandbox's port (default: a free one)")
     parser.add_argument("--reset", action="store_true", help="start again from fresh demo data")
+    add_ascii_option(parser)
     parser.set_defaults(func=run_demo)
 
 
@@ -57,7 +59,7 @@ def connect_to_sandbox(store, sandbox) -> None:  # noqa: ANN001 - Store, Sandbox
 
 @friendly
 def run_demo(args: argparse.Namespace) -> int:
-    from juni_tui.app import JuniApp
+    from juni_tui.app import JuniApp, wants_ascii
     from juni_tui.sandbox import SandboxConfig, SandboxServer
     from juni_tui.services.fortnox import oauth
     from juni_tui.services.store import Store
@@ -68,7 +70,8 @@ def run_demo(args: argparse.Namespace) -> int:
         with Store.open(home) as store:
             connect_to_sandbox(store, sandbox)
             # The demo never uses Fortnox credentials from the environment: it talks to its own sandbox only.
-            app = JuniApp(store, client_factory=lambda: oauth.make_client(store.home, store.settings.fortnox, env={}))
+            app = JuniApp(store, client_factory=lambda: oauth.make_client(store.home, store.settings.fortnox, env={}),
+                          ascii=wants_ascii(store.settings.display, args.ascii))
             app.run()
     print(f"Demo data is in {home.root} (juni-tui demo --reset starts again).")
     return 0

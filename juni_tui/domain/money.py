@@ -144,6 +144,16 @@ def round_ore(value: Decimal) -> Decimal:
     return value.quantize(ORE, rounding=ROUND_HALF_UP)
 
 
+#: Between groups of thousands: a narrow no-break space, or a plain space on a terminal that cannot show it. The
+#: one switch for it is ``services.display.use_ascii``.
+GROUP_SEPARATOR = "\u202f"
+
+
+def set_group_separator(separator: str) -> None:
+    global GROUP_SEPARATOR
+    GROUP_SEPARATOR = separator
+
+
 def format_sek(amount: Decimal | None, *, sign: bool = True) -> str:
     """``-1234.5`` → ``-1 234,50`` (Swedish grouping with a thin space; comma decimals)."""
     if amount is None:
@@ -156,7 +166,7 @@ def format_sek(amount: Decimal | None, *, sign: bool = True) -> str:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     groups.insert(0, whole)
-    text = "\u202f".join(groups) + "," + frac
+    text = GROUP_SEPARATOR.join(groups) + "," + frac
     if negative and sign:
         return "-" + text
     return text

@@ -120,6 +120,8 @@ class Settings(BaseModel):
     vat_code_map: dict[str, VatCode] = Field(default_factory=lambda: dict(DEFAULT_VAT_CODE_MAP))
     inbox_dir: str | None = None
     fortnox: FortnoxSettings = FortnoxSettings()
+    # the TUI's characters: "auto" follows the locale's encoding; "ascii" for a terminal that shows no Unicode
+    display: Literal["auto", "unicode", "ascii"] = "auto"
 
     def output_account(self, code: VatCode) -> int:
         """The output VAT account a reverse-charge or import purchase credits, by its family and rate."""

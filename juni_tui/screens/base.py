@@ -6,9 +6,8 @@ memory) and change it only through ``services.workflow`` and the other services.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -17,21 +16,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
-from juni_tui.domain.money import MoneyError, format_sek, to_money
+from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import Status
+from juni_tui.screens.modals.dialogs import Confirm
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
-from juni_tui.services.store import HistoryView, Store, TxView
+from juni_tui.screens.shared.search import RowView, matches_query, query_words
+from juni_tui.services.store import Store
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
     from juni_tui.app import JuniApp
-
-#: what a tab's filter and sums read of a row: the store's projection of a transaction or of an exported one
-RowView = TxView | HistoryView
 
 
 class SelectionBar(SafeStatic):
@@ -47,7 +46,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
     STATUSES: ClassVar[tuple[Status, ...]]
     COLUMNS: ClassVar[Sequence[Column]]
     EMPTY: ClassVar[str] = "Nothing here."
-    FILTER_HINT: ClassVar[str] = "Filter by merchant, amount or account"
+    FILTER_HINT: ClassVar[str] = "Find a date (2026-09), merchant, description, cardholder, amount or account"
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
@@ -63,6 +62,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         super().__init__()
         self.query_text = ""
         self._filter_timer: Timer | None = None
+        self._next_cursor: str | None = None
 
     @property
     def juni(self) -> "JuniApp":
@@ -82,7 +82,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         yield from self.compose_top()
         yield VirtualTable(self.COLUMNS, self.render_row, empty_text=self.EMPTY)
         yield SelectionBar(id="selection")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def compose_top(self) -> ComposeResult:
         """Extra widgets between the filter and the table (the queue's progress bar)."""
@@ -107,21 +107,50 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         """The row's typed projection (the store's), for filters and sums over many rows."""
         return self.store.tx_views.get(row_id)
 
-    def row_ids(self) -> list[str]:
+    @property
+    def filtering(self) -> bool:
+        """Does the tab show only some of its rows?"""
+        return bool(self.query_text)
+
+    def passes(self, row_id: str) -> bool:
+        """Is the row one the filter shows?"""
+        return not self.query_text or self.matches(row_id, self.query_text)
+
+    def row_ids(self, keep: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """The rows to show: the tab's rows that pass the filter, and the ``keep`` rows even if they no longer do."""
         ids = self.all_ids()
-        if self.query_text:
-            ids = [i for i in ids if self.matches(i, self.query_text)]
+        if self.filtering:
+            ids = [i for i in ids if i in keep or self.passes(i)]
         return ids
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
         raise NotImplementedError
 
-    def reload(self) -> None:
-        ids = self.row_ids()
+    def reload(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
+        ids = self.row_ids(keep)
         table = self.table
         if ids != table.row_ids:
             table.set_rows(ids)
+            if self._next_cursor is not None:
+                position = table._position(self._next_cursor)
+                if position is not None:
+                    table.set_cursor(position)
+                self._next_cursor = None
         self.update_selection_bar()
+
+    def move_on(self, acted: Iterable[str]) -> None:
+        """After an action on these rows, the cursor goes on to the next row the user has not acted on, and stays
+        there when the rows move away (to another tab, or to the bottom of the list): it never follows them."""
+        table = self.table
+        done = set(acted)
+        rows = table.row_ids
+        after = (r for r in rows[table.cursor + 1:] if r not in done)
+        before = (r for r in reversed(rows[: table.cursor]) if r not in done)
+        self._next_cursor = next(after, None) or next(before, None)
+        if self._next_cursor is not None:
+            position = table._position(self._next_cursor)
+            if position is not None:
+                table.set_cursor(position)
 
     def apply_changes(self, changed: set[str]) -> None:
         """The store changed these transactions: move rows in or out, and redraw the ones that are shown."""
@@ -129,7 +158,8 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
             self.table.invalidate()
         else:
             self.table.refresh_rows(changed)
-        self.reload()
+        # A row that changes under a filter stays where the user sees it until the filter is applied again.
+        self.reload(keep=set(self.table.row_ids) if self.filtering else frozenset())
         self.query_one(NavTabs).update_counts()
 
     # --- filtering ---
@@ -138,7 +168,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         view = self.view(row_id)
         if view is None:
             return False
-        return matches_query(self.store, view, query)
+        return matches_query(self.store, view, query_words(query))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -152,7 +182,7 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         self._filter_timer = self.set_timer(0.15, lambda: self._apply_filter(event.value))
 
     def _apply_filter(self, value: str) -> None:
-        self.query_text = value.strip().lower()
+        self.query_text = " ".join(value.split())
         self.reload()
 
     @on(Input.Submitted, "#filter")
@@ -161,12 +191,20 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         self.table.focus()
 
     def key_escape(self) -> None:
+        """Escape in the filter box, or on the table with nothing selected (the table clears a selection first):
+        the filter goes and every row shows again."""
         box = self.query_one("#filter", Input)
-        if box.has_focus:
-            box.value = ""
-            box.remove_class("-shown")
-            self._apply_filter("")
-            self.table.focus()
+        if box.has_focus or (self.query_text and not self.table.selected):
+            self.clear_filter()
+
+    def clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._apply_filter("")
+        self.table.focus()
 
     # --- selection ---
 
@@ -192,12 +230,28 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         text.append(f" · {format_sek(self.selection_sum(selected))} SEK", style="bold" if selected else "dim")
         text.append(f"    {shown} shown" + (f" of {total}" if shown != total else ""), style="dim")
         if self.query_text:
-            text.append(f"    filter: {self.query_text}", style="italic")
+            text.append(f"    filter: {self.query_text} (esc clears)", style="bold yellow")
         extra = self.status_note()
         if extra:
             text.append("    ")
             text.append_text(extra)
         self.query_one("#selection", SelectionBar).update(text)
+
+    def ask_to_send_back(self, ids: list[str], then: Callable[[list[str]], None]) -> None:
+        """``u``: one question before transactions leave this tab for Prepare."""
+        if not ids:
+            return
+        first = self.store.transactions.get(ids[0])
+        what = f"{first.merchant} {first.date}" if first and len(ids) == 1 else f"{len(ids)} transactions"
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.move_on(ids)
+                then(ids)
+
+        self.app.push_screen(Confirm(f"Send {what} back to Prepare?", "Their values and receipts stay; they "
+                                     "must be marked ready again (m on tab 1) to be exported.", yes="Send back"),
+                             decided)
 
     def status_note(self) -> Text | None:
         return None
@@ -219,33 +273,6 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
 
     def open_details(self, row_id: str) -> None:
         self.juni.open_detail(row_id)
-
-
-@lru_cache(maxsize=64)
-def _query_amount(query: str) -> Decimal | None:
-    """What the user typed, as an amount (None if it is not one): parsed once per query, not once per row."""
-    try:
-        return abs(to_money(query.replace(" ", "")))
-    except MoneyError:
-        return None
-
-
-def matches_query(store: Store, view: RowView, query: str) -> bool:
-    """Does a transaction (its store projection) match what the user typed: merchant, amount or account."""
-    if query in view.merchant.lower():
-        return True
-    account = view.account
-    if account is not None:
-        if str(account).startswith(query):
-            return True
-        known = store.accounts.get(account)
-        if known and query in known.description.lower():
-            return True
-    wanted = _query_amount(query)
-    if wanted is None:
-        return False
-    amount = abs(view.amount)
-    return amount == wanted or str(amount).startswith(str(wanted).rstrip("0").rstrip("."))
 
 
 def short_problems(problems: dict[str, list[str]], store: Store, limit: int = 12) -> str:

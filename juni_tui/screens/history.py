@@ -17,13 +17,13 @@ class HistoryScreen(TransactionsScreen):
     STATUSES = (Status.EXPORTED,)
     EMPTY = "Nothing exported yet."
     COLUMNS = (
-        Column("exported", "Exported", 16),
+        Column("exported", "Exported", 16, priority=2),
         Column("voucher", "Voucher", 9),
-        Column("year", "Year", 5),
+        Column("year", "Year", 5, priority=3),
         Column("date", "Date", 10),
-        Column("merchant", "Merchant", 0, min_width=14),
-        Column("amount", "Amount SEK", 13, align="right"),
-        Column("account", "Account", 0, min_width=10),
+        Column("merchant", "Merchant", 0, min_width=18),
+        Column("amount", "Amount SEK", 12, align="right"),
+        Column("account", "Account", 0, min_width=16, priority=1),
     )
     BINDINGS = [*TransactionsScreen.BINDINGS, Binding("s", "app.export_sie", "SIE file")]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 
 from juni_tui.domain.transactions import Status
@@ -13,20 +14,23 @@ from juni_tui.screens.modals.detail import preview_vouchers
 from juni_tui.screens.modals.dialogs import Message
 from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
+from juni_tui.screens.shared.inline import InlineEditing, InlineEditor
 from juni_tui.screens.shared.receipt_keys import ReceiptActions
 from juni_tui.screens.shared.rule_keys import RuleKeys
+from juni_tui.screens.shared.undoing import UNDO_BINDING
 from juni_tui.services import workflow
 from juni_tui.services.bookkeeping import warnings
-from juni_tui.widgets.table import Cell, Column
+from juni_tui.widgets.table import Cell
 
 
-class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, TransactionsScreen):
+class PrepareScreen(InlineEditing, RuleKeys, ReceiptActions, PreAccountingActions, TransactionsScreen):
     MODE = "prepare"
     STATUSES = (Status.PREPARE,)
     EMPTY = "No transactions to prepare. Import some with I (or `juni-tui import FILE`)."
-    COLUMNS = (*cells.TRANSACTION_COLUMNS, Column("status", "Status", 6))
+    COLUMNS = (*cells.TRANSACTION_COLUMNS, cells.STATUS_COLUMN)
     BINDINGS = [
         *TransactionsScreen.BINDINGS,
+        Binding("e", "edit_inline", "Edit", tooltip="Type the account and VAT code in the row (tab, enter)"),
         Binding("a", "account", "Account"),
         Binding("v", "vat", "VAT"),
         Binding("m", "mark_ready", "Ready", tooltip="Mark the selection ready to export"),
@@ -46,18 +50,24 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         Binding("o", "project", "Project", show=False),
         Binding("p", "preview", "Preview rows", show=False),
         Binding("I", "import_file", "Import", show=False),
+        UNDO_BINDING,
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.only_incomplete = False
 
-    def row_ids(self) -> list[str]:
-        ids = super().row_ids()
-        if self.only_incomplete:
-            view = self.store.tx_views.get
-            ids = [i for i in ids if (v := view(i)) is None or not v.complete]
-        return ids
+    def compose_top(self) -> ComposeResult:
+        yield InlineEditor(self.store)
+
+    @property
+    def filtering(self) -> bool:
+        return self.only_incomplete or super().filtering
+
+    def passes(self, row_id: str) -> bool:
+        if self.only_incomplete and (view := self.store.tx_views.get(row_id)) is not None and view.complete:
+            return False
+        return super().passes(row_id)
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
         tx = self.store.transactions.get(row_id)
@@ -92,7 +102,9 @@ class PrepareScreen(RuleKeys, ReceiptActions, PreAccountingActions, Transactions
         if outcome.refused:
             self.app.push_screen(Message(
                 f"{len(outcome.refused)} not marked ready: something is missing",
-                short_problems(outcome.refused, self.store),
+                short_problems(outcome.refused, self.store)
+                + ("\n\nThey stay selected, to be fixed together; escape clears the selection."
+                   if self.table.selected else ""),
             ))
 
     def action_toggle_incomplete(self) -> None:

@@ -25,11 +25,11 @@ class QueueScreen(TransactionsScreen):
     EMPTY = "The export queue is empty. Export ready transactions with e on tab 2."
     COLUMNS = (
         Column("date", "Date", 10),
-        Column("merchant", "Merchant", 0, min_width=14),
-        Column("amount", "Amount SEK", 13, align="right"),
-        Column("series", "Series", 6),
+        Column("merchant", "Merchant", 0, min_width=16),
+        Column("amount", "Amount SEK", 12, align="right"),
+        Column("series", "Series", 6, priority=2),
         Column("state", "State", 15),
-        Column("detail", "Fortnox says", 0, min_width=20),
+        Column("detail", "Fortnox says", 0, min_width=20, priority=1),
     )
     BINDINGS = [
         *TransactionsScreen.BINDINGS,
@@ -55,8 +55,8 @@ class QueueScreen(TransactionsScreen):
         return (tx.date.isoformat(), tx.merchant, cells.amount(tx.amount), tx.export.series,
                 cells.queue_state(tx), detail)
 
-    def reload(self) -> None:
-        super().reload()
+    def reload(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
+        super().reload(keep)
         done, total = self.juni.export_progress()
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(total, 1), progress=done if total else 0)
@@ -80,7 +80,9 @@ class QueueScreen(TransactionsScreen):
             self.notify("Only failed items can be retried.", severity="warning")
 
     def action_back_to_prepare(self) -> None:
-        ids = self.targets()
+        self.ask_to_send_back(self.targets(), self._send_back)
+
+    def _send_back(self, ids: list[str]) -> None:
         if any((tx := self.store.transactions.get(i)) is not None and tx.outcome_unknown for i in ids):
             self.settle_and_send_back(ids)  # Fortnox may have booked some: ask it first
             return

@@ -23,7 +23,7 @@ class ReadyScreen(TransactionsScreen):
     MODE = "ready"
     STATUSES = (Status.READY,)
     EMPTY = "Nothing is ready to export. Mark complete transactions ready with m on tab 1."
-    COLUMNS = cells.TRANSACTION_COLUMNS
+    COLUMNS = (*cells.TRANSACTION_COLUMNS, cells.STATUS_COLUMN)
     BINDINGS = [
         *TransactionsScreen.BINDINGS,
         Binding("e", "export", "Export to Fortnox"),
@@ -35,12 +35,17 @@ class ReadyScreen(TransactionsScreen):
         tx = self.store.transactions.get(row_id)
         if tx is None:
             return [""] * len(self.COLUMNS)
-        return cells.transaction_row(self.store, tx)
+        return (*cells.transaction_row(self.store, tx), cells.checks(tx))
 
     def action_back_to_prepare(self) -> None:
-        outcome = workflow.back_to_prepare(self.store, self.targets())
+        self.ask_to_send_back(self.targets(), self._send_back)
+
+    def _send_back(self, ids: list[str]) -> None:
+        outcome = workflow.back_to_prepare(self.store, ids)
         if outcome.done:
             self.notify(f"{len(outcome.done)} sent back to Prepare (tab 1)")
+        if outcome.refused:
+            self.app.push_screen(Message("Not sent back", short_problems(outcome.refused, self.store)))
 
     def action_preview(self) -> None:
         preview_vouchers(self, self.targets())

@@ -24,10 +24,12 @@ from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.screens.base import RowView, TransactionsScreen
 from juni_tui.screens.modals.attach import TransactionPicker, describe_all, tx_summary
-from juni_tui.screens.modals.dialogs import ChoicePicker, Message
+from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, Message
 from juni_tui.screens.modals.receipt_preview import ReceiptPreview
 from juni_tui.screens.shared.receipt_keys import detach, open_file, read_cells
+from juni_tui.screens.shared.undoing import UNDO_BINDING, undo_step
 from juni_tui.services import receipts
+from juni_tui.services.display import fold
 from juni_tui.services.receipts import InboxFile
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.nav import NavTabs
@@ -57,10 +59,10 @@ class ReceiptsScreen(TransactionsScreen):
     FILTER_HINT = "Filter by file, merchant, amount, date or state"
     COLUMNS = (
         Column("state", "State", 9),
-        Column("file", "File", 30),
-        Column("amount", "Read amount", 16, align="right"),
-        Column("date", "Read date", 10),
-        Column("merchant", "Read merchant", 18),
+        Column("file", "File", 22, priority=1),
+        Column("amount", "Read amount", 14, align="right"),
+        Column("date", "Read date", 10, priority=3),
+        Column("merchant", "Read merchant", 16, priority=2),
         Column("transaction", "Transaction", 0, min_width=24),
     )
     BINDINGS = [
@@ -72,6 +74,7 @@ class ReceiptsScreen(TransactionsScreen):
         Binding("d", "detach", "Detach"),
         Binding("o", "open", "Open"),
         Binding("M", "match", "Match now"),
+        UNDO_BINDING,
     ]
 
     def __init__(self) -> None:
@@ -130,9 +133,9 @@ class ReceiptsScreen(TransactionsScreen):
     def all_ids(self) -> list[str]:
         return self._order
 
-    def reload(self) -> None:
+    def reload(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
         self._load()
-        super().reload()
+        super().reload(keep)
         self.table.invalidate()  # a receipt's row shows other records too (its transaction): draw it again
 
     def apply_changes(self, changed: set[str]) -> None:
@@ -166,14 +169,14 @@ class ReceiptsScreen(TransactionsScreen):
     def matches(self, row_id: str, query: str) -> bool:
         refused = self._refused.get(row_id)
         if refused is not None:
-            return query in f"refused {refused.name} {refused.refused}".lower()
+            return fold(query) in fold(f"refused {refused.name} {refused.refused}")
         receipt = self._receipts.get(row_id)
         if receipt is None:
             return False
         related = [receipt.transaction_id] if receipt.transaction_id else list(receipt.candidates)
         text = " ".join([receipt.match.value, receipt.filename, receipt.merchant or "",
-                         str(receipt.receipt_date or ""), *(tx_summary(self.store, t) for t in related)]).lower()
-        if query in text:
+                         str(receipt.receipt_date or ""), *(tx_summary(self.store, t) for t in related)])
+        if fold(query) in fold(text):
             return True
         try:
             wanted = abs(to_money(query.replace(" ", "")))
@@ -245,7 +248,20 @@ class ReceiptsScreen(TransactionsScreen):
         self._decide("y", "confirm", self._confirm, "Which transaction is {name} the receipt of?")
 
     def action_reject(self) -> None:
-        self._decide("x", "reject", self._reject, "{name} is not the receipt of…")
+        chosen, _ = self._targets()
+        attached = [r for r in chosen if r.transaction_id is not None]
+        if not attached:  # a suggestion turned down: nothing is undone, no question
+            self._decide("x", "reject", self._reject, "{name} is not the receipt of…")
+            return
+        what = (f"{attached[0].filename} from {tx_summary(self.store, attached[0].transaction_id or '')}"
+                if len(attached) == 1 else f"{len(attached)} attached receipts")
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self._decide("x", "reject", self._reject, "{name} is not the receipt of…")
+
+        self.app.push_screen(Confirm(f"Reject {what}?", "Each is detached, and never suggested for that "
+                                     "transaction again.", yes="Reject"), decided)
 
     def _decide(self, key: str, verb: str, act: Callable[[Receipt, list[str]], tuple[list[str], list[str]]],
                 title: str) -> None:
@@ -271,6 +287,7 @@ class ReceiptsScreen(TransactionsScreen):
             self.app.push_screen(ChoicePicker(title.format(name=receipt.filename), choices, hint=hint), picked)
             return
         done, problems = [], []
+        self.move_on(r.id for r in chosen)  # y then x: the second key is for the next receipt, not this one
         for receipt in chosen:
             if receipt.transaction_id is not None and rejecting:
                 ids = [receipt.transaction_id]  # "not this one": detached, and never matched to it again
@@ -295,17 +312,19 @@ class ReceiptsScreen(TransactionsScreen):
     def _confirm(self, receipt: Receipt, tx_ids: list[str]) -> tuple[list[str], list[str]]:
         (tx_id,) = tx_ids
         try:
-            receipts.confirm(self.store, receipt.id, tx_id)
+            with undo_step(self.app, f"{receipt.filename} confirmed"):
+                receipts.confirm(self.store, receipt.id, tx_id)
         except StoreError as exc:
             return [], [f"{receipt.filename} was not attached to {tx_summary(self.store, tx_id)}: {exc}"]
         return [f"{receipt.filename} attached to {tx_summary(self.store, tx_id)}"], []
 
     def _reject(self, receipt: Receipt, tx_ids: list[str]) -> tuple[list[str], list[str]]:
-        for tx_id in tx_ids:
-            try:
-                receipts.reject(self.store, receipt.id, tx_id)
-            except StoreError as exc:
-                return [], [f"{receipt.filename} was not rejected for {tx_summary(self.store, tx_id)}: {exc}"]
+        with undo_step(self.app, f"{receipt.filename} rejected"):
+            for tx_id in tx_ids:
+                try:
+                    receipts.reject(self.store, receipt.id, tx_id)
+                except StoreError as exc:
+                    return [], [f"{receipt.filename} was not rejected for {tx_summary(self.store, tx_id)}: {exc}"]
         who = tx_summary(self.store, tx_ids[0]) if len(tx_ids) == 1 else f"{len(tx_ids)} transactions"
         return [f"{receipt.filename} is not suggested for {who} again"], []
 
@@ -332,7 +351,8 @@ class ReceiptsScreen(TransactionsScreen):
                                   "detach it first (d)." for r, at in attached]
             for receipt in free:
                 try:
-                    receipts.attach_existing(self.store, receipt.id, tx_id)
+                    with undo_step(self.app, f"{receipt.filename} attached"):
+                        receipts.attach_existing(self.store, receipt.id, tx_id)
                 except StoreError as exc:
                     problems.append(f"{receipt.filename} was not attached to {tx_summary(self.store, tx_id)}: {exc}")
                 else:
@@ -346,12 +366,27 @@ class ReceiptsScreen(TransactionsScreen):
         if not chosen:
             self._refused_note(refused)
             return
-        done, problems = [], []
-        for receipt in chosen:
-            d, p = detach(self.store, receipt)
-            done += d
-            problems += p
-        self._report(done, problems, "detached")
+        attached = [r for r in chosen if r.transaction_id is not None]
+        if not attached:
+            self.notify("Not attached to any transaction: nothing to detach.", severity="warning")
+            return
+
+        def decided(yes: bool | None) -> None:
+            if not yes:
+                return
+            done, problems = [], []
+            self.move_on(r.id for r in chosen)
+            for receipt in chosen:
+                with undo_step(self.app, f"{receipt.filename} detached"):
+                    d, p = detach(self.store, receipt)
+                done += d
+                problems += p
+            self._report(done, problems, "detached")
+
+        what = (f"{attached[0].filename} from {tx_summary(self.store, attached[0].transaction_id or '')}"
+                if len(attached) == 1 else f"{len(attached)} receipts")
+        self.app.push_screen(Confirm(f"Detach {what}?", "The receipt stays in the library and can be attached "
+                                     "again (t).", yes="Detach"), decided)
 
     def action_open(self) -> None:
         chosen, refused = self._targets()

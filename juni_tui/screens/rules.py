@@ -26,7 +26,9 @@ from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm
 from juni_tui.screens.modals.rule_apply import offer_apply
 from juni_tui.screens.modals.rule_editor import edit_rule
 from juni_tui.screens.modals.rule_matches import MatchesScreen
+from juni_tui.screens.shared.undoing import UNDO_BINDING, undo_step
 from juni_tui.services import rules
+from juni_tui.services.display import fold
 from juni_tui.services.store import Store, StoreError
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeStatic
@@ -47,8 +49,8 @@ class RulesScreen(TransactionsScreen):
              "`juni-tui rules import FILE` reads a rules file.")
     FILTER_HINT = "Filter by name, merchant, condition or value"
     COLUMNS = (
-        Column("kind", "Kind", 10),
-        Column("name", "Name", 22),
+        Column("kind", "Kind", 10, priority=2),
+        Column("name", "Name", 0, min_width=16, priority=3),
         Column("when", "When", 0, min_width=20),
         Column("then", "Then", 0, min_width=18),
         Column("on", "On", 3),
@@ -64,6 +66,7 @@ class RulesScreen(TransactionsScreen):
         Binding("K", "move(-1)", "Move up"),
         Binding("J", "move(1)", "Move down"),
         Binding("A", "apply_all", "Apply all"),
+        UNDO_BINDING,
     ]
 
     #: How long the match counts wait after a change before counting again (changes come in bursts).
@@ -93,9 +96,9 @@ class RulesScreen(TransactionsScreen):
     def all_ids(self) -> list[str]:
         return self._order
 
-    def reload(self) -> None:
+    def reload(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
         self._load()
-        super().reload()
+        super().reload(keep)
         self.table.invalidate()  # a rule's row changes with the rule, not with a transaction
 
     def on_mount(self) -> None:
@@ -118,7 +121,7 @@ class RulesScreen(TransactionsScreen):
         if rule is None:
             return False
         text = " ".join([rule.kind.value, rule.name, rules.describe_when(rule), rules.describe_then(rule)])
-        return query in text.lower()
+        return fold(query) in fold(text)
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
         rule = self._rules.get(row_id)
@@ -206,7 +209,8 @@ class RulesScreen(TransactionsScreen):
             return
         enable = not all(r.enabled for r in targets)
         try:
-            changed = rules.set_enabled(self.store, [r.id for r in targets], enable)
+            with undo_step(self.app, f"Rules switched {'on' if enable else 'off'}"):
+                changed = rules.set_enabled(self.store, [r.id for r in targets], enable)
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -228,7 +232,8 @@ class RulesScreen(TransactionsScreen):
             if not yes:
                 return
             try:
-                gone = rules.delete(self.store, [r.id for r in targets])
+                with undo_step(self.app, "Rules deleted" if len(targets) > 1 else f"{targets[0].label} deleted"):
+                    gone = rules.delete(self.store, [r.id for r in targets])
             except StoreError as exc:
                 self.notify(str(exc), severity="error")
                 return
@@ -245,7 +250,8 @@ class RulesScreen(TransactionsScreen):
         if rule is None:
             return
         try:
-            rules.move(self.store, rule.id, by=by)
+            with undo_step(self.app, f"{rule.label} moved"):
+                rules.move(self.store, rule.id, by=by)
         except StoreError as exc:
             self.notify(str(exc), severity="warning", timeout=8)
             return

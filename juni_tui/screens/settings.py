@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Select, Switch
+from textual.widgets import Button, Input, Select, Switch
 
 from juni_tui.domain.settings import ReportingPair
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
@@ -23,6 +23,7 @@ from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT
 from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.services.fortnox.redirect import code_from_pasted, is_loopback, wait_for_redirect
 from juni_tui.services.store import Store
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.nav import NavTabs
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
@@ -107,8 +108,9 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
     SettingsScreen VerticalScroll { padding: 0 2; }
     SettingsScreen .section { text-style: bold underline; margin-top: 1; }
     SettingsScreen Horizontal { height: auto; }
-    SettingsScreen .field { width: 52; padding-top: 1; }
+    SettingsScreen .field { width: 1fr; max-width: 56; min-width: 20; padding-top: 1; }
     SettingsScreen Input { width: 30; }
+    SettingsScreen Input.-invalid { border: tall $error; }
     SettingsScreen Select { width: 40; }
     SettingsScreen #connection { margin: 1 0; }
     SettingsScreen #error { color: $error; }
@@ -161,10 +163,16 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             with Horizontal():
                 yield SafeLabel("Receipt inbox folder", classes="field")
                 yield Input(settings.inbox_dir or str(self.store.home.default_inbox), id="inbox_dir")
+            yield SafeLabel("Display", classes="section")
+            with Horizontal():
+                yield SafeLabel("Characters (from the next start; --ascii forces ASCII)", classes="field")
+                yield Select([("follow the terminal's locale", "auto"), ("Unicode (✔ ✘ …)", "unicode"),
+                              ("ASCII only ([x] [ ] ...)", "ascii")], id="display", value=settings.display,
+                             allow_blank=False)
             yield SafeStatic(id="error")
             with Horizontal():
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.show_connection()
@@ -201,30 +209,54 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
 
     # --- saving ---
 
-    def _number(self, widget_id: str, label: str, errors: list[str]) -> int | None:
-        value = self.query_one(f"#{widget_id}", Input).value.strip()
+    def _number(self, widget_id: str, label: str, errors: list[tuple[str, str]]) -> int | None:
+        box = self.query_one(f"#{widget_id}", Input)
+        value = box.value.strip()
+        box.remove_class("-invalid")
         if not value.isdigit() or len(value) != 4:
-            errors.append(f"{label}: a four-digit account number")
+            errors.append((widget_id, f"{label}: a four-digit account number"))
+            box.add_class("-invalid")
             return None
         number = int(value)
         try:
             workflow.check_account(self.store, number)
         except workflow.WorkflowError as exc:
-            errors.append(f"{label}: {exc}")
+            errors.append((widget_id, f"{label}: {exc}"))
+            box.add_class("-invalid")
         return number
 
+    def _inbox_dir(self) -> str | None:
+        """The inbox as typed; the default folder shown for an unset one stays unset (it follows the home)."""
+        value = self.query_one("#inbox_dir", Input).value.strip()
+        if not value or (self.store.settings.inbox_dir is None and value == str(self.store.home.default_inbox)):
+            return None
+        return value
+
+    def _default_series(self) -> str | None:
+        """The series chosen; a default the list does not show (not synced yet) stays as it is."""
+        series = self.query_one("#default_series", Select).value
+        if series is Select.NULL:
+            current = self.store.settings.default_series
+            listed = {s.code for s in self.store.voucher_series.values() if s.manual}
+            return current if current not in listed else None
+        return str(series)
+
     def action_save(self) -> None:
-        errors: list[str] = []
+        errors: list[tuple[str, str]] = []
         update: dict[str, Any] = {}
         for name, label in ACCOUNT_FIELDS:
             update[name] = self._number(name, label, errors)
         pair = {name: self._number(f"pair_{name}", label, errors) for name, label in PAIR_FIELDS}
         vat = self._vat_values(errors)
-        series = self.query_one("#default_series", Select).value
-        update["default_series"] = None if series is Select.NULL else series
-        update["inbox_dir"] = self.query_one("#inbox_dir", Input).value.strip() or None
+        update["default_series"] = self._default_series()
+        update["inbox_dir"] = self._inbox_dir()
+        update["display"] = self.query_one("#display", Select).value
         if errors:
-            self.query_one("#error", SafeStatic).update("Not saved:\n" + "\n".join(errors))
+            # where the user is looking: the first bad field gets the focus, marked, with the reasons just below it
+            # in a toast and above the Save button
+            self.query_one("#error", SafeStatic).update("Not saved:\n" + "\n".join(e for _, e in errors))
+            self.query_one(f"#{errors[0][0]}", Input).focus()
+            self.notify("Not saved: " + "; ".join(e for _, e in errors), severity="error", timeout=10)
             return
         settings = self.store.settings
         pair.update({k[5:]: v for k, v in vat.items() if k.startswith("pair.")})
@@ -237,26 +269,33 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
         self.query_one("#error", SafeStatic).update("")
         self.notify("Settings saved")
 
-    def _vat_values(self, errors: list[str]) -> dict[str, Any]:
+    def _vat_values(self, errors: list[tuple[str, str]]) -> dict[str, Any]:
         """The VAT section's values by settings field (``pair.`` for the reporting pair's)."""
         out: dict[str, Any] = {}
         for field_id, label, names, count in VAT_LIST_FIELDS:
-            numbers = parse_accounts(self.query_one(f"#{field_id}", Input).value, label, count, errors)
-            if numbers is None:
-                continue
-            if count is None:
+            found: list[str] = []
+            numbers = parse_accounts(self.query_one(f"#{field_id}", Input).value, label, count, found)
+            if numbers is not None and count is None:
                 out[names[0]] = tuple(numbers)
-                continue
-            for number in numbers:
-                try:
-                    workflow.check_account(self.store, number)
-                except workflow.WorkflowError as exc:
-                    errors.append(f"{label}: {exc}")
-            out.update(zip(names, numbers, strict=True))
-        shares = parse_shares(self.query_one("#deductible_shares", Input).value, errors)
+            elif numbers is not None:
+                for number in numbers:
+                    try:
+                        workflow.check_account(self.store, number)
+                    except workflow.WorkflowError as exc:
+                        found.append(f"{label}: {exc}")
+                out.update(zip(names, numbers, strict=True))
+            errors.extend(self._marked(field_id, found))
+        found = []
+        shares = parse_shares(self.query_one("#deductible_shares", Input).value, found)
         if shares is not None:
             out["deductible_shares"] = shares
+        errors.extend(self._marked("deductible_shares", found))
         return out
+
+    def _marked(self, field_id: str, found: list[str]) -> list[tuple[str, str]]:
+        """A field's problems, for the error line; the field is marked when it has any."""
+        self.query_one(f"#{field_id}", Input).set_class(bool(found), "-invalid")
+        return [(field_id, problem) for problem in found]
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

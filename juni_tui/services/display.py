@@ -31,8 +31,14 @@ import re
 import sys
 import tempfile
 import traceback
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+
+from juni_tui.domain.money import set_group_separator
 
 # --- the sanitiser --------------------------------------------------------------------------------------------
 
@@ -83,13 +89,111 @@ def _many_lines(m: re.Match[str]) -> str:
 
 def printable(text: object, *, multiline: bool = False) -> str:
     """``text`` (any object, as ``str``) safe to show: escape sequences removed, control and bidi characters shown
-    as their ``\\xNN``/``\\uNNNN`` code. One line unless ``multiline``. See the module's docstring."""
+    as their ``\\xNN``/``\\uNNNN`` code. One line unless ``multiline``. In ASCII mode (``use_ascii``) the result
+    is ASCII. See the module's docstring."""
     s = text if type(text) is str else ("" if text is None else str(text))
-    if s.isprintable():  # the common case, answered in C: no control, format or separator characters at all
-        return s
-    if _ANY_UNSAFE.search(s) is None:  # printable after all: no-break and thin spaces, Swedish amounts
-        return s
-    return _UNSAFE.sub(_many_lines if multiline else _one_line, s)
+    if s.isprintable() or _ANY_UNSAFE.search(s) is None:  # the common case, answered in C; no-break spaces too
+        return to_ascii(s) if GLYPHS.ascii and not s.isascii() else s
+    s = _UNSAFE.sub(_many_lines if multiline else _one_line, s)
+    return to_ascii(s) if GLYPHS.ascii else s
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """``Umeå Ö-vik`` → ``umea o-vik``: lower case without accents, for searches that ignore both (``/``, account
+    completion). Merchants and account names repeat, so the cache answers most calls."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+# --- what the terminal can show: Unicode, or ASCII only -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    """The marks the screens draw. ``UNICODE`` or ``ASCII``; ``use_ascii`` is the one switch between them."""
+
+    ascii: bool
+    ok: str  # a value filled in, a receipt attached
+    not_ok: str
+    selected: str  # a selected row's mark, two cells
+    none: str  # nothing there (no receipt)
+    ellipsis: str
+
+
+UNICODE = Glyphs(ascii=False, ok="✔", not_ok="✘", selected="● ", none="—", ellipsis="…")
+ASCII = Glyphs(ascii=True, ok="[x]", not_ok="[ ]", selected="* ", none="-", ellipsis="...")
+GLYPHS = UNICODE
+
+
+def glyphs() -> Glyphs:
+    return GLYPHS
+
+
+def use_ascii(on: bool) -> None:
+    """Draw with ASCII only (``[x]``, ``...``, plain spaces in amounts), or with Unicode: one switch for every mark,
+    every amount and every outside text shown (``printable``)."""
+    global GLYPHS
+    GLYPHS = ASCII if on else UNICODE
+    set_group_separator(" " if on else "\u202f")
+
+
+def locale_wants_ascii(env: Mapping[str, str] | None = None) -> bool:
+    """Does the locale say the terminal cannot show Unicode? ``LC_ALL``, else ``LC_CTYPE``, else ``LANG``: the C and
+    POSIX locales and any encoding but UTF-8 (``sv_SE``, ``sv_SE.ISO-8859-1``) are ASCII. Python turns a C locale
+    into ``LC_CTYPE=C.UTF-8`` for itself (PEP 538): that is still a C terminal."""
+    env = os.environ if env is None else env
+    lang = env.get("LANG", "")
+    ctype = env.get("LC_ALL") or env.get("LC_CTYPE") or lang
+    if not env.get("LC_ALL") and ctype == "C.UTF-8" and lang in ("", "C", "POSIX"):
+        ctype = lang  # coerced by Python, not chosen by the user
+    name = ctype.split("@")[0]
+    if name in ("", "C", "POSIX"):
+        return True
+    encoding = name.partition(".")[2].lower().replace("-", "")
+    return encoding != "utf8"
+
+
+#: Width-keeping ASCII for the characters the screens draw: lines and blocks, marks, dashes, quotes and spaces.
+_ASCII_ONE = str.maketrans({
+    **{chr(c): "-" for c in (0x2500, 0x2501, 0x2504, 0x2505, 0x2508, 0x2509, 0x254C, 0x254D, 0x2550, 0x2574, 0x2576,
+                             0x2578, 0x257A, 0x2594, 0x2581, 0x23AF, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212)},
+    **{chr(c): "|" for c in (*range(0x2502, 0x2504), 0x2506, 0x2507, 0x250A, 0x250B, 0x254E, 0x254F, 0x2551,
+                             0x2575, 0x2577, 0x2579, 0x257B, 0x258F, 0x2595, 0x2590, 0x258C)},
+    **{chr(c): "+" for c in range(0x250C, 0x254C)}, **{chr(c): "+" for c in range(0x2552, 0x2570)},
+    **{chr(c): "+" for c in range(0x256D, 0x2571)},
+    **{chr(c): "#" for c in range(0x2580, 0x25A0) if chr(c) not in "▔▁▏▕▐▌"},
+    "✔": "x", "✓": "x", "✘": "!", "✗": "!", "●": "*", "•": "*", "·": ".", "…": ".", "→": ">", "←": "<", "↑": "^",
+    "↓": "v", "‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"', "\u00a0": " ", "\u202f": " ",
+    "\u2009": " ", "\u2007": " ", "×": "x", "±": "+", "≠": "#", "≤": "<", "≥": ">", "§": "S", "°": "o",
+})
+#: Where a text may grow (a message, a cell before it is cut to width): the clearer, longer forms.
+_ASCII_WIDE = str.maketrans({"…": "...", "→": "->", "←": "<-", "✔": "[x]", "✘": "[ ]", "—": "--", "≠": "!=",
+                             "≤": "<=", "≥": ">=", "€": "EUR", "£": "GBP", "§": "par."})
+
+
+def _fold(ch: str, width_kept: bool) -> str:
+    """One character that has no ASCII form in the tables: its letter without accents (å → a), else ``?``."""
+    base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+    wide = unicodedata.east_asian_width(ch) in ("W", "F")
+    if width_kept:
+        return (base[:1] or "?") * (2 if wide else 1) if len(base) <= 1 or not wide else base[:2]
+    return base or ("??" if wide else "?")
+
+
+def to_ascii(text: str, *, keep_width: bool = False) -> str:
+    """``text`` in ASCII: ``…`` → ``...``, ``å`` → ``a``, box lines → ``-|+``, anything else → ``?``. With
+    ``keep_width`` every character keeps its width on screen (what the terminal gets after the layout is done)."""
+    if text.isascii():
+        return text
+    text = text.translate(_ASCII_ONE if keep_width else _ASCII_WIDE)
+    if not keep_width:
+        text = text.translate(_ASCII_ONE)
+    if text.isascii():
+        return text
+    return "".join(ch if ch.isascii() else _fold(ch, keep_width) for ch in text)
 
 
 # --- the last resort: an unexpected error becomes a sentence and a log file -----------------------------------

@@ -6,7 +6,8 @@ rows are a list of ids, and a row is rendered from the data when it scrolls into
 updating or selecting is independent of how many rows there are.
 
 Keys: ↑/↓, PgUp/PgDn, Home/End move; ``space`` toggles the cursor row; ``shift+↑/↓`` extends the selection from
-the anchor; ``ctrl+a`` selects every row shown; ``escape`` clears; ``enter`` activates.
+the anchor, ``shift+PgUp/PgDn`` a page at a time; ``ctrl+a`` selects every row shown; ``escape`` clears the
+selection (with none, it goes to the screen: the filter clears); ``enter`` activates.
 """
 
 from __future__ import annotations
@@ -25,24 +26,54 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from juni_tui.services.display import printable
+from juni_tui.services.display import glyphs, printable
 from juni_tui.widgets.safe import safe_text
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column. ``width`` 0 takes a share of the width that is left: at least ``min_width`` while any column may
+    still be dropped, down to ``FLOOR`` when none may. ``priority`` says what goes first when the terminal is
+    narrow: 0 always stays; 1 goes only when even the floor does not fit; 2 and up go, highest first, before a
+    flexible column is squeezed below its ``min_width``. The detail view (``enter``) shows everything."""
+
     key: str
     label: str
     width: int  # 0: takes the width that is left (at least ``min_width``)
     align: str = "left"
     min_width: int = 8
+    priority: int = 0
+
+
+#: the narrowest a flexible column is squeezed to before a column of priority 1 goes
+FLOOR = 6
+
+
+def plan_columns(columns: Sequence[Column], width: int) -> tuple[list[int], list[int]]:
+    """Which columns show in ``width`` cells (their indexes) and how wide each is."""
+    shown = list(range(len(columns)))
+
+    def need(indexes: list[int], flexible: int | None) -> int:
+        cols = [columns[i] for i in indexes]
+        return (MARK_WIDTH + len(cols) - 1
+                + sum(c.width or (c.min_width if flexible is None else min(c.min_width, flexible)) for c in cols))
+
+    for floor, optional in ((None, lambda c: c.priority >= 2), (FLOOR, lambda c: c.priority == 1)):
+        for i in sorted((i for i in shown if optional(columns[i])), key=lambda i: (-columns[i].priority, -i)):
+            if need(shown, floor) <= width:
+                break
+            shown.remove(i)
+    cols = [columns[i] for i in shown]
+    flexible = [c for c in cols if not c.width]
+    spare = max(0, width - (MARK_WIDTH + len(cols) - 1 + sum(c.width for c in cols)))
+    share = spare // len(flexible) if flexible else 0
+    return shown, [c.width or max(min(FLOOR, c.min_width), share) for c in cols]
 
 
 Cell = str | Text
 RowRenderer = Callable[[str], Sequence[Cell]]
 #: Each row starts with a mark: selected rows are visible without colour too (SSH, 16-colour terminals).
 MARK_WIDTH = 2
-SELECTED_MARK = "● "
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -70,6 +101,8 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("space", "toggle_row", "Select", key_display="space"),
         Binding("shift+up", "extend(-1)", "Extend up", show=False),
         Binding("shift+down", "extend(1)", "Extend down", show=False),
+        Binding("shift+pageup", "extend_page(-1)", "Extend a page up", show=False),
+        Binding("shift+pagedown", "extend_page(1)", "Extend a page down", show=False),
         Binding("ctrl+a", "select_all", "Select all", show=False),
         Binding("escape", "clear_selection", "Clear selection", show=False),
         Binding("enter", "activate", "Details", show=False),
@@ -116,6 +149,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._index_cache: dict[str, int] | None = {}
         self.selected: set[str] = set()
         self.range_anchor: str | None = None
+        self._shown: list[int] = list(range(len(self.columns)))  # the columns that fit, by priority
         self._widths: list[int] = [c.width for c in self.columns]
         self._cache: OrderedDict[str, list[Segment]] = OrderedDict()
         self._cache_size = 512
@@ -252,6 +286,14 @@ class VirtualTable(ScrollView, can_focus=True):
         self.selected |= set(self.row_ids[start : end + 1])
         self._changed_selection()
 
+    def action_extend_page(self, direction: int) -> None:
+        self.action_extend(direction * max(1, self.size.height - 2))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_selection" and not self.selected:
+            return False  # escape goes on to the screen
+        return True
+
     def action_select_all(self) -> None:
         self.selected = set(self.row_ids)
         self._changed_selection()
@@ -304,20 +346,33 @@ class VirtualTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
 
     def _layout_columns(self, width: int) -> None:
-        fixed = MARK_WIDTH + sum(c.width for c in self.columns if c.width) + len(self.columns) - 1
-        flexible = [c for c in self.columns if not c.width]
-        spare = max(0, width - fixed)
-        share = spare // len(flexible) if flexible else 0
-        self._widths = [c.width or max(c.min_width, share) for c in self.columns]
+        self._shown, self._widths = plan_columns(self.columns, width)
+
+    @property
+    def column_widths(self) -> list[int]:
+        """The widths of ``shown_columns``, in cells."""
+        return list(self._widths)
+
+    @property
+    def shown_columns(self) -> list[Column]:
+        """The columns the terminal's width leaves room for."""
+        return [self.columns[i] for i in self._shown]
 
     def _cells_to_segments(self, cells: Sequence[Cell]) -> list[Segment]:
         segments: list[Segment] = []
-        for i, (column, cell, width) in enumerate(zip(self.columns, cells, self._widths, strict=False)):
+        last = len(self._shown) - 1
+        shown = [(self.columns[i], cells[i] if i < len(cells) else "") for i in self._shown]
+        for i, ((column, cell), width) in enumerate(zip(shown, self._widths, strict=False)):
             # every cell is outside text until shown otherwise: one line, no escape sequences, never markup
             text = safe_text(cell, multiline=False) if isinstance(cell, Text) else Text(printable(cell))
             text = text.copy()
             text.no_wrap = True
-            text.truncate(width, overflow="ellipsis")
+            ellipsis = glyphs().ellipsis
+            if len(ellipsis) == 1 or text.cell_len <= width:
+                text.truncate(width, overflow="ellipsis")
+            else:  # ASCII: "..." where Rich would put "…"
+                text.truncate(max(0, width - len(ellipsis)), overflow="crop")
+                text.append(ellipsis[:width])
             if column.align == "right":
                 text.pad_left(width - text.cell_len)
             else:
@@ -326,7 +381,7 @@ class VirtualTable(ScrollView, can_focus=True):
             if text.style:  # Text.render leaves the whole-text style out when there are no spans: put it back
                 rendered = Segment.apply_style(rendered, self.app.console.get_style(text.style))
             segments.extend(rendered)
-            if i < len(self.columns) - 1:
+            if i < last:
                 segments.append(Segment(" "))
         return segments
 
@@ -355,7 +410,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 return Strip([Segment(f"  {printable(self.empty_text)}", base + style)]).extend_cell_length(width, base)
             return Strip.blank(width, base)
         row_id = self.row_ids[index]
-        mark = Segment(SELECTED_MARK if row_id in self.selected else " " * MARK_WIDTH)
+        mark = Segment(glyphs().selected if row_id in self.selected else " " * MARK_WIDTH)
         segments = [mark, *self._row_segments(row_id)]
         overlay: Style | None = None
         if index == self.cursor:

@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 
 from juni_tui.domain.money import format_sek
 from juni_tui.domain.transactions import Status, Transaction
@@ -27,12 +26,15 @@ from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.editing import PreAccountingActions
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.screens.shared.receipt_keys import ReceiptActions, receipt_lines
+from juni_tui.screens.shared.refusals import SaysWhyNot, why_not_editable
 from juni_tui.screens.shared.rule_cells import describe_suggestion
+from juni_tui.screens.shared.undoing import UNDO_BINDING
 from juni_tui.services import rules, vouchers
 from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.bookkeeping.amounts import representation_of
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.safe import SafeStatic
 
 
@@ -189,7 +191,7 @@ def transaction_view(store: Store, tx: Transaction) -> Group:
     return Group(*parts)
 
 
-class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Screen):
+class DetailScreen(SaysWhyNot, ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Screen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("a", "account", "Account"),
@@ -205,6 +207,7 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         Binding("r", "representation", "Representation"),
         Binding("percent_sign", "vat_details", "VAT details", key_display="%"),
         Binding("w", "acknowledge_warning", "Acknowledge warning"),
+        UNDO_BINDING,
     ]
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { padding: 1 2; }
@@ -224,7 +227,7 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield SafeStatic(id="body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_view()
@@ -242,15 +245,15 @@ class DetailScreen(ReportsWorkerErrors, ReceiptActions, PreAccountingActions, Sc
         if self.tx_id in changed or "*" in changed:  # "*": e.g. a receipt suggested for it
             self.refresh_view()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def why_not(self, action: str) -> str | None:
         if action in {"account", "vat", "cost_center", "project", "no_receipt", "split",
                       "attach_file", "accept_suggestion", "detach_receipt", "representation", "vat_details"}:
-            tx = self.store.transactions.get(self.tx_id)
-            return tx is not None and tx.status == Status.PREPARE
+            return why_not_editable(self.store.get_transaction(self.tx_id))
         if action == "acknowledge_warning":
-            tx = self.store.transactions.get(self.tx_id)
-            return tx is not None and tx.status in (Status.PREPARE, Status.READY)
-        return True
+            tx = self.store.get_transaction(self.tx_id)
+            if tx is not None and tx.status not in (Status.PREPARE, Status.READY):
+                return "It is exported or being sent: what Fortnox has is final, and warnings are for what is not."
+        return None
 
     def action_split(self) -> None:
         tx = self.store.transactions.get(self.tx_id)

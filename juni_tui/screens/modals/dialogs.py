@@ -14,7 +14,6 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList
 from textual.widgets.option_list import Option
-from textual_autocomplete import AutoComplete, DropdownItem
 from textual_autocomplete._path_autocomplete import PathAutoComplete
 
 from juni_tui.domain.reference import Account
@@ -23,6 +22,7 @@ from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store
+from juni_tui.widgets.account_completion import AccountCompletion, rank_accounts
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
 
 T = TypeVar("T")
@@ -30,13 +30,13 @@ T = TypeVar("T")
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 76; max-width: 95%; height: auto; max-height: 90%;
+    width: 76; max-width: 95%; height: auto; max-height: 95%; overflow-y: auto;
     border: thick $accent; background: $surface; padding: 1 2;
 }}
 {name} .title {{ text-style: bold; margin-bottom: 1; }}
 {name} .hint {{ color: $text-muted; margin-top: 1; }}
 {name} .error {{ color: $error; margin-top: 1; }}
-{name} OptionList {{ height: auto; max-height: 16; }}
+{name} OptionList {{ height: auto; max-height: 50vh; }}
 {name} Horizontal {{ height: auto; margin-top: 1; align-horizontal: right; }}
 {name} Button {{ margin-left: 2; }}
 """
@@ -61,9 +61,9 @@ def parse_account(store: Store, text: str) -> tuple[Account | None, str]:
     if head.isdigit():
         number = int(head)
     else:
-        hits = [a for a in store.accounts.values() if text.lower() in a.description.lower() and a.active]
+        hits = rank_accounts(store.accounts.values(), text, limit=2)
         if len(hits) != 1:
-            return None, (f"{len(hits)} active accounts match {text!r}; pick one from the list." if hits
+            return None, ("Several active accounts match; press ↓ to pick one from the list." if hits
                           else f"No active account matches {text!r}.")
         number = hits[0].number
     try:
@@ -93,10 +93,10 @@ class AccountPicker(Dialog[int]):
             box = Input(value=str(self.current or ""), placeholder="e.g. 6540 or 'it-tjänster'", id="account")
             yield box
             yield SafeStatic("", classes="error", id="error")
-            yield SafeStatic("Type a number or a name; ↓ to pick, enter to choose, escape to cancel.", classes="hint")
-        items = [DropdownItem(printable(a.label)) for a in sorted(self.store.accounts.values(), key=lambda a: a.number) if a.active]
-        # enter takes the highlighted account and submits it: one key, as in a form
-        yield AutoComplete(box, candidates=items, prevent_default_enter=False)
+            yield SafeStatic("Type a number or words of the name; ↓ to pick, enter to choose, escape to cancel.",
+                             classes="hint")
+        # enter takes the highlighted account (after ↓) and submits it: one key, as in a form
+        yield AccountCompletion(box, self.store.accounts.values, prevent_default_enter=False)
 
     def on_mount(self) -> None:
         if len(self.store.accounts) == 0:
@@ -243,7 +243,7 @@ class Message(Dialog[None]):
     """A longer message (refusals with their reasons) that stays until dismissed."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="Message") + """
-    Message VerticalScroll { height: auto; max-height: 24; }
+    Message VerticalScroll { height: auto; max-height: 60vh; }
     """
     BINDINGS = [Binding("escape,enter,q", "cancel", "Close")]
 

@@ -14,8 +14,9 @@ from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import VirtualTable
 
 WORKFLOW = "\n".join([
-    "1 Prepare & export: fill in the account (a) and the VAT code (v) and add receipts until both checkmarks are "
-    "green, then mark them ready (m). Select with space, shift+↑/↓ and ctrl+a; escape clears.",
+    "1 Prepare & export: fill in the account and the VAT code (e in the row, tab, enter; or a and v) and add "
+    "receipts until both checkmarks are green, then mark them ready (m). Select with space, shift+↑/↓, "
+    "shift+PgUp/PgDn and ctrl+a; escape clears. / finds a month, merchant, amount, account…; escape clears it.",
     "2 Ready to export: export (e) in a voucher series; u sends back to Prepare.",
     "3 Export queue: watch them go. A failed one says why; r retries, u sends it back to Prepare.",
     "4 Export history: what Fortnox booked; enter shows the voucher as it was sent. Exported means final: "

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.screens.modals.attach import tx_summary
@@ -22,6 +21,7 @@ from juni_tui.screens.shared.receipt_keys import open_file
 from juni_tui.services import receipts
 from juni_tui.services.receipts import InboxFile
 from juni_tui.services.store import Store, StoreError
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.safe import SafeStatic
 
 
@@ -46,7 +46,7 @@ class ReceiptPreview(ReportsWorkerErrors, ModalScreen[None]):
                 yield SafeStatic(self.refused_body(self.target), id="body")
             else:
                 yield SafeStatic(Text(f"Reading {self.target.filename}…", style="dim"), id="body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if isinstance(self.target, Receipt):

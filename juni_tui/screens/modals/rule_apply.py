@@ -17,6 +17,7 @@ from juni_tui.domain.rules import Rule
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Confirm, Message
 from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.rule_cells import change_value
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import rules
 from juni_tui.services.rules import RuleChange
 from juni_tui.services.store import Store, StoreError
@@ -40,7 +41,7 @@ class ApplyPreview(Confirm):
         Binding("n,escape", "cancel", "Not now", priority=True),
     ]
     COLUMNS = (
-        Column("date", "Date", 10),
+        Column("date", "Date", 10, priority=2),
         Column("merchant", "Transaction", 0, min_width=16),
         Column("amount", "Amount SEK", 13, align="right"),
         Column("field", "Field", 17),
@@ -104,7 +105,8 @@ def offer_apply(node: Any, rule_list: Sequence[Rule] | None, what: str) -> None:
                            "shows this again.")
                 return
             try:
-                report = rules.apply_changes(store, changes)
+                with undo_step(app, f"{what} applied"):
+                    report = rules.apply_changes(store, changes)
             except StoreError as exc:
                 app.notify(str(exc), severity="error", timeout=10)
                 return

@@ -14,16 +14,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select
-from textual_autocomplete import AutoComplete, DropdownItem
 
 from juni_tui.domain.rules import TEXT_CONDITION_FIELDS, Condition, ConditionField, ConditionGroup, Rule, RuleKind
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, parse_account
 from juni_tui.screens.modals.rule_apply import offer_apply
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import rules, workflow
 from juni_tui.services.display import printable
 from juni_tui.services.rules import RuleError
 from juni_tui.services.store import Store, StoreError
+from juni_tui.widgets.account_completion import AccountCompletion
 from juni_tui.widgets.safe import SafeLabel, SafeStatic
 
 FIELD_CHOICES = [
@@ -165,7 +166,7 @@ class RuleEditor(Dialog[Rule]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="RuleEditor") + """
     RuleEditor > Vertical { width: 112; }
-    RuleEditor #form { height: auto; max-height: 24; }
+    RuleEditor #form { height: auto; max-height: 60vh; }
     RuleEditor .section { text-style: bold; margin-top: 1; }
     RuleEditor #conditions { height: auto; }
     RuleEditor FormLine, RuleEditor ConditionRow { height: 1; margin: 0; align-horizontal: left; }
@@ -280,9 +281,7 @@ class RuleEditor(Dialog[Rule]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
         # the chart, completed as in the AccountPicker; enter takes the highlighted account (and does not save yet)
-        chart = sorted(self.store.accounts.values(), key=lambda a: a.number)
-        yield AutoComplete(account, candidates=[DropdownItem(printable(a.label)) for a in chart if a.active],
-                           prevent_default_enter=True)
+        yield AccountCompletion(account, self.store.accounts.values, prevent_default_enter=True)
 
     def _account_text(self, number: int | None) -> str:
         if number is None:
@@ -393,6 +392,11 @@ class RuleEditor(Dialog[Rule]):
         self.dismiss(None)
 
     @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter in a field goes on to the next one, as in a form: only ctrl+s or the Save button save the rule."""
+        event.stop()
+        self.focus_next()
+
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         rule, error = self.parsed()
@@ -400,7 +404,8 @@ class RuleEditor(Dialog[Rule]):
             self.query_one("#error", SafeStatic).update(error)
             return
         try:
-            saved = rules.save(self.store, rule)
+            with undo_step(self.app, f"{rule.label} saved"):
+                saved = rules.save(self.store, rule)
         except StoreError as exc:  # RuleError included: a duplicate merchant, an account not in the chart
             self.query_one("#error", SafeStatic).update(str(exc))
             return

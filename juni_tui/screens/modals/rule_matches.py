@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from juni_tui.domain.rules import Rule
 from juni_tui.domain.transactions import Status
@@ -19,6 +18,7 @@ from juni_tui.screens.shared import cells
 from juni_tui.screens.shared.errors import ReportsWorkerErrors
 from juni_tui.services import rules
 from juni_tui.services.store import Store
+from juni_tui.widgets.footer import KeysFooter
 from juni_tui.widgets.safe import SafeStatic
 from juni_tui.widgets.table import Cell, Column, VirtualTable
 
@@ -32,7 +32,7 @@ class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
     MatchesScreen .title { text-style: bold; height: auto; }
     """
     BINDINGS = [Binding("escape,q", "close", "Back", priority=True), Binding("enter", "open", "Details")]
-    COLUMNS = (Column("tab", "Tab", 7), *cells.TRANSACTION_COLUMNS)
+    COLUMNS = (Column("tab", "Tab", 7), *cells.TRANSACTION_COLUMNS, cells.STATUS_COLUMN)
 
     def __init__(self, rule: Rule) -> None:
         super().__init__()
@@ -48,7 +48,7 @@ class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
             yield SafeStatic(Text(f"{self.rule.label}: finding the transactions it matches…"), classes="title",
                              id="head")
             yield VirtualTable(self.COLUMNS, self.render_row, empty_text="No Prepare or Ready transaction matches now.")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(VirtualTable).focus()
@@ -73,7 +73,7 @@ class MatchesScreen(ReportsWorkerErrors, ModalScreen[None]):
         if tx is None:
             return [""] * len(self.COLUMNS)
         tab = Text("ready", "green") if tx.status == Status.READY else Text(tx.status.label)
-        return (tab, *cells.transaction_row(self.store, tx))
+        return (tab, *cells.transaction_row(self.store, tx), cells.checks(tx))
 
     def apply_changes(self, changed: set[str]) -> None:
         self.query_one(VirtualTable).refresh_rows(changed)

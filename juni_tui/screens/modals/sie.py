@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from textual import on
@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input
 
+from juni_tui.domain.transactions import Status
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import sie
 from juni_tui.services.store import Store, StoreError
@@ -19,6 +20,22 @@ from juni_tui.widgets.safe import SafeLabel, SafeStatic
 def _month_start(today: date) -> date:
     first = today.replace(day=1)
     return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
+
+
+def _month_end(day: date) -> date:
+    following = day.replace(day=28) + timedelta(days=4)
+    return following - timedelta(days=following.day)
+
+
+def proposed_period(store: Store, today: date) -> tuple[date, date]:
+    """The months of what was exported last (the transactions of the latest export day), else last month."""
+    views = [v for i in store.ids(Status.EXPORTED) if (v := store.history_views.get(i)) is not None]
+    if not views:
+        start = _month_start(today)
+        return start, _month_end(start)
+    last_day = max(v.exported_at[:10] for v in views)
+    dates = [v.date for v in views if v.exported_at[:10] == last_day]
+    return min(dates).replace(day=1), _month_end(max(dates))
 
 
 class SieDialog(Dialog[str]):
@@ -33,14 +50,15 @@ class SieDialog(Dialog[str]):
         self.store = store
 
     def compose(self) -> ComposeResult:
-        today = date.today()
-        start = _month_start(today)
+        start, end = proposed_period(self.store, date.today())
         with Vertical():
             yield SafeLabel("Export a SIE 4 file", classes="title")
             yield SafeStatic("Exported transactions dated in the range, as sent to Fortnox (a .se file). Name the "
                              "file .si to add the ready ones, unnumbered (SIE 4I).", classes="hint")
-            for field, label, value in (("from", "From", start.isoformat()), ("to", "To", today.isoformat()),
-                                        ("path", "File", str(Path.cwd() / f"juni-{start:%Y%m}-{today:%Y%m%d}.se"))):
+            name = f"juni-{start:%Y%m}-{end:%Y%m}.se" if (start.year, start.month) != (end.year, end.month) \
+                else f"juni-{start:%Y%m}.se"
+            for field, label, value in (("from", "From", start.isoformat()), ("to", "To", end.isoformat()),
+                                        ("path", "File", str(self.store.home.root / name))):
                 with Horizontal(classes="field"):
                     yield SafeLabel(label)
                     yield Input(value, id=field)

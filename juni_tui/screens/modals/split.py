@@ -77,7 +77,7 @@ class SplitLineRow(Horizontal):
 class SplitEditor(Dialog[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="SplitEditor") + """
     SplitEditor > Vertical { width: 120; }
-    SplitEditor VerticalScroll { height: auto; max-height: 20; }
+    SplitEditor VerticalScroll { height: auto; max-height: 50vh; }
     SplitEditor #remaining { margin-top: 1; }
     """
     BINDINGS = [

@@ -11,12 +11,17 @@ from juni_tui.domain.money import format_sek
 from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
 from juni_tui.domain.transactions import HistoryEntry, Origin, Status, Transaction
 from juni_tui.domain.vat import VatCode
+from juni_tui.services.display import glyphs
 from juni_tui.services.store import Store
 from juni_tui.widgets.table import Column
 
-OK = Text("✔", style="bold green")
-NOT_OK = Text("✘", style="bold red")
 MISSING = Text("missing", style="red")
+
+
+def mark(ok: bool) -> Text:
+    """A check that differs in shape as well as colour: ``✔``/``✘``, or ``[x]``/``[ ]`` on an ASCII terminal."""
+    shown = glyphs()
+    return Text(shown.ok, style="bold green") if ok else Text(shown.not_ok, style="bold red")
 
 
 def amount(value: Decimal | None) -> Text:
@@ -85,14 +90,14 @@ def attachment(tx: Transaction) -> Text:
         return Text("receipt" if n == 1 else f"{n} receipts")
     if tx.no_receipt_reason:
         return Text("not needed", style="dim")
-    return Text("—", style="red")
+    return Text(glyphs().none, style="red")
 
 
 def checks(tx: Transaction, representation: Sequence[int] = DEFAULT_REPRESENTATION_ACCOUNTS) -> Text:
     text = Text()
-    text.append_text(NOT_OK if tx.missing_values(representation) else OK)
+    text.append_text(mark(not tx.missing_values(representation)))
     text.append(" ")
-    text.append_text(OK if tx.attachment_complete else NOT_OK)
+    text.append_text(mark(tx.attachment_complete))
     return text
 
 
@@ -138,16 +143,19 @@ def exported_at(entry: HistoryEntry) -> str:
     return entry.exported_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-#: The columns Prepare and Ready share.
+#: The columns Prepare and Ready share. At 80 columns the original amount and the receipt go (the Status column's
+#: second mark says whether the receipt is there); merchant and account shrink; ``enter`` shows everything.
 TRANSACTION_COLUMNS = (
     Column("date", "Date", 10),
-    Column("merchant", "Merchant", 0, min_width=14),
-    Column("amount", "Amount SEK", 13, align="right"),
-    Column("original", "Original", 14, align="right"),
-    Column("account", "Account", 0, min_width=12),
-    Column("vat", "VAT", 11),
-    Column("attachment", "Receipt", 10),
+    Column("merchant", "Merchant", 0, min_width=18),
+    Column("amount", "Amount SEK", 12, align="right"),
+    Column("original", "Original", 14, align="right", priority=3),
+    Column("account", "Account", 0, min_width=16, priority=1),
+    Column("vat", "VAT", 11, priority=1),
+    Column("attachment", "Receipt", 10, priority=2),
 )
+#: Values filled in, receipt attached: two marks that differ in shape, not only in colour.
+STATUS_COLUMN = Column("status", "Status", 7)
 
 
 def transaction_row(store: Store, tx: Transaction) -> tuple:

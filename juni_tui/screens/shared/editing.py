@@ -5,15 +5,19 @@ With a selection an edit applies to every selected row; without one, to the row 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, TextPrompt, vat_picker
+from juni_tui.screens.modals.dialogs import AccountPicker, ChoicePicker, Confirm, TextPrompt, vat_picker
 from juni_tui.screens.modals.representation import RepresentationAnswers, RepresentationDialog
 from juni_tui.screens.modals.vat_details import VatDetails, VatDetailsDialog
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import workflow
 from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.store import Store, StoreError
+from juni_tui.services.workflow.values import account_vat_source
+from juni_tui.widgets.account_completion import is_balance_sheet
 
 
 class PreAccountingActions:
@@ -29,7 +33,8 @@ class PreAccountingActions:
         if not ids:
             return
         try:
-            changed = workflow.set_values(self.store, ids, **values)
+            with undo_step(self.app, describe):
+                changed = workflow.set_values(self.store, ids, **values)
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
@@ -44,27 +49,48 @@ class PreAccountingActions:
         title = f"Account for {len(ids)} transactions" if len(ids) > 1 else f"Account for {first.merchant if first else ''}"
 
         def chosen(number: int | None) -> None:
-            if number is None:
-                return
-            suggestion = workflow.suggested_vat_code(self.store, number)
-            self._edit(f"Account {number} set", account=number)
-            if number in self.store.settings.representation_accounts:
-                # Representation: Skatteverket asks who took part and why; the participants cap the VAT.
-                unanswered = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.participants is None]
-                if unanswered:
-                    self._ask_representation(unanswered)
-            if suggestion is not None:
-                # The account implies a VAT code: fill it where it is missing, never over a choice already made.
-                missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
-                if missing:
-                    try:
-                        workflow.set_values(self.store, missing, vat_code=suggestion, source=workflow.MANUAL)
-                    except StoreError as exc:
-                        self.notify(str(exc), severity="error")
-                    else:
-                        self.notify(f"VAT code {suggestion.value} (from the account's VAT code) set where it was missing")
+            if number is not None:
+                self.confirm_account(ids, number, lambda: self.set_account(ids, number))
 
         self.app.push_screen(AccountPicker(self.store, title, first.account if first and len(ids) == 1 else None), chosen)
+
+    def confirm_account(self, ids: list[str], number: int, then: Callable[[], None]) -> None:
+        """A balance-sheet account (1xxx–2xxx) on a purchase is rarely meant: ask once before it is used."""
+        purchases = [i for i in ids if (tx := self.store.transactions.get(i)) is not None and tx.amount < 0]
+        if not is_balance_sheet(number) or not purchases:
+            then()
+            return
+        known = self.store.accounts.get(number)
+        label = known.label if known else str(number)
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(Confirm(
+            f"Book {'this purchase' if len(purchases) == 1 else f'{len(purchases)} purchases'} on {label}?",
+            f"{number} is a balance-sheet account (class {number // 1000}: "
+            f"{'assets' if number < 2000 else 'liabilities and equity'}), not a cost. That is right for an asset "
+            "bought or a debt paid; for an expense, pick a cost account (4xxx–7xxx).", yes="Use it"), decided)
+
+    def set_account(self, ids: list[str], number: int) -> None:
+        """The account on the rows, and the account's VAT code where a row has none (never over a choice made)."""
+        with undo_step(self.app, f"Account {number} set"):  # with the VAT code it brings: one step
+            suggestion = workflow.suggested_vat_code(self.store, number)
+            self._edit(f"Account {number} set", account=number)
+            missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
+            if suggestion is not None and missing:
+                try:
+                    workflow.set_values(self.store, missing, vat_code=suggestion, source=account_vat_source(number))
+                except StoreError as exc:
+                    self.notify(str(exc), severity="error")
+                else:
+                    self.notify(f"VAT code {suggestion.value} (from the account's VAT code) set where it was missing")
+        if number in self.store.settings.representation_accounts:
+            # Representation: Skatteverket asks who took part and why; the participants cap the VAT.
+            unanswered = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.participants is None]
+            if unanswered:
+                self._ask_representation(unanswered)
 
     def action_vat(self) -> None:
         ids = self.targets()
@@ -110,7 +136,8 @@ class PreAccountingActions:
             if reason is None:
                 return
             try:
-                changed = workflow.set_no_receipt(self.store, ids, reason or None)
+                with undo_step(self.app, f"'No receipt needed' {'set' if reason else 'cleared'}"):
+                    changed = workflow.set_no_receipt(self.store, ids, reason or None)
             except StoreError as exc:
                 self.notify(str(exc), severity="error")
                 return

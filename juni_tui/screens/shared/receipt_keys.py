@@ -20,8 +20,9 @@ from rich.text import Text
 from juni_tui.domain.receipts import MatchState, Receipt
 from juni_tui.domain.transactions import Status, Transaction
 from juni_tui.screens.modals.attach import AttachFilePrompt, tx_summary
-from juni_tui.screens.modals.dialogs import ChoicePicker, Message
+from juni_tui.screens.modals.dialogs import ChoicePicker, Confirm, Message
 from juni_tui.screens.shared import cells
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import receipts
 from juni_tui.services.receipts import InboxFile
 from juni_tui.services.receipts.matching import money_text
@@ -263,7 +264,8 @@ class ReceiptActions:
             receipt = self.store.receipts.get(receipt_id)
             name = receipt.filename if receipt else receipt_id[:12]
             try:
-                receipts.confirm(self.store, receipt_id, tx_id)
+                with undo_step(self.app, f"{name} accepted"):
+                    receipts.confirm(self.store, receipt_id, tx_id)
             except StoreError as exc:
                 problems.append(f"{name} was not attached to {tx_summary(self.store, tx_id)}: {exc}")
             else:
@@ -299,11 +301,19 @@ class ReceiptActions:
 
     def action_detach_receipt(self) -> None:
         def go(receipt: Receipt, tx_id: str) -> None:
-            done, problems = detach(self.store, receipt, tx_id)
-            for line in done:
-                self.notify(line)
-            for line in problems:
-                self.notify(line, severity="error", timeout=10)
+            def decided(yes: bool | None) -> None:
+                if not yes:
+                    return
+                with undo_step(self.app, f"{receipt.filename} detached"):
+                    done, problems = detach(self.store, receipt, tx_id)
+                for line in done:
+                    self.notify(line)
+                for line in problems:
+                    self.notify(line, severity="error", timeout=10)
+
+            self.app.push_screen(Confirm(f"Detach {receipt.filename} from {tx_summary(self.store, tx_id)}?",
+                                         "The receipt stays in the library and can be attached again.",
+                                         yes="Detach"), decided)
 
         self._pick_receipt("Detach which receipt?", go)
 

@@ -21,6 +21,7 @@ from juni_tui.domain.transactions import Transaction
 from juni_tui.screens.modals.attach import tx_summary
 from juni_tui.screens.modals.rule_editor import edit_rule
 from juni_tui.screens.shared.rule_cells import ACCOUNT_COLUMN, suggested_cells
+from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import rules
 from juni_tui.services.rules import RuleError, Suggestion
 from juni_tui.services.store import Store, StoreError
@@ -179,7 +180,8 @@ class RuleKeys:
         if not ids:
             return
         try:
-            report = rules.accept_suggestions(self.store, ids)
+            with undo_step(self.app, "Suggestion accepted"):
+                report = rules.accept_suggestions(self.store, ids)
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return

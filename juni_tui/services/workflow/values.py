@@ -67,6 +67,12 @@ def suggested_vat_code(store: Store, account_number: int) -> VatCode | None:
     return store.settings.vat_code_map.get(account.vat_code)
 
 
+def account_vat_source(account_number: int) -> FieldSource:
+    """Who set a VAT code copied from the account the user chose: the account, not the user's own choice (a rule
+    still never replaces it, as for a value set by hand)."""
+    return FieldSource(origin=Origin.MANUAL, label=f"from account {account_number}'s VAT code")
+
+
 # --- pre-accounting values ------------------------------------------------------------------------------------
 
 
