@@ -56,7 +56,7 @@ async def test_a_c_locale_draws_the_table_in_ascii_with_checkmarks_of_different_
         table = app.screen.query_one(VirtualTable)
         line = "".join(segment.text for segment in table.render_line(1))
         assert line.isascii() and "Preem Umea" in line and "-1 250,00" in line and "[ ] [ ]" in line
-        assert "Preem Umea Er... " in line  # cut with three dots
+        assert "Preem Umea E... " in line  # cut with three dots
 
 
 async def test_the_display_setting_forces_ascii(store):

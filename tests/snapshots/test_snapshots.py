@@ -53,6 +53,11 @@ def seed(store) -> None:
         tx("p3", 2, "Google Workspace", "-913.66", account=6540, vat_code=VatCode.RC_EU_SERVICES),
         tx("p4", 3, "Preem Umeå Ersboda", "-688.77", description="Diesel"),
         tx("p5", 4, "Espresso House", "-104.00", account=5831, vat_code=VatCode.VAT12),
+        # issue 12: a client lunch waiting for its participants, and a warning (Swedish VAT from a US merchant)
+        tx("p6", 4, "Rakel & Herman Umeå", "-1120.00", account=6072, vat_code=VatCode.VAT12,
+           description="Lunch med kund", no_receipt_reason="kvitto i mejl"),
+        tx("p7", 4, "Slack Technologies", "-875.00", account=6540, vat_code=VatCode.VAT25, merchant_country="US",
+           no_receipt_reason="faktura"),
         tx("r1", 5, "SJ AB", "-1045.00", account=5832, vat_code=VatCode.VAT6, status=Status.READY,
            no_receipt_reason="e-biljett"),
         tx("q1", 6, "Adobe", "-250.00", account=6540, vat_code=VatCode.RC_NON_EU_SERVICES, status=Status.FAILED,
@@ -99,6 +104,15 @@ def store(seeded, tmp_path) -> Iterator[Store]:
         yield opened
 
 
+@pytest.fixture(autouse=True)
+def bank_file(tmp_path, monkeypatch) -> None:
+    """A Swedish bank's CSV (semicolons, decimal comma) in the working folder, for the import dialog."""
+    (tmp_path / "bank.csv").write_text("Bokföringsdag;Text;Belopp;Saldo\n2026-10-01;ICA Nära Umeå;-149,50;9 850,50\n"
+                                       "2026-10-02;Circle K Umeå;-612,00;9 238,50\n2026-10-03;Insättning;5 000,00;"
+                                       "14 238,50\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def app(store):
     yield JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
@@ -128,6 +142,9 @@ SCREENS = {
     "import_prompt": ("I",),
     "preview_rows": ("p",),
     "split_editor": ("enter", "x"),
+    "representation_dialog": ("r",),
+    "vat_details_dialog": ("percent_sign",),
+    "import_dialog": ("I", *"bank.csv", "enter"),
     "attach_file_prompt": ("t",),
     # the receipt preview shows when the file was added and where it is kept: not fixed, so not here
     "connect_dialog": ("7", "f6"),
@@ -139,7 +156,8 @@ SCREENS = {
 #: the inline editor are taken at both sizes, the dialogs at 80×24.
 DIALOGS = {"account_picker", "vat_picker", "no_receipt_prompt", "mark_ready_refused", "send_back_question",
            "sie_dialog", "import_prompt", "attach_file_prompt", "connect_dialog", "help", "preview_rows",
-           "rule_matches", "rule_editor", "split_editor"}
+           "rule_matches", "rule_editor", "split_editor", "representation_dialog", "vat_details_dialog",
+           "import_dialog"}
 CASES = [(screen, size) for screen in SCREENS for size in SIZES if size == "80x24" or screen not in DIALOGS]
 
 

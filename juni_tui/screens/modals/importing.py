@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.table import Table
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Select
 
@@ -40,10 +40,9 @@ SETTINGS = {
 
 class ImportDialog(Dialog[Choice]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ImportDialog") + """
-    ImportDialog > VerticalScroll {
-        width: 110; max-width: 98%; height: auto; max-height: 95%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
+    ImportDialog > Vertical { width: 110; max-width: 98%; padding: 0 1; overflow-y: hidden; }
+    ImportDialog > Vertical > VerticalScroll { height: auto; max-height: 62vh; }  /* the buttons stay in view */
+    ImportDialog > Vertical > .title { margin-bottom: 0; }
     ImportDialog Grid#mapping { grid-size: 4; grid-columns: 18 1fr 18 1fr; grid-rows: 1; height: auto;
                                 grid-gutter: 0 1; margin: 1 0; }
     ImportDialog Grid#mapping SafeLabel { height: 1; }
@@ -65,14 +64,15 @@ class ImportDialog(Dialog[Choice]):
         self.ready = False
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with Vertical():
             yield SafeLabel(f"Import {self.path.name}", classes="title")
-            yield SafeStatic("Reading the first rows …", id="how")
-            yield Grid(id="mapping", classes="hidden")
-            yield SafeStatic("", id="rows")
-            yield SafeStatic("", classes="error", id="error")
-            yield SafeStatic("Change a column and the rows are read again. Import reads the whole file; a file with a "
-                             "problem is refused whole, and nothing is written.", classes="hint")
+            with VerticalScroll():
+                yield SafeStatic("Reading the first rows …", id="how")
+                yield Grid(id="mapping", classes="hidden")
+                yield SafeStatic("", id="rows")
+                yield SafeStatic("", classes="error", id="error")
+                yield SafeStatic("Change a column and the rows are read again. Import reads the whole file; a file "
+                                 "with a problem is refused whole, and nothing is written.", classes="hint")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Import", id="import", variant="primary", disabled=True)

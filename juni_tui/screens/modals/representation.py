@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input
+from textual.widgets import Button, Input
 
 from juni_tui.domain.transactions import Transaction
 from juni_tui.screens.modals.form import FORM_CSS, FormDialog
 from juni_tui.services.display import printable
 from juni_tui.widgets.safe import SafeLabel
+from juni_tui.widgets.tick import Tick
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class RepresentationDialog(FormDialog[RepresentationAnswers]):
                     yield Input(printable(value), placeholder=hint, id=field, compact=True,
                                 restrict=r"[0-9]*" if field == "participants" else None,
                                 max_length=5 if field == "participants" else 2000)
-            yield Checkbox("The meal included alcohol (46 kr of VAT per participant)", tx.alcohol, id="alcohol",
+            yield Tick("The meal included alcohol (46 kr of VAT per participant)", tx.alcohol, id="alcohol",
                            compact=True)
             yield from self.form_end("Skatteverket asks for the participants and the purpose. The VAT is "
                                      "deductible on at most 300 kr excl. VAT per participant.")
@@ -72,5 +73,5 @@ class RepresentationDialog(FormDialog[RepresentationAnswers]):
             participants=int(text),
             purpose=self.query_one("#purpose", Input).value.strip() or None,
             attendees=self.query_one("#attendees", Input).value.strip() or None,
-            alcohol=self.query_one("#alcohol", Checkbox).value,
+            alcohol=self.query_one("#alcohol", Tick).value,
         ))

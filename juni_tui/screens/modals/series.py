@@ -8,11 +8,12 @@ from typing import NamedTuple
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Checkbox, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
+from juni_tui.widgets.tick import Tick
 
 
 class SeriesChoice(NamedTuple):
@@ -35,7 +36,7 @@ class SeriesPicker(Dialog[SeriesChoice]):
         with Vertical():
             yield SafeLabel("Voucher series", classes="title")
             yield OptionList(*[Option(plain(label, multiline=False), id=str(i)) for i, (_, label) in enumerate(self.choices)])
-            yield Checkbox("Make it the default series (Settings)", value=False, id="remember")
+            yield Tick("Make it the default series (Settings)", value=False, id="remember")
             yield SafeStatic("Only Fortnox's manual series are listed. Enter exports to the highlighted one; tab "
                              "and space tick the box.", classes="hint")
 
@@ -49,4 +50,4 @@ class SeriesPicker(Dialog[SeriesChoice]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         code = self.choices[int(event.option.id or 0)][0]
-        self.dismiss(SeriesChoice(code, self.query_one("#remember", Checkbox).value))
+        self.dismiss(SeriesChoice(code, self.query_one("#remember", Tick).value))

@@ -155,7 +155,7 @@ TRANSACTION_COLUMNS = (
     Column("attachment", "Receipt", 10, priority=2),
 )
 #: Values filled in, receipt attached: two marks that differ in shape, not only in colour.
-STATUS_COLUMN = Column("status", "Status", 7)
+STATUS_COLUMN = Column("status", "Status", 9)  # "[x] [ ] !" in ASCII: both checks and the warning mark
 
 
 def transaction_row(store: Store, tx: Transaction) -> tuple:
