@@ -10,6 +10,7 @@ from juni_tui.domain.transactions import Transaction
 from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.detail import DetailScreen, PreviewScreen
 from juni_tui.screens.modals.split import SplitEditor
+from juni_tui.services import vouchers
 from tests.helpers import text_of
 
 
@@ -33,7 +34,7 @@ async def test_a_hotel_bill_is_split_into_lodging_and_minibar_from_the_detail_vi
         second[0].value = "300"
         second[1].value = "6071"
         rows[1].query_one("Select").value = "25"
-        second[4].value = "minibar"
+        second[6].value = "minibar"
         await pilot.pause()
         assert "add up" in text_of(app.screen.query_one("#remaining"))
         await pilot.press("ctrl+s")
@@ -42,6 +43,37 @@ async def test_a_hotel_bill_is_split_into_lodging_and_minibar_from_the_detail_vi
     tx = store.transactions["h1"]
     assert [(line.amount, line.account, line.vat_code) for line in tx.splits] == [
         (Decimal("-1200.00"), 5831, VatCode.VAT12), (Decimal("-300.00"), 6071, VatCode.VAT25)]
+
+
+async def test_a_split_line_takes_its_deductible_share_and_the_vat_as_printed(store):
+    store.commit([Transaction(id="c1", date=date(2026, 10, 7), merchant="Hertz Umeå", amount=Decimal("-1500.00"),
+                              account=5820, vat_code=VatCode.VAT25)])
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "x")
+        rows = app.screen.rows()
+        hire, fuel = (list(row.query("Input")) for row in rows)
+        hire[0].value, hire[2].value = "1250", "50"  # car hire: half the VAT (13 kap. 21-22 §§ ML)
+        fuel[0].value, fuel[1].value, fuel[3].value = "250", "5611", "45"  # fuel: VAT as printed
+        rows[1].query_one("Select").value = "25"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SplitEditor)  # 45 kr does not fit 25 % of 250 kr (50 kr): refused, said
+        assert "does not fit" in text_of(app.screen.query_one("#error"))
+        fuel[3].value = "49,80"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+    tx = store.transactions["c1"]
+    assert [(line.vat_deductible, line.vat_amount) for line in tx.splits] == [
+        (Decimal("50"), None), (None, Decimal("49.80"))]
+    voucher = vouchers.build_voucher(tx, store.settings, "A")
+    def debit(account: int) -> Decimal:
+        return sum((row.debit for row in voucher.rows if row.account == account), Decimal("0"))
+
+    assert debit(2640) == Decimal("125.00") + Decimal("49.80")  # half of 250, and the fuel's as printed
+    assert (debit(5820), debit(5611)) == (Decimal("1125.00"), Decimal("200.20"))
 
 
 async def test_a_split_that_does_not_add_up_is_refused_with_what_is_left(store):

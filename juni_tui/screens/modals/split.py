@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Select
 
 from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.transactions import SplitLine, Transaction
-from juni_tui.domain.vat import VatCode
+from juni_tui.domain.vat import VatCode, printed_vat_problem
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
@@ -27,13 +27,19 @@ from juni_tui.widgets.safe import SafeLabel, SafeStatic
 VAT_CHOICES = [(f"{code.value}  {code.label}", code.value) for code in VatCode]
 
 
-class SplitLineRow(Horizontal):
+class SplitLineRow(Vertical):
+    """One line, on two rows that fit 80 columns: amount, account, VAT code, deductible share and the VAT as printed;
+    then cost center, project and text."""
+
     DEFAULT_CSS = """
-    SplitLineRow { height: 3; }
-    SplitLineRow .amount { width: 14; }
+    SplitLineRow { height: auto; border-bottom: hkey $panel; }
+    SplitLineRow Horizontal { height: 3; margin-top: 0; align-horizontal: left; }
+    SplitLineRow .amount { width: 15; }
     SplitLineRow .account { width: 10; }
-    SplitLineRow Select { width: 26; }
-    SplitLineRow .dimension { width: 9; }
+    SplitLineRow Select { width: 1fr; min-width: 16; }
+    SplitLineRow .share { width: 11; }
+    SplitLineRow .printed { width: 12; }
+    SplitLineRow .dimension { width: 16; }
     SplitLineRow .text { width: 1fr; }
     """
 
@@ -44,39 +50,69 @@ class SplitLineRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         line = self.line
-        yield Input(f"{abs(line.amount):.2f}".replace(".", ",") if line else "", placeholder="amount", classes="amount",
-                    restrict=r"[0-9 ,.]*")
-        yield Input(str(line.account) if line and line.account else "", placeholder="account", classes="account",
-                    restrict=r"[0-9]*", max_length=4)
-        yield Select(VAT_CHOICES, value=line.vat_code.value if line and line.vat_code else Select.NULL,
-                     prompt="VAT code")
-        yield Input(printable(line.cost_center or "" if line else ""), placeholder="cost ctr", classes="dimension")
-        yield Input(printable(line.project or "" if line else ""), placeholder="project", classes="dimension")
-        yield Input(printable(line.text or "" if line else ""), placeholder="text (e.g. minibar)", classes="text")
+        with Horizontal():
+            yield Input(_decimal(abs(line.amount), cents=True) if line else "", placeholder="amount", classes="amount",
+                        restrict=r"[0-9 ,.]*")
+            yield Input(str(line.account) if line and line.account else "", placeholder="acct",
+                        classes="account", restrict=r"[0-9]*", max_length=4)
+            yield Select(VAT_CHOICES, value=line.vat_code.value if line and line.vat_code else Select.NULL,
+                         prompt="VAT code")
+            yield Input(_decimal(line.vat_deductible) if line and line.vat_deductible is not None else "",
+                        placeholder="ded %", classes="share", restrict=r"[0-9,.]*", tooltip=SHARE_HELP)
+            yield Input(_decimal(line.vat_amount, cents=True) if line and line.vat_amount is not None else "",
+                        placeholder="VAT kr", classes="printed", restrict=r"[0-9 ,.]*", tooltip=PRINTED_HELP)
+        with Horizontal():
+            yield Input(printable(line.cost_center or "" if line else ""), placeholder="cost ctr",
+                        classes="dimension")
+            yield Input(printable(line.project or "" if line else ""), placeholder="project", classes="dimension")
+            yield Input(printable(line.text or "" if line else ""), placeholder="text (e.g. minibar)", classes="text")
 
     def read(self) -> tuple[SplitLine | None, str]:
-        inputs = list(self.query(Input))
-        amount_text, account_text, cc, project, text = (i.value.strip() for i in inputs)
+        amount_text, account_text, share_text, printed_text, cc, project, text = (
+            i.value.strip() for i in self.query(Input))
         if not amount_text:
             return None, "a line has no amount"
         try:
             amount = to_money(amount_text) * self.sign
+            share = to_money(share_text) if share_text else None
+            printed = to_money(printed_text) if printed_text else None
         except MoneyError as exc:
             return None, str(exc)
+        if share is not None and not 0 <= share <= 100:
+            return None, f"a deductible share of {_decimal(share)} % is not a percentage from 0 to 100"
         vat = self.query_one(Select).value
+        code = VatCode(str(vat)) if vat is not Select.NULL else None
+        if printed is not None:
+            if code is None:
+                return None, "the VAT as printed needs the line's VAT code"
+            problem = printed_vat_problem(amount, code, printed)
+            if problem:
+                return None, problem
         return SplitLine(
             amount=amount,
             account=int(account_text) if account_text else None,
-            vat_code=VatCode(str(vat)) if vat is not Select.NULL else None,
+            vat_code=code,
             cost_center=cc or None,
             project=project or None,
             text=text or None,
+            vat_deductible=share,
+            vat_amount=printed,
         ), ""
+
+
+SHARE_HELP = "The share of this line's VAT that may be deducted (empty: the account's default, e.g. 50 % car hire)"
+PRINTED_HELP = "The VAT printed on the receipt for this line, booked instead of the computed VAT"
+
+
+def _decimal(value: Decimal, *, cents: bool = False) -> str:
+    """As typed in the form: a decimal comma; a share without its ``,00``."""
+    text = f"{value:.2f}".replace(".", ",")
+    return text if cents else text.removesuffix(",00")
 
 
 class SplitEditor(Dialog[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="SplitEditor") + """
-    SplitEditor > Vertical { width: 120; }
+    SplitEditor > Vertical { width: 100; }
     SplitEditor VerticalScroll { height: auto; max-height: 50vh; }
     SplitEditor #remaining { margin-top: 1; }
     """
@@ -97,8 +133,9 @@ class SplitEditor(Dialog[bool]):
         tx = self.tx
         with Vertical():
             yield SafeLabel(f"Split {tx.merchant} {tx.date}: {format_sek(tx.amount)} SEK", classes="title")
-            yield SafeStatic("Amount · account · VAT code · cost center · project · text. ctrl+n adds a line, ctrl+d "
-                         "removes the last, ctrl+s saves. Save with no lines to remove the split.", classes="hint")
+            yield SafeStatic("Each line: amount, account, VAT code, deductible share, VAT as printed; cost center, "
+                             "project, text. ctrl+n adds a line, ctrl+d removes the last, ctrl+s saves. Save with no "
+                             "lines to remove the split.", classes="hint")
             with VerticalScroll(id="lines"):
                 lines = tx.splits or (
                     SplitLine(amount=tx.amount, account=tx.account, vat_code=tx.vat_code, cost_center=tx.cost_center,

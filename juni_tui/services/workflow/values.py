@@ -295,6 +295,11 @@ def set_splits(store: Store, tx_id: str, lines: Sequence[SplitLine]) -> Transact
             for name in ("account", "cost_center", "project"):
                 if getattr(line, name) not in (None, ""):
                     check_value(store, name, getattr(line, name))
+            if line.vat_amount is not None:
+                problem = printed_vat_problem(line.amount, line.vat_code, line.vat_amount) if line.vat_code else (
+                    "the VAT as printed needs the line's VAT code")
+                if problem:
+                    raise WorkflowError(f"Split line of {abs(line.amount):.2f}: {problem}.")
     sources = dict(tx.sources)
     if lines:
         sources["splits"] = MANUAL
