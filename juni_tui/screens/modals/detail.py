@@ -41,7 +41,9 @@ from juni_tui.widgets.safe import SafeStatic
 def rows_table(store: Store, rows: Sequence[dict[str, Any]], title: str = "") -> Table:
     """Voucher rows as Fortnox gets them: account, debit, credit, texts; with totals."""
     table = Table(title=title or None, title_justify="left", expand=True, show_edge=False, pad_edge=False)
-    table.add_column("Account", no_wrap=True)
+    # the account's name gives way first (at 80 columns "1930 Företagskonto/checkkonto/affärskonto" would squeeze
+    # the texts to a word a line); the number always shows
+    table.add_column("Account", no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("Debit", justify="right", no_wrap=True)
     table.add_column("Credit", justify="right", no_wrap=True)
     table.add_column("Text", overflow="fold")
