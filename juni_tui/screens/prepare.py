@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from juni_tui.domain.settings import DEFAULT_REPRESENTATION_ACCOUNTS
 from juni_tui.domain.transactions import Status
 from juni_tui.screens.base import TransactionsScreen, short_problems
 from juni_tui.screens.modals.detail import preview_vouchers
@@ -20,6 +21,7 @@ from juni_tui.screens.shared.rule_keys import RuleKeys
 from juni_tui.screens.shared.undoing import UNDO_BINDING
 from juni_tui.services import workflow
 from juni_tui.services.bookkeeping import warnings
+from juni_tui.services.store import TxView
 from juni_tui.widgets.table import Cell
 
 
@@ -65,9 +67,18 @@ class PrepareScreen(InlineEditing, RuleKeys, ReceiptActions, PreAccountingAction
         return self.only_incomplete or super().filtering
 
     def passes(self, row_id: str) -> bool:
-        if self.only_incomplete and (view := self.store.tx_views.get(row_id)) is not None and view.complete:
+        if self.only_incomplete and (view := self.store.tx_views.get(row_id)) is not None and self._complete(view):
             return False
         return super().passes(row_id)
+
+    def _complete(self, view: TxView) -> bool:
+        """The stored view's completeness, which knows the default representation accounts only; where
+        representation may be at stake, the company's accounts decide (as at mark-ready)."""
+        accounts = self.store.settings.representation_accounts
+        if view.has_splits or view.account in accounts or view.account in DEFAULT_REPRESENTATION_ACCOUNTS:
+            tx = self.store.transactions.get(view.id)
+            return tx is not None and tx.attachment_complete and not tx.missing_values(accounts)
+        return view.complete
 
     def render_row(self, row_id: str) -> Sequence[Cell]:
         tx = self.store.transactions.get(row_id)
