@@ -18,9 +18,14 @@ def app_for(store) -> JuniApp:
     return JuniApp(store, sync_on_start=False)
 
 
+def bill(tx_id: str, merchant: str, account: int, code: VatCode) -> Transaction:
+    """A 1 500 kr purchase on 2026-10-07, to split."""
+    return Transaction(id=tx_id, date=date(2026, 10, 7), merchant=merchant, amount=Decimal("-1500.00"),
+                       account=account, vat_code=code)
+
+
 async def test_a_hotel_bill_is_split_into_lodging_and_minibar_from_the_detail_view(store):
-    store.commit([Transaction(id="h1", date=date(2026, 10, 7), merchant="Scandic Malmen", amount=Decimal("-1500.00"),
-                              account=5831, vat_code=VatCode.VAT12)])
+    store.commit([bill("h1", "Scandic Malmen", 5831, VatCode.VAT12)])
     app = app_for(store)
     async with app.run_test(size=(150, 40)) as pilot:
         await pilot.pause()
@@ -46,8 +51,7 @@ async def test_a_hotel_bill_is_split_into_lodging_and_minibar_from_the_detail_vi
 
 
 async def test_a_split_line_takes_its_deductible_share_and_the_vat_as_printed(store):
-    store.commit([Transaction(id="c1", date=date(2026, 10, 7), merchant="Hertz Umeå", amount=Decimal("-1500.00"),
-                              account=5820, vat_code=VatCode.VAT25)])
+    store.commit([bill("c1", "Hertz Umeå", 5820, VatCode.VAT25)])
     app = app_for(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -69,6 +73,7 @@ async def test_a_split_line_takes_its_deductible_share_and_the_vat_as_printed(st
     assert [(line.vat_deductible, line.vat_amount) for line in tx.splits] == [
         (Decimal("50"), None), (None, Decimal("49.80"))]
     voucher = vouchers.build_voucher(tx, store.settings, "A")
+
     def debit(account: int) -> Decimal:
         return sum((row.debit for row in voucher.rows if row.account == account), Decimal("0"))
 
@@ -77,8 +82,7 @@ async def test_a_split_line_takes_its_deductible_share_and_the_vat_as_printed(st
 
 
 async def test_a_split_that_does_not_add_up_is_refused_with_what_is_left(store):
-    store.commit([Transaction(id="h1", date=date(2026, 10, 7), merchant="Scandic", amount=Decimal("-1500.00"),
-                              account=5831, vat_code=VatCode.VAT12)])
+    store.commit([bill("h1", "Scandic", 5831, VatCode.VAT12)])
     app = app_for(store)
     async with app.run_test(size=(150, 40)) as pilot:
         await pilot.pause()
