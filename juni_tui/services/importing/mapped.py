@@ -27,7 +27,7 @@ from juni_tui.services.importing.lists import FortnoxLists
 from juni_tui.services.importing.mapping import Mapping, header_key, signature
 from juni_tui.services.importing.source import ImportFileError
 from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
-from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, known_codec
+from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, known_codec, repeated
 from juni_tui.services.importing.values import parse_amount, parse_day
 
 #: Dates that say a row is not booked yet.
@@ -208,6 +208,10 @@ def read(rows: Rows, text: str, mapping: Mapping, delimiter: str) -> list[str] |
                             "file?")
             return None
         header_line, header = found
+        twice = repeated(header, {header_key(column) for column in mapping.columns.values()}, header_key)
+        if twice is not None:
+            rows.problem(header_line, twice)
+            return None
         index = {header_key(cell): i for i, cell in enumerate(header)}
         at = {name: index[header_key(column)] for name, column in mapping.columns.items()}
         for line, row in source:

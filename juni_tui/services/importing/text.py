@@ -69,10 +69,14 @@ def _line_of(raw: bytes, pos: int) -> int:
 
 
 def known_codec(name: str) -> str | None:
+    """Python's name of a text encoding (None for no encoding, and for a codec such as hex, rot13 or zlib, which
+    reads no text: decoding with one is a LookupError)."""
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        codec = codecs.lookup(name).name
+        b"a".decode(codec, "ignore")  # (an empty one is not decoded, so not checked)
+    except (LookupError, TypeError, ValueError):
         return None
+    return codec
 
 
 def decode(path: Path, raw: bytes, encoding: str | None = None) -> Decoded:
@@ -86,8 +90,9 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> Decoded:
                                              "cp1252)")])
         try:
             text = raw.decode("utf-8-sig" if codec == "utf-8" else codec)
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(path, [(_line_of(raw, exc.start), f"the file is not {encoding} text")]) from None
+        except UnicodeError as exc:  # (idna and the like raise a plain UnicodeError)
+            start = exc.start if isinstance(exc, UnicodeDecodeError) else 0
+            raise ImportFileError(path, [(_line_of(raw, start), f"the file is not {encoding} text")]) from None
         return _checked(path, Decoded(text, codec))
     if b"\x00" in raw:
         raise ImportFileError(path, [(_line_of(raw, raw.index(b"\x00")), "the file is not text (it has NUL bytes): "
@@ -196,6 +201,21 @@ def find_header(rows: Iterator[tuple[int, list[str]]], fits: Callable[[list[str]
             return line, row
         if n >= MAX_PREAMBLE_ROWS:
             break
+    return None
+
+
+def repeated(header: list[str], wanted: set[str], key: Callable[[str], str]) -> str | None:
+    """The problem with a header that has a wanted column (by ``key``) more than once, or None: which one the file
+    means cannot be told, and the last one is not to be taken silently."""
+    seen: dict[str, list[int]] = {}
+    for i, cell in enumerate(header):
+        if key(cell) in wanted:
+            seen.setdefault(key(cell), []).append(i + 1)
+    for positions in seen.values():
+        if len(positions) > 1:
+            where = ", ".join(map(str, positions[:-1])) + f" and {positions[-1]}"
+            return (f"the column {header[positions[0] - 1].strip()[:60]!r} appears more than once in the header (columns "
+                    f"{where}): juni-tui cannot tell which one is meant; rename or remove one and import again")
     return None
 
 

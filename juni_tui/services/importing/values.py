@@ -150,7 +150,7 @@ def parse_share(name: str, value: Any, errors: list[str]) -> Decimal | None:
 _SLASHED = re.compile(r"^(\d{4})/(\d{2})/(\d{2})")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ISO_START = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
-_TRAILING_ZEROS = re.compile(r"^(.*[.,]\d{2})0+$")
+_TRAILING_ZEROS = {sep: re.compile(rf"^(.*{re.escape(sep)}\d{{2}})0+$") for sep in ".,"}
 _CURRENCY_SUFFIX = re.compile(r"\s*(?:SEK|kr\.?)$", re.IGNORECASE)
 
 
@@ -181,7 +181,8 @@ def parse_amount(text: str, decimal: str, errors: list[str], name: str = "amount
     """An amount as a bank writes it: ``decimal`` is its decimal separator (the other of ``,`` and ``.`` separates
     thousands), a minus in front or behind, a ``SEK`` or ``kr`` after it."""
     value = _CURRENCY_SUFFIX.sub("", text.strip())
-    value = _TRAILING_ZEROS.sub(r"\1", value)  # SEB writes -2960.000
+    # SEB writes -2960.000; only after the decimal separator (with a decimal comma, 10.000 is ten thousand)
+    value = _TRAILING_ZEROS[decimal].sub(r"\1", value) if decimal in _TRAILING_ZEROS else value
     if value.endswith(("-", "\u2212")) and len(value) > 1:
         value = "-" + value[:-1].strip()
     thousands = "." if decimal == "," else ","

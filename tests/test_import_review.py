@@ -1,0 +1,68 @@
+"""Review of the statement importers (issue 14): what a clumsy user or a hostile file does to them.
+
+Each test is a row a user would notice: a voucher with the wrong amount or merchant, a traceback instead of a
+sentence, a row lost without a word.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from juni_tui.services.importing import ImportFileError, Mapping, MappingError
+from juni_tui.services.importing.formats import Choice, read_statement
+from juni_tui.services.importing.values import parse_amount
+
+CAMT08 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path, choice: Choice | None = None) -> list[tuple[int, str]]:
+    with pytest.raises(ImportFileError) as caught:
+        read_statement(path, None, choice)
+    return caught.value.problems
+
+
+# --- mapped CSVs ------------------------------------------------------------------------------------------------
+
+SWEDISH = Mapping(columns={"date": "Datum", "amount": "Belopp", "merchant": "Text"}, delimiter=";", decimal=",")
+
+
+@pytest.mark.parametrize(("text", "decimal", "expected"), [
+    ("-10.000", ",", Decimal("-10000.00")), ("1.000", ",", Decimal("1000.00")), ("12,500", ".", Decimal("12500.00")),
+    ("2960,000", ",", Decimal("2960.00")), ("-2960.000", ".", Decimal("-2960.00")),
+])
+def test_a_whole_amount_with_thousands_separators_is_read_as_thousands(text, decimal, expected):
+    errors: list[str] = []
+    assert parse_amount(text, decimal, errors) == expected, errors
+
+
+def test_a_mapped_file_with_ten_thousand_written_swedish_style_imports(tmp_path):
+    path = write(tmp_path, "bank.csv", "Datum;Belopp;Text\n2026-09-01;-10.000;Hyra\n")
+    reading = read_statement(path, None, Choice(mapping=SWEDISH))
+    assert [tx.amount for tx in reading.transactions] == [Decimal("-10000.00")]
+
+
+def test_a_mapped_column_that_appears_twice_in_the_header_is_refused_not_guessed(tmp_path):
+    path = write(tmp_path, "bank.csv", "Datum;Belopp;Text;Belopp\n2026-09-01;-100,00;Shop;-12,00\n")
+    found = problems(path, Choice(mapping=SWEDISH))
+    assert len(found) == 1 and found[0][0] == 1
+    assert "'Belopp'" in found[0][1] and "more than once" in found[0][1]
+
+
+@pytest.mark.parametrize("encoding", ["hex", "rot13", "base64", "zlib"])
+def test_a_mapping_whose_encoding_is_no_text_encoding_is_refused_with_a_sentence(tmp_path, encoding):
+    mapping_file = write(tmp_path, "m.toml", '[columns]\ndate = "Datum"\namount = "Belopp"\nmerchant = "Text"\n'
+                                             f'[format]\nencoding = "{encoding}"\n')
+    with pytest.raises(MappingError, match="encoding"):
+        Mapping.load(mapping_file)
+    path = write(tmp_path, "bank.csv", "Datum;Belopp;Text\n2026-09-01;-100,00;Shop\n")
+    choice = Choice(mapping=Mapping(columns=SWEDISH.columns, encoding=encoding, decimal=","))
+    assert "encoding" in problems(path, choice)[0][1]
