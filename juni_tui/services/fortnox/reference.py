@@ -13,6 +13,7 @@ from typing import Any
 
 from juni_tui.domain.reference import Account, CostCenter, FinancialYear, Project, VoucherSeries
 from juni_tui.services.fortnox.client import FortnoxClient
+from juni_tui.services.fortnox.errors import FortnoxError
 from juni_tui.services.store import Store
 
 
@@ -51,7 +52,12 @@ async def sync_reference_data(store: Store, client: FortnoxClient, days: Iterabl
     import and SIE files work offline. What Fortnox no longer has is removed; what has not changed is not written
     again. One commit. Returns everything fetched (with the years ``days`` fall in, for the export's checks)."""
     ref = await fetch_reference_data(client, days)
-    ref.company = await client.company_information()
+    try:
+        ref.company = await client.company_information()
+    except FortnoxError as exc:  # a nicety (SIE, the title bar): never what stops the lists, nor an export
+        ref.company, company_problem = {}, str(exc)
+    else:
+        company_problem = ""
     current = ref.year_of(date.today()) or (ref.financial_years[-1] if ref.financial_years else None)
     if current is not None and current.id not in ref.series:  # today is past the last year: fetch the last one
         ref.series[current.id] = {s.code: s for s in await client.voucher_series(financial_year=current.id)}
@@ -69,10 +75,13 @@ async def sync_reference_data(store: Store, client: FortnoxClient, days: Iterabl
         deletes += [(table.name, key) for key in list(table.keys()) if key not in items]
     settings = store.settings
     name, org = _text(ref.company.get("CompanyName")), _text(ref.company.get("OrganizationNumber"))
-    if (name, org) != (settings.company_name, settings.org_number):
+    if not company_problem and (name, org) != (settings.company_name, settings.org_number):
         puts.append(settings.model_copy(update={"company_name": name, "org_number": org}))
-    store.commit(puts, deletes, audit={"action": "sync-fortnox", "accounts": len(ref.accounts.get(current.id, {}))
-                                       if current else 0, "changed": len(puts), "removed": len(deletes)})
+    audit: dict[str, Any] = {"action": "sync-fortnox", "accounts": len(ref.accounts.get(current.id, {}))
+                             if current else 0, "changed": len(puts), "removed": len(deletes)}
+    if company_problem:
+        audit["company_information"] = f"not given by Fortnox: {company_problem}"
+    store.commit(puts, deletes, audit=audit)
     return ref
 
 
