@@ -14,6 +14,7 @@ import pytest
 from juni_tui.services.importing import ImportFileError, Mapping, MappingError
 from juni_tui.services.importing.formats import Choice, read_statement
 from juni_tui.services.importing.values import parse_amount
+from tests.import_samples import REVOLUT_HEADER
 
 CAMT08 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 
@@ -66,3 +67,19 @@ def test_a_mapping_whose_encoding_is_no_text_encoding_is_refused_with_a_sentence
     path = write(tmp_path, "bank.csv", "Datum;Belopp;Text\n2026-09-01;-100,00;Shop\n")
     choice = Choice(mapping=Mapping(columns=SWEDISH.columns, encoding=encoding, decimal=","))
     assert "encoding" in problems(path, choice)[0][1]
+
+
+# --- Revolut ----------------------------------------------------------------------------------------------------
+
+
+def test_a_revolut_card_payment_without_an_amount_is_a_problem_not_a_zero(tmp_path):
+    row = "2026-09-01,2026-09-02,r-1,CARD_PAYMENT,COMPLETED,GitHub,,Anna,4321,SEK,,SEK,,-1.50,1000,Main"
+    path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER}\n{row}\n")
+    assert problems(path) == [(2, "Amount is missing")]
+
+
+def test_a_revolut_header_with_a_column_twice_is_refused(tmp_path):
+    row = "2026-09-01,2026-09-02,r-1,CARD_PAYMENT,COMPLETED,GitHub,,Anna,4321,SEK,,SEK,-105.20,0,1000,Main,-1.00"
+    path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER},Amount\n{row}\n")
+    found = problems(path)
+    assert found[0][0] == 1 and "'Amount'" in found[0][1] and "more than once" in found[0][1]

@@ -20,13 +20,15 @@ from juni_tui.domain.vat import VatCode
 from juni_tui.services.importing.lists import FortnoxLists
 from juni_tui.services.importing.mapping import header_key
 from juni_tui.services.importing.statement import NOT_CARD, OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
-from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header
+from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, repeated
 from juni_tui.services.importing.values import parse_amount, parse_day
 
 NEEDED = ("id", "type", "description", "payment currency", "amount")
 DATES = ("date completed (utc)", "date started (utc)")
 #: The header columns that say a CSV is Revolut's.
 SIGNS = {"date started (utc)", "payment currency", "orig currency", "type", "id"}
+#: Every column read (one of them twice in a header is refused, not guessed).
+USED = {*NEEDED, *DATES, "state", "reference", "payer", "card number", "orig currency", "orig amount", "fee"}
 TAKEN = {"CARD_PAYMENT", "CARD_REFUND", "FEE"}
 BANK_FEE_ACCOUNT = 6570
 
@@ -57,6 +59,10 @@ def read(rows: Rows, text: str, delimiter: str, lists: FortnoxLists) -> None:
             rows.problem(1, "no header row with Revolut's columns (Date started (UTC), ID, Type, Payment currency …)")
             return
         header_line, header = found
+        twice = repeated(header, USED, header_key)
+        if twice is not None:
+            rows.problem(header_line, twice)
+            return
         index = {header_key(cell): i for i, cell in enumerate(header)}
         missing = [name for name in NEEDED if name not in index]
         if missing or not any(d in index for d in DATES):
@@ -94,6 +100,8 @@ def _row(rows: Rows, line: int, cells: dict[str, str], fee_account: int | None) 
         return
     errors: list[str] = []
     day = parse_day(completed or cells.get("date started (utc)", ""), None, errors)
+    if not cells["amount"] and kind != "FEE":  # (a fee row may give its fee in Fee alone)
+        errors.append("Amount is missing")
     amount = parse_amount(cells["amount"], ".", errors) if cells["amount"] else Decimal(0)
     fee = parse_amount(cells["fee"], ".", errors, "fee") if cells.get("fee") else None
     values: dict[str, object] = {"card": clip(cells.get("card number")), "cardholder": clip(cells.get("payer")),
