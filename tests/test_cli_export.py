@@ -85,7 +85,7 @@ def test_the_dry_run_that_cannot_reach_fortnox_says_it_did_not_check(home, capsy
         seed_ready(store, 1, receipts_every=0)
     assert cli(home, "export", "--series", "K", "--dry-run") == 1
     err = capsys.readouterr().err
-    assert "1 vouchers would be sent" in err and "Not checked with Fortnox" in err and "juni-tui connect" in err
+    assert "1 voucher would be sent" in err and "Not checked with Fortnox" in err and "juni-tui connect" in err
 
 
 def test_the_series_becomes_the_default_only_with_remember_series(home, sandbox, capsys, monkeypatch):
@@ -196,3 +196,17 @@ async def _export_in_a_thread(home) -> int:
     import asyncio
 
     return await asyncio.to_thread(cli, home, "export", "--series", "K", "--yes")
+
+
+def test_the_dry_run_says_what_the_queue_holds_that_the_export_sends_first(home, capsys):
+    from juni_tui.services import workflow
+
+    with Store.open(home) as store:
+        ready, queued = seed_ready(store, 2, receipts_every=0)
+        workflow.queue(store, [queued], "K")  # e.g. put back with `retry`, or left by an interrupted export
+    assert cli(home, "export", "--series", "K", "--dry-run") == 1  # (Fortnox not reachable here)
+    err = capsys.readouterr().err
+    assert "1 voucher would be sent to series K" in err
+    assert "First, 1 transaction already in the export queue would be sent" in err
+    assert cli(home, "export", "--series", "K", "--dry-run", "--json") == 1
+    assert json.loads(capsys.readouterr().out)["resumed_first"] == [queued]

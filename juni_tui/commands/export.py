@@ -91,8 +91,12 @@ async def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -
             bodies.append(bookkeeping.build_voucher(store.transactions[tx_id], store.settings, series).to_fortnox())
         except bookkeeping.BookkeepingError as exc:
             kept_out[tx_id] = [str(exc)]
+    # the real export first finishes what is already in the queue (sent by an export that was interrupted, or put
+    # back with `retry`): the dry run says so, rather than leave it out of the count
+    resumed = store.ids(*IN_FLIGHT_STATUSES) + store.ids(Status.QUEUED)
     if as_json:
-        print_json({"series": series, "vouchers": bodies, "kept_out": kept_out, "checked_with_fortnox": not unchecked})
+        print_json({"series": series, "vouchers": bodies, "kept_out": kept_out, "checked_with_fortnox": not unchecked,
+                    "resumed_first": resumed})
     else:
         for body in bodies:
             voucher = body["Voucher"]
@@ -100,7 +104,8 @@ async def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -
             for row in voucher["VoucherRows"]:
                 say(f"    {row['Account']}  {format_sek(row['Debit']):>13}  {format_sek(row['Credit']):>13}  "
                     f"{row.get('Description', '')}")
-    print(f"{len(bodies)} vouchers would be sent to series {series} (dry run: nothing was sent)"
+    print(f"{len(bodies)} voucher{'s' if len(bodies) != 1 else ''} would be sent to series {series} (dry run: "
+          "nothing was sent)"
           + (f"; {len(kept_out)} would be kept out:" if kept_out else "."), file=sys.stderr)
     for tx_id, reasons in kept_out.items():
         say(f"  {_who(store, tx_id)}: {'; '.join(reasons)}", err=True)
@@ -108,6 +113,12 @@ async def dry_run(store: Store, ids: list[str], series: str, *, as_json: bool) -
         if tx_id not in kept_out and store.transactions[tx_id].send_attempts:
             say(f"  {_who(store, tx_id)} was sent before: the export first looks for it in Fortnox and records the "
                 "voucher it finds there instead of sending it again.", err=True)
+    if resumed:
+        looked_up = sum(1 for i in resumed if store.transactions[i].send_attempts)
+        say(f"First, {len(resumed)} transaction{'s' if len(resumed) != 1 else ''} already in the export queue would "
+            "be sent (the export finishes them before anything new)"
+            + (f"; {looked_up} of them were sent before and are looked up in Fortnox first, never sent twice."
+               if looked_up else "."), err=True)
     if unchecked:
         say(f"Not checked with Fortnox, which the export does first: {unchecked}", err=True)
     return 1 if kept_out or unchecked else 0
