@@ -83,3 +83,62 @@ def test_a_revolut_header_with_a_column_twice_is_refused(tmp_path):
     path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER},Amount\n{row}\n")
     found = problems(path)
     assert found[0][0] == 1 and "'Amount'" in found[0][1] and "more than once" in found[0][1]
+
+
+# --- camt.053 ---------------------------------------------------------------------------------------------------
+
+
+def camt(entries: str, inner_ns: str = "") -> str:
+    stmt = f'<BkToCstmrStmt{inner_ns}><Stmt><Id>1</Id>{entries}</Stmt></BkToCstmrStmt>'
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{CAMT08}">{stmt}</Document>\n'
+
+
+def details(name: str, amount: str | None = None, ref: str | None = None, party: str = "Cdtr") -> str:
+    amt = f'<AmtDtls><TxAmt><Amt Ccy="SEK">{amount}</Amt></TxAmt></AmtDtls>' if amount else ""
+    refs = f"<Refs><AcctSvcrRef>{ref}</AcctSvcrRef></Refs>" if ref else ""
+    return f"<TxDtls>{refs}{amt}<RltdPties><{party}><Pty><Nm>{name}</Nm></Pty></{party}></RltdPties></TxDtls>"
+
+
+def entry(body: str, amount: str | None = "100.00", indicator: str = "DBIT", extra: str = "") -> str:
+    amt = f'<Amt Ccy="SEK">{amount}</Amt>' if amount is not None else ""
+    return (f"<Ntry><NtryRef>1</NtryRef>{amt}<CdtDbtInd>{indicator}</CdtDbtInd>{extra}<Sts><Cd>BOOK</Cd></Sts>"
+            f"<BookgDt><Dt>2026-09-02</Dt></BookgDt><AcctSvcrRef>E1</AcctSvcrRef><NtryDtls>{body}</NtryDtls></Ntry>")
+
+
+def test_a_camt_entry_without_an_amount_is_a_problem_not_a_skip(tmp_path):
+    path = write(tmp_path, "s.xml", camt(entry(details("ICA"), amount=None)))
+    assert any("no amount" in reason for _, reason in problems(path))
+
+
+def test_a_reversed_card_payment_names_the_merchant_and_comes_back_as_money_in(tmp_path):
+    path = write(tmp_path, "s.xml", camt(entry(details("ICA Maxi"), indicator="CRDT", extra="<RvslInd>true</RvslInd>")))
+    [tx] = read_statement(path).transactions
+    assert (tx.merchant, tx.amount) == ("ICA Maxi", Decimal("100.00"))
+
+
+def test_a_statement_in_another_version_inside_the_document_is_not_read_as_empty(tmp_path):
+    other = ' xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"'
+    path = write(tmp_path, "s.xml", camt(entry(details("ICA")), inner_ns=other))
+    with pytest.raises(ImportFileError) as caught:
+        read_statement(path)
+    assert "version" in str(caught.value)
+
+
+def test_a_batch_entry_gives_one_transaction_per_purchase_with_its_own_merchant(tmp_path):
+    body = details("Shop A", "30.00", ref="T1") + details("Shop B", "70.00", ref="T2")
+    path = write(tmp_path, "s.xml", camt(entry(body)))
+    txs = read_statement(path).transactions
+    assert [(tx.id, tx.merchant, tx.amount) for tx in txs] == [
+        ("T1", "Shop A", Decimal("-30.00")), ("T2", "Shop B", Decimal("-70.00"))]
+
+
+def test_a_batch_entry_whose_purchases_do_not_add_up_is_refused(tmp_path):
+    body = details("Shop A", "30.00") + details("Shop B", "60.00")
+    path = write(tmp_path, "s.xml", camt(entry(body)))
+    assert any("add up" in reason for _, reason in problems(path))
+
+
+def test_a_batch_entry_without_amounts_per_purchase_is_refused_not_given_one_merchant(tmp_path):
+    body = details("Shop A") + details("Shop B")
+    path = write(tmp_path, "s.xml", camt(entry(body)))
+    assert any("2 transactions" in reason for _, reason in problems(path))
