@@ -142,3 +142,33 @@ def test_a_batch_entry_without_amounts_per_purchase_is_refused_not_given_one_mer
     body = details("Shop A") + details("Shop B")
     path = write(tmp_path, "s.xml", camt(entry(body)))
     assert any("2 transactions" in reason for _, reason in problems(path))
+
+
+# --- mapping files ----------------------------------------------------------------------------------------------
+
+COLUMNS = '[columns]\ndate = "Datum"\namount = "Belopp"\nmerchant = "Text"\n'
+
+
+def test_a_setting_above_the_format_table_is_refused_not_ignored(tmp_path):
+    path = write(tmp_path, "m.toml", 'decimal = ","\n' + COLUMNS + '[format]\ndelimiter = ";"\n')
+    with pytest.raises(MappingError, match=r"decimal.*\[format\]"):
+        Mapping.load(path)
+
+
+@pytest.mark.parametrize("date_format", ["%d", "%d.%m", "%m/%Y", "%H:%M"])
+def test_a_date_format_without_year_month_and_day_is_refused_not_dated_1900(tmp_path, date_format):
+    path = write(tmp_path, "m.toml", COLUMNS + f'[format]\ndate_format = "{date_format}"\n')
+    with pytest.raises(MappingError, match="date_format"):
+        Mapping.load(path)
+
+
+@pytest.mark.parametrize("date_format", ["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%d %b %Y", "%Y%j"])
+def test_a_date_format_with_year_month_and_day_is_taken(tmp_path, date_format):
+    path = write(tmp_path, "m.toml", COLUMNS + f'[format]\ndate_format = "{date_format}"\n')
+    assert Mapping.load(path).date_format == date_format
+
+
+def test_a_mapping_made_in_the_dialog_with_a_date_format_without_a_year_is_refused(tmp_path):
+    path = write(tmp_path, "bank.csv", "Datum;Belopp;Text\n05.01;-1,00;Shop\n")
+    mapping = Mapping(columns=SWEDISH.columns, delimiter=";", decimal=",").with_setting("date_format", "%d.%m")
+    assert "year" in problems(path, Choice(mapping=mapping))[0][1]

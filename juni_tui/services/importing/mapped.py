@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from juni_tui.services.importing.lists import FortnoxLists
-from juni_tui.services.importing.mapping import Mapping, header_key, signature
+from juni_tui.services.importing.mapping import Mapping, date_format_problem, header_key, signature
 from juni_tui.services.importing.source import ImportFileError
 from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
 from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, known_codec, repeated
@@ -199,6 +199,10 @@ def header_of(text_rows: Iterator[tuple[int, list[str]]], mapping: Mapping) -> t
 
 def read(rows: Rows, text: str, mapping: Mapping, delimiter: str) -> list[str] | None:
     """Every row of ``text`` through ``mapping`` into ``rows``; the header found (None: the file's problem said)."""
+    wrong = date_format_problem(mapping.date_format) if mapping.date_format else None
+    if wrong is not None:  # (a mapping edited in the dialog is checked here)
+        rows.problem(0, f"the mapping's {wrong}")
+        return None
     source = csv_rows(text, delimiter)
     try:
         found = header_of(source, mapping)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -103,6 +104,9 @@ class Mapping:
                 problems.append(f"unknown section {key!r} (the sections are [columns] and [format])")
         columns = doc.get("columns", {})
         fmt = doc.get("format", {k: doc[k] for k in _FORMAT_KEYS if k in doc})
+        if "format" in doc:  # a setting above [columns] as well as a [format] table: which one is meant?
+            problems.extend(f"{key!r} is above [columns]: put it under [format] with the other settings"
+                            for key in _FORMAT_KEYS if key in doc)
         if not isinstance(columns, dict) or not isinstance(fmt, dict):
             raise MappingError(f"{where}: [columns] and [format] must be tables")
         checked: dict[str, str] = {}
@@ -133,8 +137,8 @@ class Mapping:
             problems.append(f"[format] decimal {options['decimal']!r} must be \".\" or \",\"")
         if options.get("purchases", "negative") not in ("negative", "positive"):
             problems.append(f"[format] purchases {options['purchases']!r} must be \"negative\" or \"positive\"")
-        if "date_format" in options and "%" not in options["date_format"]:
-            problems.append(f"[format] date_format {options['date_format']!r} has no %-codes (such as %Y-%m-%d)")
+        if "date_format" in options and (wrong := date_format_problem(options["date_format"])):
+            problems.append(f"[format] {wrong}")
         if "encoding" in options and known_codec(options["encoding"]) is None:
             problems.append(f"[format] encoding {options['encoding']!r} is not one juni-tui knows (utf-8, cp1252 …)")
         if problems:
@@ -162,6 +166,18 @@ class Mapping:
         except tomllib.TOMLDecodeError as exc:
             raise MappingError(f"the mapping {path} is not valid TOML: {exc}") from None
         return cls.from_doc(doc, f"the mapping {path.name}")
+
+
+def date_format_problem(date_format: str) -> str | None:
+    """What is wrong with a mapping's ``date_format`` (strptime's codes), or None: it must name the year, the month
+    and the day (``%d.%m`` would date every row in 1900)."""
+    codes = set(re.findall(r"%(.)", date_format.replace("%%", "")))
+    if not codes:
+        return f"date_format {date_format!r} has no %-codes (such as %Y-%m-%d)"
+    if not codes & {"Y", "y"} or not (codes & {"m", "b", "B"} and "d" in codes or "j" in codes):
+        return (f"date_format {date_format!r} must name the year (%Y), the month (%m) and the day (%d), such as "
+                "%d.%m.%Y")
+    return None
 
 
 def header_key(cell: str) -> str:
