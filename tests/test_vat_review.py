@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from juni_tui.domain.settings import Settings
-from juni_tui.domain.transactions import Transaction
-from juni_tui.domain.vat import VatCode, printed_vat_problem
+from juni_tui.domain.transactions import SplitLine, Transaction
+from juni_tui.domain.vat import VatCode, printed_vat_problem, vat_part
 from juni_tui.services.bookkeeping.warnings import findings
 from juni_tui.services.vouchers import BookkeepingError, build_voucher
 from tests.conftest import make_tx
@@ -44,3 +44,45 @@ def test_printed_vat_larger_than_the_amount_is_refused_not_booked_as_a_negative_
 def test_printed_vat_within_the_tolerance_on_a_small_amount_still_books():
     tx = make_tx("small", amount=Decimal("-5.00"), account=5410, vat_code=VatCode.VAT25, vat_amount=Decimal("1.00"))
     assert rows(tx) == [(5410, "4.00", "0.00"), (2640, "1.00", "0.00"), (1930, "0.00", "5.00")]
+
+
+# --- representation -------------------------------------------------------------------------------------------
+
+
+def test_representation_with_a_deductible_share_applies_the_share_to_the_capped_vat():
+    # Lunch for 2 at 1 120 incl. 12 %: 120 of VAT, capped at 72 (300 × 2 of 1 000 excl. VAT). A company that may
+    # deduct 50 % of its input VAT (mixed activity) deducts 50 % of the 72: 36, not min(60, 72) = 60.
+    tx = make_tx("rep-half", amount=Decimal("-1120.00"), account=6072, vat_code=VatCode.VAT12, participants=2,
+                 vat_deductible=Decimal("50"), merchant="Restaurang Prinsen")
+    assert rows(tx) == [(6072, "1084.00", "0.00"), (2640, "36.00", "0.00"), (1930, "0.00", "1120.00")]
+    comments = build_voucher(tx, PLAIN, "K").comments or ""
+    assert "Avdragen moms 36,00 av 120,00" in comments
+
+
+def test_representation_with_alcohol_and_a_deductible_share():
+    # 46 × 2 = 92 of VAT may be deducted under the simplification; 50 % of it: 46.
+    tx = make_tx("rep-alc-half", amount=Decimal("-1745.00"), participants=2, alcohol=True,
+                 merchant="Restaurang Prinsen", splits=(
+                     SplitLine(amount=Decimal("-1120.00"), account=6072, vat_code=VatCode.VAT12,
+                               vat_deductible=Decimal("50")),
+                     SplitLine(amount=Decimal("-625.00"), account=6072, vat_code=VatCode.VAT25,
+                               vat_deductible=Decimal("50"))))
+    booked = rows(tx)
+    assert sum(Decimal(d) for account, d, _c in booked if account == 2640) == Decimal("46.00")
+
+
+def test_the_capped_vat_shared_over_many_lines_never_gives_a_line_negative_vat():
+    # Five receipt lines at three rates for one participant; the last is tiny. Sharing the capped VAT line by line
+    # must not leave the last line -0,01 of VAT (a negative debit Fortnox refuses, and a wrong box 48).
+    lines = (("-988.84", VatCode.VAT12), ("-1984.06", VatCode.VAT12), ("-1293.80", VatCode.VAT6),
+             ("-1940.92", VatCode.VAT25), ("-0.28", VatCode.VAT6))
+    splits = tuple(SplitLine(amount=Decimal(a), account=6072, vat_code=c) for a, c in lines)
+    tx = make_tx("rep-many", amount=sum((s.amount for s in splits), Decimal("0")), participants=1,
+                 merchant="Restaurang Prinsen", splits=splits)
+    booked = rows(tx)
+    vats = [Decimal(d) for account, d, _c in booked if account == 2640]
+    full = sum((vat_part(-s.amount, c) for s, (_a, c) in zip(splits, lines, strict=True)), Decimal("0"))
+    net = -tx.amount - full
+    cap = (full * 300 / net).quantize(Decimal("0.01"))
+    assert sum(vats) == cap
+    assert all(v > 0 for v in vats)

@@ -10,8 +10,9 @@ representation the cap over all the transaction's representation lines (13 kap. 
   in proportion (a meal at 12 % and wine at 25 % alike);
 * or, for a meal with alcohol, Skatteverket's simplification: at most 46 kr of VAT per participant.
 
-The capped VAT is shared among the representation lines in proportion to their VAT (the last line takes the öre
-left). What may not be deducted stays on the cost row.
+The capped VAT is shared among the representation lines in proportion to their VAT (rounding the running total,
+so no line gets less than nothing), and then each line's deductible share applies to its part of the cap. What
+may not be deducted stays on the cost row.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class LineVat:
     deductible: Decimal
     representation: bool = False
     computed: bool = False  # the VAT is on top of the amount (reverse charge, import)
+    share: Decimal = HUNDRED  # the percentage of the VAT that may be deducted (before the representation cap)
 
     @property
     def cost(self) -> Decimal:
@@ -105,9 +107,9 @@ class Representation:
     participants: int
     alcohol: bool
     net: Decimal  # the representation lines' amount excluding VAT
-    vat: Decimal  # their VAT that could be deducted without the cap
+    vat: Decimal  # their VAT
     cap: Decimal  # the most that may be deducted
-    deductible: Decimal  # min(vat, cap)
+    deductible: Decimal  # min(vat, cap), less the part the lines' deductible shares leave out
 
     def explain(self) -> list[str]:
         if self.alcohol:
@@ -158,37 +160,39 @@ def line_vats(tx: Transaction, lines: tuple[AnyLine, ...], settings: Settings
         share = _share(line, settings)
         deductible = vat if share == HUNDRED else round_ore(vat * share / HUNDRED)
         out.append(LineVat(gross, vat, deductible, code.is_swedish and line.account in representation_accounts,
-                           code.is_computed))
+                           code.is_computed, share))
     if not any(item.representation for item in out):
         return out, None
     return _capped(tx, out)
 
 
 def _capped(tx: Transaction, items: list[LineVat]) -> tuple[list[LineVat], Representation | None]:
+    """Cap the representation lines' VAT, then apply each line's deductible share to what the cap leaves (a company
+    that deducts 50 % deducts half of the capped VAT, not the lesser of half the VAT and the cap)."""
     if tx.participants is None:
         raise BookkeepingError(f"Cannot book {who(tx)}: it is representation and has no number of participants.")
     chosen = [i for i, item in enumerate(items) if item.representation]
     net = sum((items[i].gross - items[i].vat for i in chosen), ZERO)
     full = sum((items[i].vat for i in chosen), ZERO)
-    possible = sum((items[i].deductible for i in chosen), ZERO)
     if tx.alcohol:
         cap = ALCOHOL_VAT_PER_PARTICIPANT * tx.participants
     else:
         base = CAP_NET_PER_PARTICIPANT * tx.participants
         cap = full if net <= base else round_ore(full * base / net)
-    allowed = min(possible, cap)
-    summary = Representation(tx.participants, tx.alcohol, net, possible, cap, allowed)
-    if allowed == possible:
-        return items, summary
     out = list(items)
-    left = allowed
-    for k, i in enumerate(chosen):
-        item = items[i]
-        share = left if k == len(chosen) - 1 else (
-            round_ore(item.deductible * allowed / possible) if possible else ZERO)
-        left -= share
-        out[i] = LineVat(item.gross, item.vat, share, True, item.computed)
-    return out, summary
+    if cap < full:
+        # Share the capped VAT over the lines in proportion to their VAT, rounding the running total: every line
+        # gets between nothing and its own VAT, and the lines together exactly the cap.
+        running = shared = ZERO
+        for i in chosen:
+            item = items[i]
+            running += item.vat
+            upto = round_ore(running * cap / full)
+            capped, shared = upto - shared, upto
+            deductible = capped if item.share == HUNDRED else round_ore(capped * item.share / HUNDRED)
+            out[i] = LineVat(item.gross, item.vat, deductible, True, item.computed, item.share)
+    allowed = sum((out[i].deductible for i in chosen), ZERO)
+    return out, Representation(tx.participants, tx.alcohol, net, full, cap, allowed)
 
 
 def representation_of(tx: Transaction, settings: Settings) -> Representation | None:
