@@ -86,3 +86,18 @@ def test_the_capped_vat_shared_over_many_lines_never_gives_a_line_negative_vat()
     cap = (full * 300 / net).quantize(Decimal("0.01"))
     assert sum(vats) == cap
     assert all(v > 0 for v in vats)
+
+
+def test_representation_without_swedish_vat_keeps_participants_purpose_and_attendees_in_the_comments():
+    # A client dinner in Oslo: Norwegian VAT, nothing to deduct, but the verification must still show who took
+    # part and why (Skatteverket; 6072 is not deductible for income tax either way).
+    tx = make_tx("rep-oslo", amount=Decimal("-1120.00"), account=6072, vat_code=VatCode.NONE, participants=2,
+                 purpose="Kundmiddag", attendees="Ola Nordmann (Kunde AS), Anna Ek",
+                 merchant="Restaurant Lofoten", merchant_country="NO", original_currency="NOK",
+                 original_amount=Decimal("-1100.00"))
+    comments = build_voucher(tx, PLAIN, "K").comments or ""
+    assert "2 deltagare" in comments
+    assert "Syfte: Kundmiddag" in comments
+    assert "Deltagare: Ola Nordmann (Kunde AS), Anna Ek" in comments
+    assert "Originalbelopp 1 100,00 NOK" in comments
+    assert rows(tx) == [(6072, "1120.00", "0.00"), (1930, "0.00", "1120.00")]

@@ -182,12 +182,18 @@ def _is_fee(tx: Transaction, line: AnyLine) -> bool:
     return any(_FEE_WORDS.search(text) for text in (tx.category, tx.description, line.text) if text)
 
 
-def _representation_notes(tx: Transaction, representation: Representation) -> list[str]:
-    notes = [f"Representation {representation.participants} deltagare"]
+def _representation_notes(tx: Transaction, representation: Representation | None) -> list[str]:
+    """Who took part and why, whenever the transaction says so (a dinner abroad has no Swedish VAT to cap, but
+    its verification must still show the participants and the purpose), and how the VAT was capped."""
+    notes = []
+    if tx.participants is not None:
+        notes.append(f"Representation {tx.participants} deltagare")
     if tx.purpose and tx.purpose.strip():
         notes.append(f"Syfte: {tx.purpose.strip()}")
     if tx.attendees and tx.attendees.strip():
         notes.append(f"Deltagare: {tx.attendees.strip()}")
+    if representation is None:
+        return notes
     rule = ("schablon 46,00 per deltagare (måltid med alkohol)" if representation.alcohol
             else "moms på högst 300,00 exkl. moms per deltagare")
     notes.append(f"Avdragen moms {kr(representation.deductible)} av {kr(representation.vat)} ({rule})")
@@ -195,10 +201,13 @@ def _representation_notes(tx: Transaction, representation: Representation) -> li
 
 
 def voucher_comments(tx: Transaction, representation: Representation | None = None,
-                     lines: tuple[AnyLine, ...] | None = None, original: str | None = "") -> str | None:
+                     lines: tuple[AnyLine, ...] | None = None, original: str | None = "",
+                     represents: bool = False) -> str | None:
     """The voucher's Comments: representation (participants, purpose, attendees, the cap), bank fees, why no
-    receipt is needed, the original currency, and the card."""
-    notes: list[str] = _representation_notes(tx, representation) if representation is not None else []
+    receipt is needed, the original currency, and the card. ``represents``: a line is on a representation account
+    though no Swedish VAT was capped (a dinner abroad): the participants and the purpose are still shown."""
+    notes: list[str] = (_representation_notes(tx, representation) if representation is not None or represents
+                        else [])
     if any(_is_fee(tx, line) for line in lines or lines_of(tx)):
         notes.append("Bankavgift, ingen moms")
     if tx.no_receipt_reason:
@@ -308,7 +317,8 @@ def build_voucher(tx: Transaction, settings: Settings, series: str) -> Voucher:
         series=series,
         transaction_date=tx.date,
         description=voucher_description(tx, lines),
-        comments=voucher_comments(tx, representation, lines, original),
+        comments=voucher_comments(tx, representation, lines, original,
+                                  any(line.account in settings.representation_accounts for line in lines)),
         rows=tuple(r for r in rows if r is not None),
     )
     if not voucher.balanced:  # cannot happen: every line's rows sum to the line, and the lines to the amount
