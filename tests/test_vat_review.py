@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from juni_tui.domain.settings import Settings
 from juni_tui.domain.transactions import SplitLine, Transaction
-from juni_tui.domain.vat import VatCode, printed_vat_problem, vat_part
+from juni_tui.domain.vat import VatCode, food_vat_code, printed_vat_problem, vat_part
 from juni_tui.services.bookkeeping.warnings import findings
 from juni_tui.services.vouchers import BookkeepingError, build_voucher
 from tests.conftest import make_tx
@@ -101,3 +102,68 @@ def test_representation_without_swedish_vat_keeps_participants_purpose_and_atten
     assert "Deltagare: Ola Nordmann (Kunde AS), Anna Ek" in comments
     assert "Originalbelopp 1 100,00 NOK" in comments
     assert rows(tx) == [(6072, "1120.00", "0.00"), (1930, "0.00", "1120.00")]
+
+
+# --- refunds of the new codes: each row mirrored ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "output", "vat"), [
+    (VatCode.RC_EU_SERVICES_12, 2624, "120.00"), (VatCode.RC_NON_EU_SERVICES_6, 2634, "60.00"),
+    (VatCode.RC_EU_GOODS_12, 2624, "120.00"), (VatCode.IMPORT_GOODS, 2615, "250.00"),
+    (VatCode.IMPORT_GOODS_12, 2625, "120.00"), (VatCode.IMPORT_GOODS_6, 2635, "60.00"),
+])
+def test_refund_of_a_computed_code_mirrors_the_purchase(code: VatCode, output: int, vat: str):
+    purchase = rows(make_tx("p", amount=Decimal("-1000.00"), account=5410, vat_code=code))
+    refund = rows(make_tx("r", amount=Decimal("1000.00"), account=5410, vat_code=code))
+    assert purchase == [(5410, "1000.00", "0.00"), (2645, vat, "0.00"), (output, "0.00", vat),
+                        (1930, "0.00", "1000.00")]
+    assert refund == [(a, c, d) for a, d, c in purchase]
+
+
+def test_reverse_charge_with_a_deductible_share_deducts_part_of_2645_and_reports_all_of_2614():
+    tx = make_tx("rc-half", amount=Decimal("-999.99"), account=5615, vat_code=VatCode.RC_EU_SERVICES)
+    # 249.9975 → 250.00 computed; 125.00 deducted; 125.00 on the cost.
+    assert rows(tx) == [(5615, "1124.99", "0.00"), (2645, "125.00", "0.00"), (2614, "0.00", "250.00"),
+                        (1930, "0.00", "999.99")]
+
+
+@pytest.mark.parametrize("amount", ["-0.01", "-0.02", "-999999999999.99"])
+def test_one_ore_and_the_largest_amount_balance(amount: str):
+    for code in (VatCode.VAT25, VatCode.VAT12, VatCode.RC_EU_SERVICES_6, VatCode.IMPORT_GOODS):
+        rows(make_tx("x", amount=Decimal(amount), account=5410, vat_code=code))
+
+
+# --- the food-rate calendar, and the warnings on correct transactions -------------------------------------------
+
+
+def test_food_rate_calendar_at_its_boundaries():
+    assert food_vat_code(date(2026, 3, 31)) == VatCode.VAT12
+    assert food_vat_code(date(2026, 4, 1)) == VatCode.VAT6
+    assert food_vat_code(date(2027, 12, 31)) == VatCode.VAT6
+    assert food_vat_code(date(2028, 1, 1)) == VatCode.VAT12
+
+
+def test_fika_on_6071_split_with_supplies_is_not_called_a_meal():
+    # Coffee bread for 6 (180 kr, 30 kr each) and cleaning supplies on the same receipt: the fika is simple
+    # refreshments; the supplies must not count towards the amount per participant.
+    tx = make_tx("fika", amount=Decimal("-2400.00"), merchant="ICA Maxi", merchant_country="SE",
+                 date=date(2026, 5, 4), participants=6, splits=(
+                     SplitLine(amount=Decimal("-180.00"), account=6071, vat_code=VatCode.VAT6, text="Kaffebröd"),
+                     SplitLine(amount=Decimal("-2220.00"), account=5460, vat_code=VatCode.VAT25, text="Städ")))
+    assert warning_codes(tx) == []
+
+
+def test_correct_transactions_raise_no_warning():
+    restaurant = make_tx("r", amount=Decimal("-1120.00"), merchant="Restaurang Prinsen", merchant_country="SE",
+                         account=6072, vat_code=VatCode.VAT12, participants=2)
+    hotel = make_tx("h", amount=Decimal("-1450.00"), merchant="Scandic Malmen", merchant_country="SE",
+                    account=5831, vat_code=VatCode.VAT12)
+    oslo = make_tx("o", amount=Decimal("-1450.00"), merchant="Thon Hotel Oslo", merchant_country="NO",
+                   original_currency="NOK", original_amount=Decimal("-1400.00"), account=5832,
+                   vat_code=VatCode.NONE)
+    groceries_before = make_tx("g", amount=Decimal("-300.00"), merchant="ICA Nära", merchant_country="SE",
+                               account=7690, vat_code=VatCode.VAT12, date=date(2026, 3, 31))
+    groceries_after = make_tx("g2", amount=Decimal("-300.00"), merchant="ICA Nära", merchant_country="SE",
+                              account=7690, vat_code=VatCode.VAT12, date=date(2028, 1, 1))
+    for tx in (restaurant, hotel, oslo, groceries_before, groceries_after):
+        assert warning_codes(tx) == [], tx.merchant

@@ -101,8 +101,10 @@ def _account_checks(tx: Transaction, settings: Settings) -> Iterable[tuple[str, 
         yield ("food_rate",
                f"This looks like a grocery purchase, and food is taxed at 6 % from {_SIX_PERCENT_FROM.isoformat()} "
                "to 2027-12-31. Use 6 unless it was a restaurant or catering meal (12 %); alcohol stays at 25 %.")
+    # The amount per participant counts only the lines on 6071/7631: supplies on the same receipt are no meal.
+    on_deductible = sum((abs(line.amount) for line in lines if line.account in MEAL_ACCOUNTS), Decimal("0"))
     meal = bool(_MEAL.search(texts)) or (
-        tx.participants is not None and abs(tx.amount) / tx.participants > REFRESHMENTS_PER_PARTICIPANT)
+        tx.participants is not None and on_deductible / tx.participants > REFRESHMENTS_PER_PARTICIPANT)
     for line in lines:
         better = MEAL_ACCOUNTS.get(line.account or 0)
         if better is not None and meal:
