@@ -85,6 +85,28 @@ def test_a_revolut_header_with_a_column_twice_is_refused(tmp_path):
     assert found[0][0] == 1 and "'Amount'" in found[0][1] and "more than once" in found[0][1]
 
 
+def revolut_row(*, completed: str = "2026-09-02", state: str = "COMPLETED", description: str = "GitHub") -> str:
+    return (f"2026-09-01,{completed},r-1,CARD_PAYMENT,{state},{description},,Anna,4321,SEK,,SEK,-105.20,0,1000,"
+            "Main")
+
+
+def test_a_completed_revolut_row_without_its_completion_date_is_a_problem_not_skipped_as_not_completed(tmp_path):
+    path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER}\n{revolut_row(completed='')}\n")
+    [(line, reason)] = problems(path)
+    assert line == 2 and "Date completed" in reason
+
+
+def test_a_revolut_card_row_without_a_description_is_a_problem_not_a_merchant_called_card_payment(tmp_path):
+    path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER}\n{revolut_row(description='')}\n")
+    assert problems(path) == [(2, "Description (the merchant) is missing")]
+
+
+def test_a_bad_revolut_date_does_not_send_the_user_to_a_mapping(tmp_path):
+    path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER}\n{revolut_row(completed='03/09/2026')}\n")
+    [(_line, reason)] = problems(path)
+    assert "03/09/2026" in reason and "mapping" not in reason
+
+
 # --- camt.053 ---------------------------------------------------------------------------------------------------
 
 

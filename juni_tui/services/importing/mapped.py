@@ -28,7 +28,7 @@ from juni_tui.services.importing.mapping import Mapping, date_format_problem, he
 from juni_tui.services.importing.source import ImportFileError
 from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
 from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, known_codec, repeated
-from juni_tui.services.importing.values import parse_amount, parse_day
+from juni_tui.services.importing.values import MAPPING_HINT, parse_amount, parse_day
 
 #: Dates that say a row is not booked yet.
 PENDING_WORDS = {"reserverat", "reserverad", "preliminär", "prel", "pending", "reserved", "väntande"}
@@ -243,7 +243,7 @@ def _row(rows: Rows, line: int, cells: dict[str, str], mapping: Mapping) -> None
         return
     if not day_text:
         errors.append("date is missing")
-    day = parse_day(day_text, mapping.date_format, errors) if day_text else None
+    day = parse_day(day_text, mapping.date_format, errors, hint=MAPPING_HINT) if day_text else None
     amount_text = cells["amount"].strip()
     amount = parse_amount(amount_text, mapping.decimal, errors) if amount_text else None
     if not amount_text:

@@ -90,6 +90,9 @@ def _row(rows: Rows, line: int, cells: dict[str, str], fee_account: int | None) 
     if kind not in TAKEN:
         rows.skip(line, NOT_CARD, f"{name}: {kind or 'no type'}")
         return
+    if state == "COMPLETED" and "date completed (utc)" in cells and not completed:
+        rows.problem(line, f"{name} is COMPLETED but its Date completed (UTC) is missing")
+        return
     if (state and state != "COMPLETED") or ("date completed (utc)" in cells and not completed):
         reason = PENDING if state in ("", "PENDING") else f"not completed ({state.lower()[:20]})"
         rows.skip(line, reason, f"{name}: {state.lower() or 'not completed'}")
@@ -100,6 +103,8 @@ def _row(rows: Rows, line: int, cells: dict[str, str], fee_account: int | None) 
         return
     errors: list[str] = []
     day = parse_day(completed or cells.get("date started (utc)", ""), None, errors)
+    if not cells["description"] and kind != "FEE":
+        errors.append("Description (the merchant) is missing")
     if not cells["amount"] and kind != "FEE":  # (a fee row may give its fee in Fee alone)
         errors.append("Amount is missing")
     amount = parse_amount(cells["amount"], ".", errors) if cells["amount"] else Decimal(0)

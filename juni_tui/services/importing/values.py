@@ -154,9 +154,13 @@ _TRAILING_ZEROS = {sep: re.compile(rf"^(.*{re.escape(sep)}\d{{2}})0+$") for sep 
 _CURRENCY_SUFFIX = re.compile(r"\s*(?:SEK|kr\.?)$", re.IGNORECASE)
 
 
-def parse_day(text: str, date_format: str | None, errors: list[str], name: str = "date") -> date | None:
+MAPPING_HINT = "; set date_format in the mapping if the file writes dates otherwise"
+
+
+def parse_day(text: str, date_format: str | None, errors: list[str], name: str = "date", hint: str = ""
+              ) -> date | None:
     """A date as a bank writes it: in ``date_format`` (strptime's), else YYYY-MM-DD (a time after it is ignored),
-    YYYY/MM/DD or YYYYMMDD."""
+    YYYY/MM/DD or YYYYMMDD. ``hint`` ends the problem's sentence (``MAPPING_HINT`` for a mapped file)."""
     from datetime import datetime
 
     text = text.strip()
@@ -172,8 +176,7 @@ def parse_day(text: str, date_format: str | None, errors: list[str], name: str =
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    errors.append(f"{name} {quoted(text)} is not a date (YYYY-MM-DD); set date_format in the mapping if the file "
-                  "writes dates otherwise")
+    errors.append(f"{name} {quoted(text)} is not a date (YYYY-MM-DD){hint}")
     return None
 
 
