@@ -107,6 +107,12 @@ def test_a_bad_revolut_date_does_not_send_the_user_to_a_mapping(tmp_path):
     assert "03/09/2026" in reason and "mapping" not in reason
 
 
+def test_a_revolut_card_row_without_a_payment_currency_is_a_problem_not_skipped_as_foreign(tmp_path):
+    row = revolut_row().replace(",SEK,,SEK,", ",SEK,,,")
+    path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER}\n{row}\n")
+    assert problems(path) == [(2, "GitHub: Payment currency is missing")]
+
+
 # --- camt.053 ---------------------------------------------------------------------------------------------------
 
 
@@ -164,6 +170,11 @@ def test_a_batch_entry_without_amounts_per_purchase_is_refused_not_given_one_mer
     body = details("Shop A") + details("Shop B")
     path = write(tmp_path, "s.xml", camt(entry(body)))
     assert any("2 transactions" in reason for _, reason in problems(path))
+
+
+def test_a_camt_entry_without_a_status_is_a_problem_not_skipped_as_pending(tmp_path):
+    path = write(tmp_path, "s.xml", camt(entry(details("ICA")).replace("<Sts><Cd>BOOK</Cd></Sts>", "")))
+    assert problems(path) == [(2, "ICA: the entry has no status (Sts), so whether it is booked cannot be told")]
 
 
 # --- mapping files ----------------------------------------------------------------------------------------------

@@ -163,8 +163,11 @@ def _entry(rows: Rows, line: int, entry: Element) -> None:
     merchant, ustrd = _party(at, "NtryDtls/TxDtls/", credit, reversal)
     merchant = merchant if len(details) <= 1 else clip(_text(at, "AddtlNtryInf")) or merchant
     shown = merchant or "an entry"
+    if not status:
+        rows.problem(line, f"{shown}: the entry has no status (Sts), so whether it is booked cannot be told")
+        return
     if status != "BOOK":
-        rows.skip(line, PENDING if status in ("PDNG", "") else f"status {status[:10]}", f"{shown}: {status or '?'}")
+        rows.skip(line, PENDING if status == "PDNG" else f"status {status[:10]}", f"{shown}: {status}")
         return
     if "Amt" not in at:
         rows.problem(line, f"{shown} has no amount (Amt)")

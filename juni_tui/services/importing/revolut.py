@@ -98,8 +98,11 @@ def _row(rows: Rows, line: int, cells: dict[str, str], fee_account: int | None) 
         rows.skip(line, reason, f"{name}: {state.lower() or 'not completed'}")
         return
     currency = cells["payment currency"].upper()
+    if not currency:
+        rows.problem(line, f"{name}: Payment currency is missing")
+        return
     if currency != "SEK":
-        rows.skip(line, OTHER_CURRENCY, f"{name} in {currency[:10] or 'no currency'}, not SEK")
+        rows.skip(line, OTHER_CURRENCY, f"{name} in {currency[:10]}, not SEK")
         return
     errors: list[str] = []
     day = parse_day(completed or cells.get("date started (utc)", ""), None, errors)
