@@ -205,3 +205,13 @@ def test_a_mapping_made_in_the_dialog_with_a_date_format_without_a_year_is_refus
     path = write(tmp_path, "bank.csv", "Datum;Belopp;Text\n05.01;-1,00;Shop\n")
     mapping = Mapping(columns=SWEDISH.columns, delimiter=";", decimal=",").with_setting("date_format", "%d.%m")
     assert "year" in problems(path, Choice(mapping=mapping))[0][1]
+
+
+def test_a_pipe_separated_file_finds_its_saved_mapping_the_next_time(tmp_path, home):
+    from juni_tui.cli import main
+
+    path = write(tmp_path, "bank.csv", "Datum|Belopp|Text\n2026-09-01|-10,00|SL\n")
+    mapping = write(tmp_path, "m.toml", COLUMNS + '[format]\ndelimiter = "|"\ndecimal = ","\n')
+    assert main(["--home", str(home.root), "import", str(path), "--mapping", str(mapping)]) == 0
+    again = write(tmp_path, "bank2.csv", "Datum|Belopp|Text\n2026-09-02|-20,00|SJ\n")
+    assert main(["--home", str(home.root), "import", str(again)]) == 0

@@ -154,8 +154,8 @@ def _checked(path: Path, decoded: Decoded) -> Decoded:
 
 
 def guess_delimiter(line: str) -> str:
-    """Semicolon, comma or tab: whichever the header line has most of (comma when none)."""
-    counts = {d: line.count(d) for d in (";", ",", "\t")}
+    """Semicolon, comma, tab or pipe: whichever the header line has most of (comma when none)."""
+    counts = {d: line.count(d) for d in (";", ",", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
@@ -242,7 +242,7 @@ class TextFile:
     def delimiter(self) -> str:
         """The delimiter of the first lines' busiest line (a title line above the header has few)."""
         lines = [line for line in self.text[:20_000].splitlines()[:MAX_PREAMBLE_ROWS] if line.strip()]
-        return guess_delimiter(max(lines or [""], key=lambda line: max(line.count(d) for d in ";,\t")))
+        return guess_delimiter(max(lines or [""], key=lambda line: max(line.count(d) for d in ";,\t|")))
 
     @cached_property
     def first_rows(self) -> list[list[str]]:
