@@ -113,6 +113,13 @@ def test_a_revolut_card_row_without_a_payment_currency_is_a_problem_not_skipped_
     assert problems(path) == [(2, "GitHub: Payment currency is missing")]
 
 
+def test_a_revolut_amount_with_a_decimal_comma_does_not_send_the_user_to_a_mapping(tmp_path):
+    row = revolut_row().replace(",-105.20,", ',"-105,20",')
+    path = write(tmp_path, "revolut.csv", f"{REVOLUT_HEADER}\n{row}\n")
+    [(line, reason)] = problems(path)
+    assert line == 2 and "'-105,20'" in reason and "mapping" not in reason
+
+
 # --- camt.053 ---------------------------------------------------------------------------------------------------
 
 

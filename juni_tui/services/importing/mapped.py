@@ -28,7 +28,7 @@ from juni_tui.services.importing.mapping import Mapping, date_format_problem, he
 from juni_tui.services.importing.source import ImportFileError
 from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
 from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, known_codec, repeated
-from juni_tui.services.importing.values import MAPPING_HINT, parse_amount, parse_day
+from juni_tui.services.importing.values import DECIMAL_HINT, MAPPING_HINT, parse_amount, parse_day
 
 #: Dates that say a row is not booked yet.
 PENDING_WORDS = {"reserverat", "reserverad", "preliminär", "prel", "pending", "reserved", "väntande"}
@@ -245,7 +245,7 @@ def _row(rows: Rows, line: int, cells: dict[str, str], mapping: Mapping) -> None
         errors.append("date is missing")
     day = parse_day(day_text, mapping.date_format, errors, hint=MAPPING_HINT) if day_text else None
     amount_text = cells["amount"].strip()
-    amount = parse_amount(amount_text, mapping.decimal, errors) if amount_text else None
+    amount = parse_amount(amount_text, mapping.decimal, errors, hint=DECIMAL_HINT) if amount_text else None
     if not amount_text:
         errors.append("amount is missing")
     merchant = clip(cells["merchant"]) or clip(cells.get("description"))
@@ -259,7 +259,8 @@ def _row(rows: Rows, line: int, cells: dict[str, str], mapping: Mapping) -> None
     if original and original_currency and original_currency != "SEK":
         if not (len(original_currency) == 3 and original_currency.isalpha()):
             errors.append(f"original_currency {original_currency[:20]!r} is not a three-letter currency code")
-        values["original_amount"] = parse_amount(original, mapping.decimal, errors, "original_amount")
+        values["original_amount"] = parse_amount(original, mapping.decimal, errors, "original_amount",
+                                                   DECIMAL_HINT)
         values["original_currency"] = original_currency
     country = clip(cells.get("merchant_country"))
     if country is not None:

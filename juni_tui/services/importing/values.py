@@ -180,9 +180,14 @@ def parse_day(text: str, date_format: str | None, errors: list[str], name: str =
     return None
 
 
-def parse_amount(text: str, decimal: str, errors: list[str], name: str = "amount") -> Decimal | None:
+DECIMAL_HINT = ", as the mapping says (set decimal in the mapping)"
+
+
+def parse_amount(text: str, decimal: str, errors: list[str], name: str = "amount", hint: str = ""
+                 ) -> Decimal | None:
     """An amount as a bank writes it: ``decimal`` is its decimal separator (the other of ``,`` and ``.`` separates
-    thousands), a minus in front or behind, a ``SEK`` or ``kr`` after it."""
+    thousands), a minus in front or behind, a ``SEK`` or ``kr`` after it. ``hint`` ends the problem's sentence about
+    the separator (``DECIMAL_HINT`` for a mapped file)."""
     value = _CURRENCY_SUFFIX.sub("", text.strip())
     # SEB writes -2960.000; only after the decimal separator (with a decimal comma, 10.000 is ten thousand)
     value = _TRAILING_ZEROS[decimal].sub(r"\1", value) if decimal in _TRAILING_ZEROS else value
@@ -192,8 +197,7 @@ def parse_amount(text: str, decimal: str, errors: list[str], name: str = "amount
     if thousands in value:
         grouped = rf"[-+\u2212]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{re.escape(decimal)}\d+)?"
         if not re.fullmatch(grouped, value):
-            errors.append(f"{name} {quoted(text)} does not use {decimal!r} as its decimal separator, as the mapping "
-                          "says (set decimal in the mapping)")
+            errors.append(f"{name} {quoted(text)} does not use {decimal!r} as its decimal separator{hint}")
             return None
         value = value.replace(thousands, "")
     return parse_money(name, value, errors)
