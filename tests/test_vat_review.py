@@ -167,3 +167,20 @@ def test_correct_transactions_raise_no_warning():
                               account=7690, vat_code=VatCode.VAT12, date=date(2028, 1, 1))
     for tx in (restaurant, hotel, oslo, groceries_before, groceries_after):
         assert warning_codes(tx) == [], tx.merchant
+
+
+def test_long_attendees_never_push_the_vat_deducted_the_original_amount_or_the_card_out_of_the_comments():
+    # 40 guests with their companies: the Comments (1 000 characters in Fortnox) cannot hold them all; the list is
+    # shortened, visibly, and the facts after it stay.
+    attendees = ", ".join(f"Gäst Nummer{n} (Kundföretaget {n} AB)" for n in range(40))
+    tx = make_tx("rep-many-guests", amount=Decimal("-11200.00"), account=6072, vat_code=VatCode.VAT12,
+                 participants=40, purpose="Kundevent", attendees=attendees, card="1234", cardholder="Anna Ek",
+                 original_currency="EUR", original_amount=Decimal("-1000.00"), merchant="Restaurang Prinsen")
+    comments = build_voucher(tx, PLAIN, "K").comments or ""
+    assert len(comments) <= 1000
+    assert "Syfte: Kundevent" in comments
+    assert "Deltagare: Gäst Nummer0 (Kundföretaget 0 AB)" in comments
+    assert "..." in comments
+    assert "Avdragen moms 1 200,00 av 1 200,00" in comments
+    assert "Originalbelopp 1 000,00 EUR, bokfört 11 200,00 SEK" in comments
+    assert comments.endswith("Kort 1234 (Anna Ek)")

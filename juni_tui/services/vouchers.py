@@ -101,13 +101,32 @@ def _clean(text: str | None, limit: int) -> str | None:
     return _sanitized(text, limit) or None
 
 
+#: The notes the user wrote (free texts of any length): shortened, when the comments are too long, before the
+#: facts juni-tui writes (the VAT deducted, the original amount, the card) are.
+_FREE_NOTES = ("Syfte: ", "Deltagare: ", "Inget kvitto behövs: ")
+_CUT = "..."
+
+
 def _clean_notes(notes: list[str], limit: int) -> str | None:
     """``"; ".join(notes)``, sanitized note by note (notes repeat from voucher to voucher: the card, the purpose)
-    and cut to ``limit``."""
-    cleaned = [part for note in notes if note and (part := _sanitized(note, limit))]
+    and fitted to ``limit``: the free texts are shortened (ending in ``...``) so that the other notes stay whole."""
+    cleaned = [(part, note.startswith(_FREE_NOTES)) for note in notes if note and (part := _sanitized(note, limit))]
     if not cleaned:
         return None
-    text = "; ".join(cleaned)
+    text = "; ".join(part for part, _free in cleaned)
+    if len(text) > limit:
+        left = limit - sum(len(part) + 2 for part, free in cleaned if not free)
+        fitted = []
+        for part, free in cleaned:
+            if free:
+                room = left - 2
+                if room <= len(_CUT) + 10:
+                    continue
+                if len(part) > room:
+                    part = part[:room - len(_CUT)].rstrip(" ;,") + _CUT
+                left -= len(part) + 2
+            fitted.append(part)
+        text = "; ".join(fitted)
     return text if len(text) <= limit else text[:limit].rstrip(" ;") or None
 
 
