@@ -184,3 +184,17 @@ def test_long_attendees_never_push_the_vat_deducted_the_original_amount_or_the_c
     assert "Avdragen moms 1 200,00 av 1 200,00" in comments
     assert "Originalbelopp 1 000,00 EUR, bokfört 11 200,00 SEK" in comments
     assert comments.endswith("Kort 1234 (Anna Ek)")
+
+
+def test_vat_on_a_private_purchase_or_cash_is_a_warning_but_not_on_an_asset():
+    private = make_tx("private", amount=Decimal("-1250.00"), merchant="Clas Ohlson", merchant_country="SE",
+                      account=1610, vat_code=VatCode.VAT25)
+    assert warning_codes(private) == ["vat_on_private_or_cash"]
+    assert "Use 0" in findings(private, PLAIN)[0].message
+    cash = make_tx("cash", amount=Decimal("-500.00"), merchant="Bankomat", merchant_country="SE", account=1910,
+                   vat_code=VatCode.VAT25)
+    assert warning_codes(cash) == ["vat_on_private_or_cash"]
+    assert warning_codes(private.model_copy(update={"vat_code": VatCode.NONE})) == []
+    computer = make_tx("asset", amount=Decimal("-40000.00"), merchant="Dustin", merchant_country="SE",
+                       account=1250, vat_code=VatCode.VAT25)
+    assert "vat_on_private_or_cash" not in warning_codes(computer)

@@ -9,6 +9,8 @@ odd and what to do. Warnings never block: the user may acknowledge one with a re
 ``reverse_charge_in_sweden``  a reverse-charge or import code on a Swedish merchant, who charges Swedish VAT
 ``balance_sheet_account``  a purchase booked on a balance-sheet account (1xxx–2xxx) other than those the company
                           allows (Settings: 1610/1680 private purchases, 1910 cash withdrawals)
+``vat_on_private_or_cash``  a VAT code other than 0 on a private purchase (16xx, e.g. 1610/1680) or cash (19xx):
+                          the company deducts no VAT on what it does not buy for itself
 ``twelve_percent_account``  12 % on an account that is neither food, hotel nor restaurant (Settings)
 ``food_rate``             12 % on what looks like a grocery purchase while food is at 6 % (2026-04-01–2027-12-31)
 ``meal_on_deductible_representation``  a meal on 6071/7631: meals are not deductible for income tax since 2017
@@ -39,6 +41,8 @@ _GROCERY = re.compile(
 _MEAL = re.compile(
     r"\b(?:restaurang|restaurant|krog|bistro|brasserie|trattoria|pizzeria|sushi|lunch|middag|dinner|"
     r"frukost|breakfast|bar|pub|steakhouse|hamburgerrestauranger?)\b", re.IGNORECASE)
+#: Receivables (16xx: a private purchase the cardholder owes, 1610/1680) and cash and bank (19xx): no VAT to deduct.
+_NO_VAT_ACCOUNTS = frozenset(range(1600, 1700)) | frozenset(range(1900, 2000))
 #: Simple refreshments cost about 60 kr per person (Skatteverket); above this per participant it is a meal.
 REFRESHMENTS_PER_PARTICIPANT = Decimal("150")
 _SIX_PERCENT_FROM = next(start for start, _end, code in FOOD_RATE_PERIODS if code == VatCode.VAT6 and start)
@@ -87,6 +91,13 @@ def _account_checks(tx: Transaction, settings: Settings) -> Iterable[tuple[str, 
                    f"The purchase is booked on balance-sheet account {line.account}, not on a cost account. Choose "
                    "a cost account (4xxx–7xxx), or allow the account in Settings if it is meant (such as 1610 for "
                    "a private purchase).")
+            break
+    for line in lines:
+        if line.account in _NO_VAT_ACCOUNTS and line.vat_code not in (None, VatCode.NONE):
+            yield ("vat_on_private_or_cash",
+                   f"Account {line.account} is a private purchase or cash, and the VAT code is {line.vat_code} "
+                   f"({line.vat_code.label}): the company deducts no VAT on it. Use 0 (the whole amount on "
+                   f"{line.account}).")
             break
     twelve = [line for line in lines if line.vat_code == VatCode.VAT12]
     for line in twelve:
