@@ -198,3 +198,16 @@ def test_vat_on_a_private_purchase_or_cash_is_a_warning_but_not_on_an_asset():
     computer = make_tx("asset", amount=Decimal("-40000.00"), merchant="Dustin", merchant_country="SE",
                        account=1250, vat_code=VatCode.VAT25)
     assert "vat_on_private_or_cash" not in warning_codes(computer)
+
+
+def test_six_percent_on_groceries_when_food_is_at_twelve_is_a_warning():
+    # A rule learned in 2027 (food at 6 %) that books an ICA purchase in 2028 claims half the VAT paid.
+    ica = make_tx("ica", amount=Decimal("-300.00"), merchant="ICA Nära", merchant_country="SE", account=7690,
+                  vat_code=VatCode.VAT6, date=date(2028, 1, 1))
+    assert warning_codes(ica) == ["food_rate"]
+    assert "12 %" in findings(ica, PLAIN)[0].message
+    assert warning_codes(ica.model_copy(update={"date": date(2026, 3, 31)})) == ["food_rate"]
+    assert warning_codes(ica.model_copy(update={"date": date(2027, 12, 31)})) == []
+    assert warning_codes(ica.model_copy(update={"date": date(2026, 4, 1)})) == []
+    newspaper = ica.model_copy(update={"merchant": "Pressbyrån Centralen"})
+    assert warning_codes(newspaper) == []

@@ -12,7 +12,8 @@ odd and what to do. Warnings never block: the user may acknowledge one with a re
 ``vat_on_private_or_cash``  a VAT code other than 0 on a private purchase (16xx, e.g. 1610/1680) or cash (19xx):
                           the company deducts no VAT on what it does not buy for itself
 ``twelve_percent_account``  12 % on an account that is neither food, hotel nor restaurant (Settings)
-``food_rate``             12 % on what looks like a grocery purchase while food is at 6 % (2026-04-01–2027-12-31)
+``food_rate``             12 % on what looks like a grocery purchase while food is at 6 % (2026-04-01–2027-12-31),
+                          or 6 % on one while food is at 12 % (a rule learned in 2027 carried into 2028)
 ``meal_on_deductible_representation``  a meal on 6071/7631: meals are not deductible for income tax since 2017
 ``likely_duplicate``      another transaction with the same card, merchant, amount and day
 """
@@ -37,6 +38,8 @@ _GROCERY = re.compile(
     r"\b(?:ica|coop|hemköp|hemkop|willys|lidl|city ?gross|netto|mathem|matsmart|tempo|handlar'?n|"
     r"livs(?:medel)?|mataffär|matbutik|supermarket|grocer(?:y|ies)|food ?store|pressbyrån|7-eleven)\b",
     re.IGNORECASE)
+#: Shops that also sell newspapers and tickets (6 % at any date).
+_SIX_PERCENT_SHOP = re.compile(r"\b(?:pressbyrån|pressbyran|7-eleven)\b", re.IGNORECASE)
 #: What names a meal (not simple refreshments: a café's fika stays on 6071).
 _MEAL = re.compile(
     r"\b(?:restaurang|restaurant|krog|bistro|brasserie|trattoria|pizzeria|sushi|lunch|middag|dinner|"
@@ -114,6 +117,14 @@ def _account_checks(tx: Transaction, settings: Settings) -> Iterable[tuple[str, 
                "to 2027-12-31. Use 6 unless it was a restaurant or catering meal (12 %); alcohol stays at 25 %.")
     # The amount per participant counts only the lines on 6071/7631: supplies on the same receipt are no meal.
     on_deductible = sum((abs(line.amount) for line in lines if line.account in MEAL_ACCOUNTS), Decimal("0"))
+    six = any(line.vat_code == VatCode.VAT6 for line in lines)
+    food_rate = food_vat_code(tx.date)
+    if (six and food_rate == VatCode.VAT12 and _GROCERY.search(texts) and not _SIX_PERCENT_SHOP.search(texts)
+            and not _MEAL.search(texts)):
+        yield ("food_rate",
+               f"This looks like a grocery purchase, and on {tx.date.isoformat()} food is taxed at 12 % (6 % only "
+               f"from {_SIX_PERCENT_FROM.isoformat()} to 2027-12-31). Use 12 for the food; 6 % is for books, "
+               "newspapers and travel.")
     meal = bool(_MEAL.search(texts)) or (
         tx.participants is not None and on_deductible / tx.participants > REFRESHMENTS_PER_PARTICIPANT)
     for line in lines:
