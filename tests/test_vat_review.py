@@ -236,3 +236,12 @@ def test_any_mix_of_codes_shares_printed_vat_and_representation_balances_with_on
             rows(tx)  # balances; no negative amount; one side per row
         except BookkeepingError as error:
             assert "VAT amount" in str(error)  # only a printed VAT that does not fit is refused
+
+
+@pytest.mark.parametrize("share", ["150", "-50"])
+def test_a_deductible_share_outside_0_to_100_in_settings_is_refused_with_a_sentence(share: str):
+    # Settings written by hand (the TUI refuses these): 150 % would deduct 375 kr of a 250 kr VAT.
+    settings = Settings(deductible_shares={5820: Decimal(share)})
+    tx = make_tx("hire", amount=Decimal("-1250.00"), account=5820, vat_code=VatCode.VAT25, merchant="Hertz")
+    with pytest.raises(BookkeepingError, match="deductible VAT share of account 5820"):
+        build_voucher(tx, settings, "K")

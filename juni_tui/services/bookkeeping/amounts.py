@@ -125,8 +125,14 @@ class Representation:
         return lines
 
 
-def _share(line: AnyLine, settings: Settings) -> Decimal:
-    return line.vat_deductible if line.vat_deductible is not None else settings.deductible_share(line.account)
+def _share(tx: Transaction, line: AnyLine, settings: Settings) -> Decimal:
+    if line.vat_deductible is not None:
+        return line.vat_deductible
+    share = settings.deductible_share(line.account)
+    if not ZERO <= share <= HUNDRED:  # a settings file edited by hand
+        raise BookkeepingError(f"Cannot book {who(tx)}: the deductible VAT share of account {line.account} in "
+                               f"Settings is {share} %; a share is 0 to 100 %. Correct it in Settings.")
+    return share
 
 
 def _printed(tx: Transaction, n: int | None, line: AnyLine, code: VatCode, gross: Decimal) -> Decimal:
@@ -157,7 +163,7 @@ def line_vats(tx: Transaction, lines: tuple[AnyLine, ...], settings: Settings
             vat = _printed(tx, n if numbered else None, line, code, gross)
         else:
             vat = vat_part(gross, code)
-        share = _share(line, settings)
+        share = _share(tx, line, settings)
         deductible = vat if share == HUNDRED else round_ore(vat * share / HUNDRED)
         out.append(LineVat(gross, vat, deductible, code.is_swedish and line.account in representation_accounts,
                            code.is_computed, share))
