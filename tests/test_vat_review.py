@@ -245,3 +245,12 @@ def test_a_deductible_share_outside_0_to_100_in_settings_is_refused_with_a_sente
     tx = make_tx("hire", amount=Decimal("-1250.00"), account=5820, vat_code=VatCode.VAT25, merchant="Hertz")
     with pytest.raises(BookkeepingError, match="deductible VAT share of account 5820"):
         build_voucher(tx, settings, "K")
+
+
+def test_a_foreign_purchase_whose_original_amount_is_0_in_the_file_does_not_say_it_cost_0():
+    tx = make_tx("zero-eur", amount=Decimal("-1250.00"), account=5410, vat_code=VatCode.NONE,
+                 original_currency="EUR", original_amount=Decimal("0.00"), merchant="Hotel Adlon")
+    voucher = build_voucher(tx, PLAIN, "K")
+    assert "0,00 EUR" not in (voucher.comments or "")
+    assert "Originalbelopp i EUR, bokfört 1 250,00 SEK" in (voucher.comments or "")
+    assert all("0,00 EUR" not in (row.transaction_information or "") for row in voucher.rows)

@@ -166,7 +166,7 @@ def _original(tx: Transaction) -> str | None:
     """``1 890,00 NOK``: the amount in the currency it was bought in, for foreign-currency purchases."""
     if not tx.is_foreign:
         return None
-    if tx.original_amount is None:
+    if not tx.original_amount:  # unknown, or 0 in the file: the SEK amount was not 0, so neither was this
         return f"i {tx.original_currency}"
     return f"{kr(abs(tx.original_amount))} {tx.original_currency}"
 
