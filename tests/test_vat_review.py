@@ -254,3 +254,12 @@ def test_a_foreign_purchase_whose_original_amount_is_0_in_the_file_does_not_say_
     assert "0,00 EUR" not in (voucher.comments or "")
     assert "Originalbelopp i EUR, bokfört 1 250,00 SEK" in (voucher.comments or "")
     assert all("0,00 EUR" not in (row.transaction_information or "") for row in voucher.rows)
+
+
+def test_swedish_vat_from_a_foreign_company_says_how_to_keep_a_correct_booking():
+    # Uber B.V. (NL) charges Swedish VAT, 6 %, on a ride in Stockholm: the warning must not only say "use 0".
+    ride = make_tx("uber", amount=Decimal("-212.00"), merchant="Uber B.V.", merchant_country="NL", account=5800,
+                   vat_code=VatCode.VAT6)
+    (finding,) = findings(ride, PLAIN)
+    assert finding.code == "swedish_vat_abroad"
+    assert "Swedish VAT number" in finding.message and "acknowledge" in finding.message

@@ -78,7 +78,9 @@ def _country_checks(tx: Transaction, codes: set[VatCode]) -> Iterable[tuple[str,
         yield ("swedish_vat_abroad",
                f"{tx.merchant} is {where}, but the VAT code is Swedish VAT. VAT charged abroad is not deductible "
                "in the Swedish VAT return: use 0 (the whole amount is cost), or a reverse-charge code if the "
-               "seller charged no VAT.")
+               "seller charged no VAT. If the receipt shows Swedish VAT and a Swedish VAT number (a foreign "
+               "company registered in Sweden, such as a taxi ride in Stockholm), keep the code and acknowledge "
+               "this.")
     if country == "SE" and any(code.is_computed for code in codes):
         yield ("reverse_charge_in_sweden",
                f"{tx.merchant} is a Swedish merchant, but the VAT code is reverse charge or import. A Swedish "
