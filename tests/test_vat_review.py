@@ -263,3 +263,11 @@ def test_swedish_vat_from_a_foreign_company_says_how_to_keep_a_correct_booking()
     (finding,) = findings(ride, PLAIN)
     assert finding.code == "swedish_vat_abroad"
     assert "Swedish VAT number" in finding.message and "acknowledge" in finding.message
+
+
+def test_groceries_at_twelve_with_a_newspaper_at_six_in_2028_is_no_false_alarm():
+    tx = make_tx("ica-paper", amount=Decimal("-340.00"), merchant="ICA Nära", merchant_country="SE",
+                 date=date(2028, 2, 1), splits=(
+                     SplitLine(amount=Decimal("-300.00"), account=7690, vat_code=VatCode.VAT12, text="Mat"),
+                     SplitLine(amount=Decimal("-40.00"), account=6970, vat_code=VatCode.VAT6, text="Tidning")))
+    assert warning_codes(tx) == []

@@ -119,7 +119,8 @@ def _account_checks(tx: Transaction, settings: Settings) -> Iterable[tuple[str, 
                "to 2027-12-31. Use 6 unless it was a restaurant or catering meal (12 %); alcohol stays at 25 %.")
     # The amount per participant counts only the lines on 6071/7631: supplies on the same receipt are no meal.
     on_deductible = sum((abs(line.amount) for line in lines if line.account in MEAL_ACCOUNTS), Decimal("0"))
-    six = any(line.vat_code == VatCode.VAT6 for line in lines)
+    # A split with a 12 % line beside the 6 % one already tells food from newspapers.
+    six = not twelve and any(line.vat_code == VatCode.VAT6 for line in lines)
     food_rate = food_vat_code(tx.date)
     if (six and food_rate == VatCode.VAT12 and _GROCERY.search(texts) and not _SIX_PERCENT_SHOP.search(texts)
             and not _MEAL.search(texts)):
