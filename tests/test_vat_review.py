@@ -271,3 +271,11 @@ def test_groceries_at_twelve_with_a_newspaper_at_six_in_2028_is_no_false_alarm()
                      SplitLine(amount=Decimal("-300.00"), account=7690, vat_code=VatCode.VAT12, text="Mat"),
                      SplitLine(amount=Decimal("-40.00"), account=6970, vat_code=VatCode.VAT6, text="Tidning")))
     assert warning_codes(tx) == []
+
+
+def test_vat_on_a_bank_fee_is_a_warning():
+    # A rule that books every Juni charge at 25 % also claims 25 % of VAT on the currency fee, which has none.
+    fee = make_tx("fee", amount=Decimal("-35.00"), merchant="Juni", merchant_country="SE", account=6570,
+                  vat_code=VatCode.VAT25, description="Currency fee")
+    assert warning_codes(fee) == ["vat_on_bank_fee"]
+    assert warning_codes(fee.model_copy(update={"vat_code": VatCode.NONE})) == []

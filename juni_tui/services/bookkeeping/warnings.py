@@ -11,6 +11,7 @@ odd and what to do. Warnings never block: the user may acknowledge one with a re
                           allows (Settings: 1610/1680 private purchases, 1910 cash withdrawals)
 ``vat_on_private_or_cash``  a VAT code other than 0 on a private purchase (16xx, e.g. 1610/1680) or cash (19xx):
                           the company deducts no VAT on what it does not buy for itself
+``vat_on_bank_fee``       a VAT code other than 0 on a bank cost (657x): bank and card fees are exempt from VAT
 ``twelve_percent_account``  12 % on an account that is neither food, hotel nor restaurant (Settings)
 ``food_rate``             12 % on what looks like a grocery purchase while food is at 6 % (2026-04-01–2027-12-31),
                           or 6 % on one while food is at 12 % (a rule learned in 2027 carried into 2028)
@@ -46,6 +47,8 @@ _MEAL = re.compile(
     r"frukost|breakfast|bar|pub|steakhouse|hamburgerrestauranger?)\b", re.IGNORECASE)
 #: Receivables (16xx: a private purchase the cardholder owes, 1610/1680) and cash and bank (19xx): no VAT to deduct.
 _NO_VAT_ACCOUNTS = frozenset(range(1600, 1700)) | frozenset(range(1900, 2000))
+#: Bank costs in the BAS chart: bank and card fees are financial services, exempt from VAT (ML 2023:200).
+_BANK_COST_ACCOUNTS = frozenset(range(6570, 6580))
 #: Simple refreshments cost about 60 kr per person (Skatteverket); above this per participant it is a meal.
 REFRESHMENTS_PER_PARTICIPANT = Decimal("150")
 _SIX_PERCENT_FROM = next(start for start, _end, code in FOOD_RATE_PERIODS if code == VatCode.VAT6 and start)
@@ -103,6 +106,12 @@ def _account_checks(tx: Transaction, settings: Settings) -> Iterable[tuple[str, 
                    f"Account {line.account} is a private purchase or cash, and the VAT code is {line.vat_code} "
                    f"({line.vat_code.label}): the company deducts no VAT on it. Use 0 (the whole amount on "
                    f"{line.account}).")
+            break
+    for line in lines:
+        if line.account in _BANK_COST_ACCOUNTS and line.vat_code not in (None, VatCode.NONE):
+            yield ("vat_on_bank_fee",
+                   f"Account {line.account} is a bank cost, and bank and card fees carry no VAT (they are exempt), "
+                   f"but the VAT code is {line.vat_code}. Use 0, unless the receipt shows VAT.")
             break
     twelve = [line for line in lines if line.vat_code == VatCode.VAT12]
     for line in twelve:
