@@ -279,3 +279,11 @@ def test_vat_on_a_bank_fee_is_a_warning():
                   vat_code=VatCode.VAT25, description="Currency fee")
     assert warning_codes(fee) == ["vat_on_bank_fee"]
     assert warning_codes(fee.model_copy(update={"vat_code": VatCode.NONE})) == []
+
+
+def test_representation_for_one_participant_caps_at_the_vat_on_300():
+    # Lunch for 1 at 560 incl. 12 % (500 + 60): VAT on 300 of 500 = 36.
+    tx = make_tx("rep-one", amount=Decimal("-560.00"), account=6072, vat_code=VatCode.VAT12, participants=1,
+                 merchant="Restaurang Prinsen")
+    assert rows(tx) == [(6072, "524.00", "0.00"), (2640, "36.00", "0.00"), (1930, "0.00", "560.00")]
+    assert "Representation 1 deltagare" in (build_voucher(tx, PLAIN, "K").comments or "")
