@@ -84,6 +84,13 @@ def test_twelve_percent_on_an_account_for_neither_food_hotel_nor_restaurant_is_a
     assert codes(tx) == ["twelve_percent_account"]
 
 
+def test_a_hotel_at_twelve_percent_on_the_travel_accounts_is_no_warning():
+    for account in (5800, 5830, 5831):
+        tx = make_tx(merchant="Scandic Grand Central", merchant_country="SE", account=account,
+                     vat_code=VatCode.VAT12)
+        assert codes(tx) == [], account
+
+
 def test_twelve_percent_on_groceries_from_april_2026_is_a_warning_but_not_before():
     after = make_tx(date=date(2026, 4, 1), merchant="Willys Hemma", merchant_country="SE", account=7690,
                     vat_code=VatCode.VAT12)

@@ -36,7 +36,7 @@ DEFAULT_DEDUCTIBLE_SHARES: dict[int, Decimal] = {5615: Decimal("50"), 5820: Deci
 #: cash withdrawals (1910).
 DEFAULT_ALLOWED_BALANCE_ACCOUNTS: tuple[int, ...] = (1610, 1680, 1910)
 #: Accounts where 12 % VAT is expected: food, hotel, restaurant and representation (BAS 2026).
-DEFAULT_TWELVE_PERCENT_ACCOUNTS: tuple[int, ...] = (4010, 5460, 5831, 5832, 6071, 6072, 7631, 7632, 7690)
+DEFAULT_TWELVE_PERCENT_ACCOUNTS: tuple[int, ...] = (4010, 5460, 5800, 5830, 5831, 5832, 6071, 6072, 7631, 7632, 7690)
 #: The account the old default credited for EU goods (import VAT, box 60), and today's (box 30, BAS since 2015).
 OLD_EU_GOODS_OUTPUT_ACCOUNT = 2615
 
