@@ -61,7 +61,8 @@ def generate(home_dir: Path, n: int, exported: int, seed: int = 1) -> None:
         batch = []
         for i, tx in enumerate(txs):
             if i < exported:
-                tx = tx.model_copy(update={"account": tx.account or 5410, "vat_code": tx.vat_code or VatCode.VAT25})
+                tx = tx.model_copy(update={"account": tx.account or 5410, "vat_code": tx.vat_code or VatCode.VAT25,
+                                           "participants": 2})  # booked representation (6071) says how many
                 body = bookkeeping.build_voucher(tx, settings, "K").to_fortnox()
                 tx = tx.model_copy(update={"status": Status.EXPORTED, "export": ExportState(
                     series="K", tag=f"juni {tx.id}", voucher_body=body, voucher_number=i + 1, voucher_year=2,
