@@ -21,7 +21,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
 from juni_tui.services.importing.lists import FortnoxLists
-from juni_tui.services.importing.statement import OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
+from juni_tui.services.importing.statement import PENDING, ZERO, Choice, Rows, clip
 from juni_tui.services.importing.text import TextFile
 from juni_tui.services.importing.values import parse_amount, parse_day
 
@@ -172,12 +172,7 @@ def _entry(rows: Rows, line: int, entry: Element) -> None:
     if "Amt" not in at:
         rows.problem(line, f"{shown} has no amount (Amt)")
         return
-    currency = at["Amt"].get("Ccy", "").upper()
-    if not currency:
-        rows.problem(line, f"{shown}: the amount has no currency (Ccy)")
-        return
-    if currency != "SEK":
-        rows.skip(line, OTHER_CURRENCY, f"{shown} in {currency[:10]}, not SEK")
+    if not rows.in_sek(line, at["Amt"].get("Ccy", "").upper(), shown, "the amount has no currency (Ccy)"):
         return
     errors: list[str] = []
     indicator = _text(at, "CdtDbtInd")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from juni_tui.domain.vat import VatCode
 from juni_tui.services.importing.lists import FortnoxLists
 from juni_tui.services.importing.mapping import header_key
-from juni_tui.services.importing.statement import NOT_CARD, OTHER_CURRENCY, PENDING, ZERO, Choice, Rows, clip
+from juni_tui.services.importing.statement import NOT_CARD, PENDING, ZERO, Choice, Rows, clip
 from juni_tui.services.importing.text import RowsError, TextFile, csv_rows, find_header, repeated
 from juni_tui.services.importing.values import parse_amount, parse_day
 
@@ -97,12 +97,7 @@ def _row(rows: Rows, line: int, cells: dict[str, str], fee_account: int | None) 
         reason = PENDING if state in ("", "PENDING") else f"not completed ({state.lower()[:20]})"
         rows.skip(line, reason, f"{name}: {state.lower() or 'not completed'}")
         return
-    currency = cells["payment currency"].upper()
-    if not currency:
-        rows.problem(line, f"{name}: Payment currency is missing")
-        return
-    if currency != "SEK":
-        rows.skip(line, OTHER_CURRENCY, f"{name} in {currency[:10]}, not SEK")
+    if not rows.in_sek(line, cells["payment currency"].upper(), name, "Payment currency is missing"):
         return
     errors: list[str] = []
     day = parse_day(completed or cells.get("date started (utc)", ""), None, errors)

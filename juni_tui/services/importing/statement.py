@@ -150,6 +150,17 @@ class Rows:
         if self.on_row is not None:
             self.on_row(line)
 
+    def in_sek(self, line: int, currency: str, shown: str, missing: str) -> bool:
+        """Whether a row is in SEK, the only currency booked; a row without one is a problem (``missing`` says
+        which), one in another is skipped and counted."""
+        if not currency:
+            self.problem(line, f"{shown}: {missing}")
+            return False
+        if currency != "SEK":
+            self.skip(line, OTHER_CURRENCY, f"{shown} in {currency[:10]}, not SEK")
+            return False
+        return True
+
     def skip(self, line: int, reason: str, detail: str) -> None:
         self._count(line)
         self.result.skipped.append((line, reason, detail))
