@@ -25,6 +25,7 @@ class KeysFooter(Footer):
         self._laid_out_for = 0
 
     def compose(self) -> ComposeResult:
+        self._laid_out_for = self.app.size.width  # (its first resize needs no second layout)
         widgets = list(super().compose())
         palette = [w for w in widgets if w.has_class("-command-palette")]
         keys = [w for w in widgets if w not in palette]
