@@ -25,11 +25,14 @@ def home_of(args: argparse.Namespace) -> Home:
 
 def has_data(home: Home) -> bool:
     """Whether the home folder holds anything. Anything at all: a damaged home (a journal or history without its
-    database) is opened, and refused by the store, never looked at as an empty one."""
+    database) is opened, and refused by the store, never looked at as an empty one. So is a file given as the home
+    (``--home juni.csv``): the store says it is not a folder, rather than a dry run or ``list`` showing nothing."""
     try:
         return any(home.root.iterdir())
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return False
+    except NotADirectoryError:
+        return True
 
 
 @contextmanager
