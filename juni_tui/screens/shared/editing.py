@@ -28,8 +28,24 @@ class PreAccountingActions:
     app: Any  # provided by the screen
     notify: Any  # provided by the screen
 
-    def _edit(self, describe: str, **values: Any) -> None:
+    def line_targets(self) -> list[str]:
+        """The targets for a value that lives on the split lines when a transaction is split (account, VAT code,
+        cost center, project, deductible share): split transactions are left out, with a sentence, since a value
+        set on the transaction itself would not reach their voucher."""
         ids = self.targets()
+        split = [tx for i in ids if (tx := self.store.transactions.get(i)) is not None and tx.splits]
+        if not split:
+            return ids
+        names = ", ".join(f"{tx.merchant} {tx.date}" for tx in split[:3]) + (" …" if len(split) > 3 else "")
+        how = "edit its lines in the detail view (enter, then x)"
+        if len(split) == len(ids):
+            self.notify(f"{names} {'is' if len(split) == 1 else 'are'} split: {how}.", severity="warning", timeout=8)
+            return []
+        self.notify(f"Left out, being split ({how}): {names}.", severity="warning", timeout=8)
+        return [i for i in ids if i not in {tx.id for tx in split}]
+
+    def _edit(self, describe: str, ids: list[str] | None = None, **values: Any) -> None:
+        ids = self.targets() if ids is None else ids
         if not ids:
             return
         try:
@@ -42,7 +58,7 @@ class PreAccountingActions:
         self.notify(f"{describe} on {n} transaction{'s' if n != 1 else ''}" if n else "Nothing changed.")
 
     def action_account(self) -> None:
-        ids = self.targets()
+        ids = self.line_targets()
         if not ids:
             return
         first = self.store.transactions.get(ids[0])
@@ -77,7 +93,7 @@ class PreAccountingActions:
         """The account on the rows, and the account's VAT code where a row has none (never over a choice made)."""
         with undo_step(self.app, f"Account {number} set"):  # with the VAT code it brings: one step
             suggestion = workflow.suggested_vat_code(self.store, number)
-            self._edit(f"Account {number} set", account=number)
+            self._edit(f"Account {number} set", ids, account=number)
             missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
             if suggestion is not None and missing:
                 try:
@@ -93,7 +109,7 @@ class PreAccountingActions:
                 self._ask_representation(unanswered)
 
     def action_vat(self) -> None:
-        ids = self.targets()
+        ids = self.line_targets()
         if not ids:
             return
         first = self.store.transactions.get(ids[0])
@@ -101,7 +117,7 @@ class PreAccountingActions:
 
         def chosen(code: VatCode | None) -> None:
             if code is not None:
-                self._edit(f"VAT code {code.value} set", vat_code=code)
+                self._edit(f"VAT code {code.value} set", ids, vat_code=code)
 
         self.app.push_screen(vat_picker(first.vat_code if first else None, suggestion), chosen)
 
@@ -112,12 +128,15 @@ class PreAccountingActions:
         if not active:
             self.notify(f"No {label.lower()}s known yet: they come from Fortnox when juni-tui is connected.")
             return
+        ids = self.line_targets()
+        if not ids:
+            return
         # "" stands for "none": a cancelled dialog gives None, which changes nothing.
         choices = [("", "(none)")] + [(getattr(item, key), f"{getattr(item, key):<8} {item.description}") for item in active]
 
         def chosen(value: str | None) -> None:
             if value is not None:
-                self._edit(f"{label} {value or 'cleared'}", **{field: value or None})
+                self._edit(f"{label} {value or 'cleared'}", ids, **{field: value or None})
 
         self.app.push_screen(ChoicePicker(label, choices), chosen)
 
@@ -181,7 +200,7 @@ class PreAccountingActions:
 
     def action_vat_details(self) -> None:
         """``%``: the deductible share and the VAT as printed (the latter for one transaction at a time)."""
-        txs = [tx for i in self.targets() if (tx := self.store.transactions.get(i)) is not None]
+        txs = [tx for i in self.line_targets() if (tx := self.store.transactions.get(i)) is not None]
         if not txs:
             return
 
@@ -191,7 +210,7 @@ class PreAccountingActions:
             values: dict[str, Any] = {"vat_deductible": details.vat_deductible}
             if len(txs) == 1:
                 values["vat_amount"] = details.vat_amount
-            self._edit("VAT details set", **values)
+            self._edit("VAT details set", [tx.id for tx in txs], **values)
 
         default = self.store.settings.deductible_share(txs[0].account)
         self.app.push_screen(VatDetailsDialog(txs, default), chosen)

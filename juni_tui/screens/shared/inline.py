@@ -140,6 +140,7 @@ class InlineEditing:
     notify: Any
     table: VirtualTable
     targets: Any
+    line_targets: Any
     query_one: Any
     confirm_account: Any
     set_account: Any
@@ -171,7 +172,7 @@ class InlineEditing:
         self.table.focus()
 
     def _commit_inline(self, account_text: str, vat_text: str) -> None:
-        ids = self.targets()
+        ids = self.line_targets()
         if not ids:
             return self._close_inline()
         number: int | None = None
@@ -194,7 +195,7 @@ class InlineEditing:
         def apply() -> None:
             with undo_step(self.app, "Row edited" if len(ids) == 1 else f"{len(ids)} rows edited"):
                 if code is not None:
-                    self._edit(f"VAT code {code.value} set", vat_code=code)
+                    self._edit(f"VAT code {code.value} set", ids, vat_code=code)
                 if number is not None:
                     self.set_account(ids, number)
             self._next_incomplete(ids)

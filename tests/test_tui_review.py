@@ -1,0 +1,57 @@
+"""The TUI at 80x24 as a clumsy new user (review of issue 13): keys pressed where they cannot mean anything."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from textual.screen import ModalScreen
+
+from juni_tui.app import JuniApp
+from juni_tui.domain.transactions import SplitLine, Transaction
+from juni_tui.domain.vat import VatCode
+from juni_tui.screens.prepare import PrepareScreen
+from tests.helpers import flushed
+
+pytestmark = pytest.mark.usefixtures("quick_flush")
+
+SPLIT = Transaction(id="s1", date=date(2026, 9, 1), merchant="Hertz split", amount=Decimal("-1000.00"),
+                    splits=(SplitLine(amount=Decimal("-600.00"), account=5820, vat_code=VatCode.VAT25),
+                            SplitLine(amount=Decimal("-400.00"), account=5611, vat_code=VatCode.VAT25)))
+PLAIN = Transaction(id="p1", date=date(2026, 9, 2), merchant="Plain", amount=Decimal("-100.00"))
+
+
+def messages(app) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
+
+
+@pytest.mark.parametrize("key", ["percent_sign", "v", "a"])
+async def test_a_line_value_key_on_a_split_transaction_says_to_edit_its_lines_and_changes_nothing(store, key):
+    store.commit([SPLIT])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        # no dialog whose answer the voucher would ignore (the split lines carry their own values)
+        assert not isinstance(app.screen, ModalScreen) and isinstance(app.screen, PrepareScreen)
+        assert "split" in messages(app) and "detail view" in messages(app)
+        await flushed(app, pilot)
+    tx = store.transactions["s1"]
+    assert (tx.account, tx.vat_code, tx.vat_deductible) == (None, None, None)
+
+
+async def test_a_selection_with_a_split_transaction_sets_the_others_and_says_which_was_left_out(store):
+    store.commit([SPLIT, PLAIN])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+a", "v")
+        await pilot.pause()
+        assert isinstance(app.screen, ModalScreen)
+        assert "Hertz split" in messages(app)
+        app.screen.dismiss(VatCode.VAT12)
+        await flushed(app, pilot)
+    assert store.transactions["p1"].vat_code == VatCode.VAT12
+    assert store.transactions["s1"].vat_code is None
