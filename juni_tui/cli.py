@@ -5,7 +5,8 @@ subcommands and sets ``func(args) -> int`` on them. Adding a command never means
 
 ``main`` is the last resort (GUIDE §7): an error no command turned into a sentence (a bug, a RecursionError or
 MemoryError while reading a file) becomes one sentence on stderr and a log file with the traceback, exit 1; a
-closed pipe on stdout (``juni-tui list | head -1``) ends quietly with exit 0.
+closed pipe on stdout (``juni-tui list | head -1``) is quiet: the command finishes its work, says on stderr what it
+says there, and exits with its own code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import pkgutil
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
 import juni_tui
 from juni_tui import commands
@@ -53,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _run(argv)
-        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        try:
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        except BrokenPipeError:
+            _stdout_to_devnull()  # the command's own exit code stands: it did (or did not do) its work
         return code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
@@ -110,5 +115,39 @@ def _run(argv: list[str]) -> int:
 
         return run_tui(known)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    stdout = sys.stdout
+    sys.stdout = _ClosableStdout(stdout)
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    finally:
+        sys.stdout = stdout
+
+
+class _ClosableStdout:
+    """stdout for a command: when the reader goes away (``juni-tui mark-ready --all | true``), what is left to print
+    goes nowhere and the command carries on. Its work is finished, its reasons still reach stderr, and its exit code
+    says what was done (a broken pipe at the first line must not turn "nothing was marked" into exit 0)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._closed()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def _closed(self) -> None:
+        _stdout_to_devnull()  # the interpreter's last flush of the real stdout goes nowhere too
+        self._stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from juni_tui.cli import main
+from juni_tui.domain.transactions import Status
+from juni_tui.services.store import Store
 from juni_tui.services.store.home import Home
 
 CSV = """id,date,merchant,amount,original_amount,original_currency,account,vat_code
@@ -13,8 +15,43 @@ a3,2026-10-03,Espresso House,-104.00,,,,
 """
 
 
+class ClosedStdout:
+    """A stdout whose reader went away (``juni-tui … | true``): every write and flush is a broken pipe."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
 def cli(home: Home, *args: str) -> int:
     return main(["--home", str(home.root), *args])
+
+
+@pytest.fixture
+def imported(home, tmp_path, capsys) -> Home:
+    path = tmp_path / "juni.csv"
+    path.write_text(CSV)
+    assert cli(home, "import", str(path)) == 0
+    capsys.readouterr()
+    return home
+
+
+def test_mark_ready_all_marking_nothing_fails_even_with_stdout_closed(imported, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", ClosedStdout())
+    assert cli(imported, "mark-ready", "--all") == 1  # nothing has a receipt: nothing marked, a failure
+    err = capsys.readouterr().err
+    assert "not ready: a1" in err and "not ready: a3" in err  # the reasons still reach stderr
+
+
+def test_set_finishes_its_work_with_stdout_closed(imported, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", ClosedStdout())
+    assert cli(imported, "set", "a1", "a3", "--no-receipt", "bank fee") == 0
+    assert cli(imported, "mark-ready", "a1", "a3") == 1  # a3 has no account: refused, said on stderr
+    assert "not ready: a3" in capsys.readouterr().err
+    with Store.open(imported) as store:
+        assert store.transactions["a1"].status == Status.READY
 
 
 @pytest.mark.parametrize("command", [["list"], ["list", "--json"], ["export", "--dry-run", "--series", "K"]])
