@@ -55,3 +55,33 @@ async def test_a_selection_with_a_split_transaction_sets_the_others_and_says_whi
         await flushed(app, pilot)
     assert store.transactions["p1"].vat_code == VatCode.VAT12
     assert store.transactions["s1"].vat_code is None
+
+
+async def test_r_on_a_row_not_booked_on_representation_says_so_and_asks_nothing(store):
+    """Answers given there would put "Representation 4 deltagare" in the comments of an IT purchase's voucher."""
+    it = Transaction(id="it", date=date(2026, 9, 1), merchant="Google Workspace", amount=Decimal("-913.66"),
+                     account=6540, vat_code=VatCode.VAT25)
+    store.commit([it])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert not isinstance(app.screen, ModalScreen)
+        assert "Google Workspace" in messages(app) and "6540" in messages(app) and "6072" in messages(app)
+    assert store.transactions["it"].participants is None
+
+
+async def test_r_on_a_representation_row_still_asks(store):
+    lunch = Transaction(id="lunch", date=date(2026, 9, 1), merchant="Max", amount=Decimal("-245.00"),
+                        account=6072, vat_code=VatCode.VAT12)
+    store.commit([lunch])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ModalScreen)
+        await pilot.press("3", "enter")
+        await flushed(app, pilot)
+    assert store.transactions["lunch"].participants == 3

@@ -194,7 +194,23 @@ class PreAccountingActions:
         self.app.push_screen(RepresentationDialog(first, len(ids)), answered)
 
     def action_representation(self) -> None:
+        """Only rows booked on a representation account: elsewhere the answers would only mislabel the voucher."""
         ids = self.targets()
+        accounts = self.store.settings.representation_accounts
+        other = [tx for i in ids if (tx := self.store.transactions.get(i)) is not None
+                 and not tx.is_representation(accounts)]
+        if other:
+            names = ", ".join(f"{tx.merchant} {tx.date} (" + (
+                "split" if tx.splits else str(tx.account) if tx.account else "no account") + ")"
+                for tx in other[:3]) + (" …" if len(other) > 3 else "")
+            where = ", ".join(map(str, accounts))
+            if len(other) == len(ids):
+                self.notify(f"{names}: not on a representation account ({where}). Set the account first (a or e); "
+                            "the questions come with it.", severity="warning", timeout=8)
+                return
+            self.notify(f"Left out, not on a representation account ({where}): {names}.", severity="warning",
+                        timeout=8)
+            ids = [i for i in ids if i not in {tx.id for tx in other}]
         if ids:
             self._ask_representation(ids)
 
