@@ -62,3 +62,20 @@ def test_a_home_that_is_a_file_is_refused_not_shown_as_empty(tmp_path, capsys, c
     out = capsys.readouterr()
     assert out.out == "" and "is a file where juni-tui needs a folder" in out.err
     assert not_a_folder.read_text() == CSV
+
+
+def test_remember_series_keeps_the_default_when_fortnox_has_no_such_series(home, sandbox, capsys, monkeypatch):
+    from tests.helpers import seed_ready
+    from tests.test_cli_flow import service_env
+
+    for key, value in service_env(sandbox).items():
+        monkeypatch.setenv(key, value)
+    with Store.open(home) as store:
+        seed_ready(store, 2, receipts_every=0)
+        store.save_settings(store.settings.model_copy(update={"default_series": "K"}), what="default series K")
+    assert cli(home, "export", "--series", "ZZ", "--remember-series", "--yes") == 1  # every one kept out
+    err = capsys.readouterr().err
+    assert "series ZZ does not exist" in err and "default series stays K" in err
+    with Store.open(home) as store:
+        assert store.settings.default_series == "K"  # a refused run does not change the next one
+        assert store.ids(Status.READY) == ["tx-0000", "tx-0001"]

@@ -148,6 +148,9 @@ async def _export(store: Store, ready: list[str], series: str | None, *, remembe
                 print(f"{len(outcome.refused)} kept out of the queue:", file=sys.stderr)
                 for tx_id, reasons in outcome.refused.items():
                     say(f"  {_who(store, tx_id)}: {'; '.join(reasons)}", err=True)
+            if remember and outcome is not None and store.settings.default_series != series:
+                say(f"--remember-series: Fortnox has no voucher series {series} for manual vouchers, so the default "
+                    f"series stays {store.settings.default_series or 'unset'}.", err=True)
             if outcome is not None and outcome.done:
                 print(f"Exporting {len(outcome.done)} to series {series}…", file=sys.stderr)
                 report.add(await exporter.run())

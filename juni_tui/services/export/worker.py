@@ -176,7 +176,8 @@ class Exporter(FortnoxLedger):
 
     async def queue(self, ids: Iterable[str], series: str, *, remember: bool = False) -> workflow.Outcome:
         """Check each chosen transaction and queue the ones Fortnox will accept; list every problem of the rest.
-        With ``remember`` the series becomes the default offered next time; never without (an explicit choice)."""
+        With ``remember`` the series becomes the default offered next time; never without (an explicit choice), and
+        never a series Fortnox does not take manual vouchers in (a typo would be every later export's default)."""
         ids = list(ids)
         await self.sync(tx.date for i in ids if (tx := self.store.transactions.get(i)) is not None)
         problems = await self.check(ids, series, fresh=False)
@@ -185,10 +186,15 @@ class Exporter(FortnoxLedger):
         if problems:
             self.store.audit({"action": "queue-refused", "series": series, "problems": problems})
         settings = self.store.settings
-        if remember and settings.default_series != series:
+        if remember and settings.default_series != series and self.series_usable(series):
             self.store.save_settings(settings.model_copy(update={"default_series": series}),
                                      what=f"default series {series}")
         return outcome
+
+    def series_usable(self, series: str) -> bool:
+        """Whether Fortnox has ``series``, for manual vouchers, in a financial year of the last check."""
+        known = self._ref.series.values() if self._ref is not None else ()
+        return any(series in year and year[series].manual for year in known)
 
     # --- running ---
 
