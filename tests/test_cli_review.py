@@ -25,8 +25,15 @@ class ClosedStdout:
         raise BrokenPipeError(32, "Broken pipe")
 
 
+def files_of(home: Home) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(home.root.rglob("*")) if p.is_file()}
+
+
 def cli(home: Home, *args: str) -> int:
-    return main(["--home", str(home.root), *args])
+    try:
+        return main(["--home", str(home.root), *args])
+    except SystemExit as exc:  # argparse's refusal of an argument
+        return int(exc.code or 0)
 
 
 @pytest.fixture
@@ -79,3 +86,20 @@ def test_remember_series_keeps_the_default_when_fortnox_has_no_such_series(home,
     with Store.open(home) as store:
         assert store.settings.default_series == "K"  # a refused run does not change the next one
         assert store.ids(Status.READY) == ["tx-0000", "tx-0001"]
+
+
+@pytest.mark.parametrize("option", ["--no-receipt", "--purpose", "--attendees", "--cost-center", "--project"])
+@pytest.mark.parametrize("text", ["bank\x1b[31mfee", "bank\nfee", "bank\u202efee"])
+def test_set_refuses_text_with_control_characters(imported, capsys, option, text):
+    before = files_of(imported)
+    assert cli(imported, "set", "a1", option, text) == 2
+    err = capsys.readouterr().err
+    assert "control character" in err and "\x1b" not in err and "Traceback" not in err
+    assert files_of(imported) == before  # nothing written
+
+
+@pytest.mark.parametrize("option", ["--account", "--participants"])
+def test_set_refuses_digits_that_are_not_plain_digits_in_a_sentence(imported, capsys, option):
+    assert cli(imported, "set", "a1", option, "5²11") == 2
+    err = capsys.readouterr().err
+    assert "'5²11' is not" in err and "invalid" not in err

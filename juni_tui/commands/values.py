@@ -10,6 +10,7 @@ The options are a table (``OPTIONS``): a field the workflow learns is one more l
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -19,11 +20,12 @@ from juni_tui.commands._common import fail, friendly, open_store, say
 from juni_tui.domain.money import MoneyError, to_money
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import workflow
+from juni_tui.services.display import printable
 from juni_tui.services.importing.values import parse_vat_code
 
 
 def _account(text: str) -> int:
-    if not (text.strip().isdigit() and 1000 <= int(text) <= 9999):
+    if not (text.strip().isdecimal() and text.strip().isascii() and 1000 <= int(text) <= 9999):
         raise argparse.ArgumentTypeError(f"{text!r} is not a four-digit account number")
     return int(text)
 
@@ -40,6 +42,11 @@ def _text(what: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if not text.strip():
             raise argparse.ArgumentTypeError(f"say which {what} (to remove it, use --clear)")
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+            # a line break, an escape sequence or a direction mark, pasted or from a script's variable: stored, it
+            # would reach the screen, the audit log and Fortnox as something other than what was meant
+            raise argparse.ArgumentTypeError(f"'{printable(text)}': the {what} has a control character (a line break, "
+                                             "tab, escape or direction mark); give it as one line of plain text")
         return text.strip()
 
     return parse
@@ -66,7 +73,7 @@ def _amount(text: str) -> Decimal:
 
 
 def _count(text: str) -> int:
-    if not (text.strip().isdigit() and 1 <= int(text) <= 10_000):
+    if not (text.strip().isdecimal() and text.strip().isascii() and 1 <= int(text) <= 10_000):
         raise argparse.ArgumentTypeError(f"{text!r} is not a count of participants from 1 to 10 000")
     return int(text)
 
