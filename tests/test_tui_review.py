@@ -85,3 +85,28 @@ async def test_r_on_a_representation_row_still_asks(store):
         await pilot.press("3", "enter")
         await flushed(app, pilot)
     assert store.transactions["lunch"].participants == 3
+
+
+@pytest.mark.parametrize("typed", ["541", "0000", "0"])
+async def test_the_split_editor_refuses_an_account_that_is_not_four_digits(store, typed):
+    """Without a chart from Fortnox nothing else checks it: 541 (for 5410) would be saved and booked."""
+    from textual.widgets import Input
+
+    from juni_tui.screens.modals.split import SplitEditor
+
+    store.commit([PLAIN])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        inputs = list(app.screen.query(Input))
+        for widget, value in zip([inputs[0], inputs[1], inputs[7], inputs[8]], ["60", typed, "40", "5410"], strict=True):
+            widget.value = value
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SplitEditor)
+        assert f"account {typed} is not a four-digit account number" in str(app.screen.query_one("#error").render())
+    assert store.transactions["p1"].splits == ()

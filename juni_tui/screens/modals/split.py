@@ -78,6 +78,8 @@ class SplitLineRow(Vertical):
             printed = to_money(printed_text) if printed_text else None
         except MoneyError as exc:
             return None, str(exc)
+        if account_text and not (account_text.isascii() and account_text.isdigit() and 1000 <= int(account_text) <= 9999):
+            return None, f"account {account_text} is not a four-digit account number"
         if share is not None and not 0 <= share <= 100:
             return None, f"a deductible share of {_decimal(share)} % is not a percentage from 0 to 100"
         vat = self.query_one(Select).value
