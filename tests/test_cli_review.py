@@ -103,3 +103,10 @@ def test_set_refuses_digits_that_are_not_plain_digits_in_a_sentence(imported, ca
     assert cli(imported, "set", "a1", option, "5²11") == 2
     err = capsys.readouterr().err
     assert "'5²11' is not" in err and "invalid" not in err
+
+
+def test_mark_ready_counts_an_id_given_twice_once(imported, capsys):
+    assert cli(imported, "set", "a1", "--no-receipt", "bank fee") == 0
+    capsys.readouterr()
+    assert cli(imported, "mark-ready", "a1", "a1") == 0
+    assert capsys.readouterr().out == "Marked 1 ready to export.\n"

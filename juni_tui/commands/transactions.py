@@ -152,7 +152,7 @@ def run_mark_ready(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         return fail("give transaction ids, or --all")
     with open_store(args) as store:
-        ids = store.ids(Status.PREPARE) if args.all else args.ids
+        ids = store.ids(Status.PREPARE) if args.all else list(dict.fromkeys(args.ids))  # an id given twice is one
         outcome = workflow.mark_ready(store, ids)
         print(f"Marked {len(outcome.done)} ready to export.")
         for tx_id, reasons in outcome.refused.items():
