@@ -110,3 +110,19 @@ def test_mark_ready_counts_an_id_given_twice_once(imported, capsys):
     capsys.readouterr()
     assert cli(imported, "mark-ready", "a1", "a1") == 0
     assert capsys.readouterr().out == "Marked 1 ready to export.\n"
+
+
+@pytest.mark.parametrize("window", [["--days-before", "5000000"], ["--days-after", "99999999999999999999"]])
+def test_receipts_match_refuses_a_window_of_millennia_in_a_sentence(home, capsys, window):
+    from datetime import date
+    from decimal import Decimal
+
+    from tests.conftest import make_tx
+    from tests.test_receipts import drop, pdf
+
+    with Store.open(home) as store:
+        store.commit([make_tx("t1", merchant="Adobe", amount=Decimal("-1250.00"))])
+    drop(home, "hotel.pdf", pdf("Hotel Rival", date(2026, 10, 5), "1240.00"))  # near the amount: dates are compared
+    assert cli(home, "receipts", "match", *window) == 2
+    err = capsys.readouterr().err
+    assert "is not a number of days from 0 to 366" in err and "unexpected" not in err.lower()

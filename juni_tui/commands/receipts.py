@@ -13,6 +13,14 @@ from juni_tui.services.receipts.matching import money_text
 from juni_tui.services.store import Store
 
 
+def _days(text: str) -> int:
+    """A side of the date window: at most a year (a window of millennia reaches dates that do not exist)."""
+    plain = text.strip()
+    if not (plain.isascii() and plain.isdecimal() and int(plain) <= 366):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 0 to 366")
+    return int(plain)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "receipts",
@@ -24,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     match = actions.add_parser("match", help="add new files from the inbox folder, then match every receipt not "
                                "yet attached")
-    match.add_argument("--days-before", type=int, default=-svc.DEFAULT_WINDOW[0], metavar="N",
+    match.add_argument("--days-before", type=_days, default=-svc.DEFAULT_WINDOW[0], metavar="N",
                        help="a transaction may be dated up to N days before the receipt (default %(default)s)")
-    match.add_argument("--days-after", type=int, default=svc.DEFAULT_WINDOW[1], metavar="N",
+    match.add_argument("--days-after", type=_days, default=svc.DEFAULT_WINDOW[1], metavar="N",
                        help="… or up to N days after it (default %(default)s)")
     match.add_argument("--json", action="store_true", help="print the report as JSON")
     match.set_defaults(func=_match)
