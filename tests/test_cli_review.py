@@ -126,3 +126,12 @@ def test_receipts_match_refuses_a_window_of_millennia_in_a_sentence(home, capsys
     assert cli(home, "receipts", "match", *window) == 2
     err = capsys.readouterr().err
     assert "is not a number of days from 0 to 366" in err and "unexpected" not in err.lower()
+
+
+@pytest.mark.parametrize("command", [["receipts", "list"], ["receipts", "list", "--json"],
+                                     ["sie", "export", "--from", "2026-10-01", "--to", "2026-10-31", "OUT"]])
+def test_commands_that_only_read_the_home_do_not_create_one(tmp_path, capsys, command):
+    typo = tmp_path / "juni-hmoe"
+    command = [str(tmp_path / "out.se") if part == "OUT" else part for part in command]
+    assert main(["--home", str(typo), *command]) == 0
+    assert not typo.exists()  # a mistyped --home leaves no new, empty home behind

@@ -157,7 +157,7 @@ def _match(args: argparse.Namespace) -> int:
 
 @friendly
 def _list(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:  # only looks
         items = svc.list_receipts(store, unmatched=args.unmatched)
         if args.json:
             print_json([_receipt_json(r) for r in items])

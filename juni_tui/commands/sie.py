@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from juni_tui.commands._common import fail, friendly, open_store, say
+from juni_tui.commands._common import fail, friendly, has_data, home_of, open_store, say
 from juni_tui.domain.settings import FALLBACK_SERIES
 from juni_tui.services import sie
 
@@ -42,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @friendly
 def run_export(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    # reads the home and writes only FILE: a home that does not exist yet (a mistyped --home) is not created
+    with open_store(args, create=has_data(home_of(args))) as store:
         try:
             result = sie.export_sie(store, args.date_from, args.date_to, args.file, series=args.series,
                                     include_ready=args.include_ready)
