@@ -107,7 +107,12 @@ def _run(argv: list[str]) -> int:
         return sandbox_main(argv[1:])
     quick = argparse.ArgumentParser(add_help=False)
     quick.add_argument("--home")
-    known, rest = quick.parse_known_args(argv)
+    known, rest = quick.parse_known_args(argv)  # --home anywhere: before the command or after it
+    if known.home is not None and not known.home.strip():
+        # `--home "$DIR"` with DIR unset: never fall back to $JUNI_TUI_HOME or the default home instead
+        print("juni-tui: --home is empty: give the company's data folder (is the variable in --home \"$DIR\" "
+              "set?)", file=sys.stderr)
+        return 2
     if rest in ([], ["tui"]):
         # Opening the TUI, the common case: skip loading every command (and the Fortnox client) before the first
         # paint; the app loads what it needs when it needs it.

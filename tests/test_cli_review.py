@@ -135,3 +135,13 @@ def test_commands_that_only_read_the_home_do_not_create_one(tmp_path, capsys, co
     command = [str(tmp_path / "out.se") if part == "OUT" else part for part in command]
     assert main(["--home", str(typo), *command]) == 0
     assert not typo.exists()  # a mistyped --home leaves no new, empty home behind
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_empty_home_is_refused_not_read_as_the_default_home(imported, capsys, monkeypatch, where):
+    # `juni-tui --home "$DIR" …` with DIR unset: the command must not go to $JUNI_TUI_HOME (or the default) instead
+    monkeypatch.setenv("JUNI_TUI_HOME", str(imported.root))
+    argv = ["--home", "", "list"] if where == "before" else ["list", "--home", " "]
+    assert main(argv) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "--home is empty" in out.err
