@@ -110,3 +110,24 @@ async def test_the_split_editor_refuses_an_account_that_is_not_four_digits(store
         assert isinstance(app.screen, SplitEditor)
         assert f"account {typed} is not a four-digit account number" in str(app.screen.query_one("#error").render())
     assert store.transactions["p1"].splits == ()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_the_split_editor_shows_its_title_and_buttons_on_a_small_terminal(store, size):
+    """At 80x24 the title (which transaction, its amount) was scrolled off the top and Save cut at the bottom."""
+    from textual.containers import Vertical
+    from textual.widgets import Button
+
+    store.commit([PLAIN])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        inside = app.screen.query_one(Vertical).content_region
+        for widget in (app.screen.query_one(".title"), *app.screen.query(Button)):
+            region = widget.region
+            assert inside.contains_region(region), (widget, region, inside)
+        assert app.screen.query_one("#lines").region.height >= 7  # at least one whole line to type in

@@ -112,10 +112,17 @@ def _decimal(value: Decimal, *, cents: bool = False) -> str:
     return text if cents else text.removesuffix(",00")
 
 
+#: Below this many rows the title, the lines at 50 % of the height and the buttons do not fit together.
+SHORT = 40
+
+
 class SplitEditor(Dialog[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="SplitEditor") + """
-    SplitEditor > Vertical { width: 100; }
+    SplitEditor > Vertical { width: 100; padding: 0 1; overflow-y: hidden; }  /* only the lines scroll */
+    SplitEditor > Vertical > .title { margin-bottom: 0; }
     SplitEditor VerticalScroll { height: auto; max-height: 50vh; }
+    /* on a short terminal (80x24) the lines take what the title, the total and the buttons leave */
+    SplitEditor.-short VerticalScroll { height: 1fr; }
     SplitEditor #remaining { margin-top: 1; }
     """
     BINDINGS = [
@@ -153,7 +160,11 @@ class SplitEditor(Dialog[bool]):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:
+        self.on_resize()
         self.update_remaining()
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.height < SHORT, "-short")
         self.query(Input).first().focus()
 
     def rows(self) -> list[SplitLineRow]:
