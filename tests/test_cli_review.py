@@ -145,3 +145,28 @@ def test_an_empty_home_is_refused_not_read_as_the_default_home(imported, capsys,
     assert main(argv) == 2
     out = capsys.readouterr()
     assert out.out == "" and "--home is empty" in out.err
+
+
+def test_connect_service_with_a_wrong_secret_keeps_the_working_connection(home, sandbox, capsys, monkeypatch):
+    import io
+
+    from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+    from juni_tui.services.fortnox import oauth
+
+    for name in (oauth.ENV_API_URL, oauth.ENV_AUTH_URL, oauth.ENV_CLIENT_ID, oauth.ENV_CLIENT_SECRET,
+                 oauth.ENV_TENANT_ID):
+        monkeypatch.delenv(name, raising=False)
+    connect = ["connect", "--service", "--client-id", DEMO_CLIENT_ID, "--tenant-id", DEMO_TENANT_ID,
+               "--api-url", sandbox.api_url, "--auth-url", sandbox.auth_url]
+    monkeypatch.setattr("sys.stdin", io.StringIO(DEMO_CLIENT_SECRET + "\n"))
+    assert cli(home, *connect) == 0
+    assert "Connected." in capsys.readouterr().out
+    kept = files_of(home)
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-typo\n"))  # connecting again, the secret mistyped
+    assert cli(home, *connect) == 1
+    out = capsys.readouterr()
+    assert "Connected." not in out.out and "nothing was saved" in out.err
+    assert files_of(home) == kept  # the secret and the settings that worked are still there
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert cli(home, "connect", "--status") == 0

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -21,7 +22,7 @@ from juni_tui.commands._common import fail, friendly, open_store, say
 from juni_tui.services.display import printable
 from juni_tui.services.fortnox import oauth as auth
 from juni_tui.services.fortnox import redirect
-from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT
+from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxClient
 from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.store import Store
 
@@ -65,6 +66,11 @@ async def _status(store: Store) -> int:
             status = await auth.connection_status(client, client.tokens)
         except FortnoxError as exc:
             return fail(failure_text(f"Fortnox: {exc}", exc.meaning))
+    _print_status(status)
+    return 0
+
+
+def _print_status(status: dict[str, Any]) -> None:
     print(f"Connected to Fortnox ({status['mode']})")
     say(f"  Company:        {status['company']}")
     say(f"  Org number:     {status['org_number']}")
@@ -75,7 +81,6 @@ async def _status(store: Store) -> int:
         print(f"  Authorization:  runs out {_when(status['refresh_expires_at'])} unless used before")
     if status.get("warning"):
         say(f"  Warning: {status['warning']}")
-    return 0
 
 
 def _ask(prompt: str, secret: bool = False) -> str:
@@ -116,8 +121,22 @@ async def _connect(store: Store, args: argparse.Namespace) -> int:
         except FortnoxError as exc:
             return fail(str(exc))
     else:
+        # Fortnox is asked first, and only an account it accepts is saved: a mistyped secret, tenant or address
+        # never replaces a connection that works
+        conn = auth.Connection(fortnox.api_url, fortnox.auth_url, client_id, secret, "service", fortnox.tenant_id,
+                               fortnox.redirect_uri)
+        async with httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) as http:
+            client = FortnoxClient(conn.api_url, auth.token_provider(conn, http, store.home), http=http)
+            try:
+                status = await auth.connection_status(client, client.tokens)
+            except FortnoxError as exc:
+                return fail(failure_text(f"not connected, and nothing was saved (juni-tui's connection is as it "
+                                         f"was): {exc}", exc.meaning))
         auth.save_client_secret(store.home, client_id, secret)
         store.save_settings(store.settings.model_copy(update={"fortnox": fortnox}), what="fortnox service")
+        print("Connected.")
+        _print_status(status)
+        return 0
     print("Connected.")
     return await _status(store)
 
