@@ -131,3 +131,22 @@ async def test_the_split_editor_shows_its_title_and_buttons_on_a_small_terminal(
             region = widget.region
             assert inside.contains_region(region), (widget, region, inside)
         assert app.screen.query_one("#lines").region.height >= 7  # at least one whole line to type in
+
+
+@pytest.mark.parametrize("typed", ["12.345", "0,001"])
+async def test_a_deductible_share_with_three_decimals_is_refused_in_the_dialog(store, typed):
+    """It was stored as typed, and the next start refused the whole home ("juni.json cannot be read")."""
+    from juni_tui.screens.modals.vat_details import VatDetailsDialog
+
+    car = Transaction(id="car", date=date(2026, 9, 1), merchant="Hertz", amount=Decimal("-1000.00"), account=5820,
+                      vat_code=VatCode.VAT25)
+    store.commit([car])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("percent_sign", *typed, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VatDetailsDialog)
+        assert "two decimals" in str(app.screen.query_one(".error").render())
+        await flushed(app, pilot)
+    assert store.transactions["car"].vat_deductible is None

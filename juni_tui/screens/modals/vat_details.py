@@ -61,8 +61,9 @@ class VatDetailsDialog(FormDialog[VatDetails]):
             share = Decimal(share_text) if share_text else None
         except InvalidOperation:
             share = Decimal(-1)
-        if share is not None and not 0 <= share <= 100:
-            self.show_error("Deductible share: a percentage from 0 to 100.")
+        if share is not None and (not 0 <= share <= 100 or int(share.as_tuple().exponent) < -2):
+            self.show_error("Deductible share: a percentage from 0 to 100, with at most two decimals (such as 50 "
+                            "or 33,33).")
             return
         printed_text = self.query_one("#printed", Input).value.strip()
         printed = None
