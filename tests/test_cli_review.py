@@ -170,3 +170,23 @@ def test_connect_service_with_a_wrong_secret_keeps_the_working_connection(home, 
     assert files_of(home) == kept  # the secret and the settings that worked are still there
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert cli(home, "connect", "--status") == 0
+
+
+@pytest.mark.parametrize("which", ["api", "auth"])
+def test_a_fortnox_address_that_is_not_http_is_a_sentence_and_nothing_is_sent(home, sandbox, capsys, monkeypatch,
+                                                                              which):
+    from tests.helpers import seed_ready
+    from tests.test_cli_flow import service_env
+
+    for key, value in service_env(sandbox).items():
+        monkeypatch.setenv(key, value)
+    env = "JUNI_TUI_FORTNOX_API_URL" if which == "api" else "JUNI_TUI_FORTNOX_AUTH_URL"
+    monkeypatch.setenv(env, "htp://127.0.0.1:9/3")  # a typo in the address
+    with Store.open(home) as store:
+        seed_ready(store, 1, receipts_every=0)
+    assert cli(home, "export", "--series", "K", "--yes") == 1
+    err = capsys.readouterr().err
+    assert "unexpected" not in err and "htp://127.0.0.1:9/3" in err and "not an http" in err
+    assert "network is down" not in err
+    with Store.open(home) as store:
+        assert store.ids(Status.READY) == ["tx-0000"]  # still waiting, never sent

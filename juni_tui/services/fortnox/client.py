@@ -35,6 +35,7 @@ from juni_tui.services.fortnox.errors import (
     RateLimited,
     Unavailable,
     UnknownOutcome,
+    bad_address,
     error_from_response,
     explain,
 )
@@ -202,6 +203,8 @@ class FortnoxClient:
                 response = await self.http.request(
                     method, url, params=params, content=content, files=files, headers=headers
                 )
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # never sent: a setting to correct
+                raise bad_address("API", self.api_url, "--api-url", "JUNI_TUI_FORTNOX_API_URL") from exc
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 self._count(method, path, None, "not-sent")
                 error: FortnoxError = NotSent(f"Could not reach Fortnox ({type(exc).__name__}: {exc})")

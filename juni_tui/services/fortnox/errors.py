@@ -69,6 +69,13 @@ class NotConnected(AuthError):
     MEANING = ""  # its messages say what to do (connect)
 
 
+def bad_address(what: str, url: str, option: str, env: str) -> NotConnected:
+    """A Fortnox address that is not a web address (``htp://…``, a stray space): a setting to correct, not a network
+    that is down, and nothing was sent."""
+    return NotConnected(f"The Fortnox {what} address {url!r} is not an http:// or https:// address juni-tui can "
+                        f"use; nothing was sent. Correct it with `juni-tui connect {option} URL` (or {env}).")
+
+
 class RateLimited(FortnoxError):
     retryable = True
     MEANING = ("Fortnox asks juni-tui to slow down (it takes 25 requests in 5 seconds). juni-tui waits and goes on "

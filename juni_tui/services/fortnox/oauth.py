@@ -31,7 +31,7 @@ import httpx
 from juni_tui.domain.settings import FortnoxSettings
 from juni_tui.services.fortnox import spec
 from juni_tui.services.fortnox.client import DEFAULT_TIMEOUT, FortnoxClient
-from juni_tui.services.fortnox.errors import AuthError, ConsentRevoked, NotConnected, NotSent
+from juni_tui.services.fortnox.errors import AuthError, ConsentRevoked, NotConnected, NotSent, bad_address
 from juni_tui.services.store.files import atomic_write
 from juni_tui.services.store.home import Home
 
@@ -125,6 +125,8 @@ async def _token_request(
             f"{conn.auth_url.rstrip('/')}/token", data=form, auth=(conn.client_id, conn.client_secret),
             headers=headers or {},
         )
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise bad_address("login", conn.auth_url, "--auth-url", ENV_AUTH_URL) from exc
     except httpx.HTTPError as exc:
         raise NotSent(f"Could not reach Fortnox's login service ({type(exc).__name__})") from exc
     try:
