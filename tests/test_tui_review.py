@@ -150,3 +150,24 @@ async def test_a_deductible_share_with_three_decimals_is_refused_in_the_dialog(s
         assert "two decimals" in str(app.screen.query_one(".error").render())
         await flushed(app, pilot)
     assert store.transactions["car"].vat_deductible is None
+
+
+def screen_text(app) -> str:
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")
+
+
+async def test_the_attach_prompt_shows_the_whole_transaction_at_80_columns(store):
+    """Its one-line title cut the original amount off, which is what tells two card purchases apart."""
+    hotel = Transaction(id="h1", date=date(2026, 9, 1), merchant="Thon Hotel Oslo Opera", amount=Decimal("-1870.96"),
+                        original_amount=Decimal("-1890.00"), original_currency="NOK")
+    store.commit([hotel])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert "NOK" in screen_text(app)

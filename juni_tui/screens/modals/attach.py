@@ -30,7 +30,7 @@ from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, PathCompletion
 from juni_tui.services import receipts
 from juni_tui.services.display import printable
 from juni_tui.services.store import Store, StoreError, TxView
-from juni_tui.widgets.safe import SafeLabel, SafeStatic, plain
+from juni_tui.widgets.safe import SafeStatic, plain
 
 
 def tx_summary(store: Store, tx_id: str) -> str:
@@ -72,7 +72,7 @@ class AttachFilePrompt(Dialog[Receipt]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield SafeLabel(f"Attach a receipt to {tx_summary(self.store, self.tx_id)}", classes="title")
+            yield SafeStatic(f"Attach a receipt to {tx_summary(self.store, self.tx_id)}", classes="title")  # wraps
             box = Input(placeholder="~/Downloads/kvitto.pdf", id="path")
             yield box
             yield SafeStatic("", classes="error", id="error")
@@ -143,7 +143,7 @@ class TransactionPicker(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield SafeLabel(self.title_text, classes="title")
+            yield SafeStatic(self.title_text, classes="title")  # wraps: a long file name
             yield Input(placeholder="merchant, amount or date", id="query")
             yield OptionList(id="transactions")
             yield SafeStatic("", classes="hint", id="count")
