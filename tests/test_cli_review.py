@@ -190,3 +190,23 @@ def test_a_fortnox_address_that_is_not_http_is_a_sentence_and_nothing_is_sent(ho
     assert "network is down" not in err
     with Store.open(home) as store:
         assert store.ids(Status.READY) == ["tx-0000"]  # still waiting, never sent
+
+
+def test_connect_takes_a_pasted_address_with_a_stray_space_and_refuses_one_that_is_not_web(home, sandbox, capsys,
+                                                                                           monkeypatch):
+    import io
+
+    from juni_tui.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+    from juni_tui.services.fortnox import oauth
+
+    for name in (oauth.ENV_API_URL, oauth.ENV_AUTH_URL, oauth.ENV_CLIENT_ID, oauth.ENV_CLIENT_SECRET,
+                 oauth.ENV_TENANT_ID):
+        monkeypatch.delenv(name, raising=False)
+    connect = ["connect", "--service", "--client-id", DEMO_CLIENT_ID, "--tenant-id", DEMO_TENANT_ID]
+    monkeypatch.setattr("sys.stdin", io.StringIO(DEMO_CLIENT_SECRET + "\n"))
+    assert cli(home, *connect, "--api-url", sandbox.api_url + " ", "--auth-url", " " + sandbox.auth_url) == 0
+    assert "Connected." in capsys.readouterr().out
+    before = files_of(home)
+    assert cli(home, *connect, "--api-url", "api.fortnox.se/3") == 2
+    assert "'api.fortnox.se/3' is not an http:// or https:// address" in capsys.readouterr().err
+    assert files_of(home) == before

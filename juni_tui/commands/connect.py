@@ -15,6 +15,7 @@ import sys
 import threading
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,15 +28,24 @@ from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.store import Store
 
 
+def _url(text: str) -> str:
+    """An address as pasted (a stray space taken off); refused in words unless it is http(s)://host…"""
+    url = text.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in url):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// address")
+    return url
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("connect", help="connect juni-tui to the company's Fortnox")
     parser.add_argument("--status", action="store_true", help="show the connection: company, scopes, token expiry")
     parser.add_argument("--service", action="store_true", help="use a service account (client credentials)")
     parser.add_argument("--client-id", help="the Fortnox app's client id")
     parser.add_argument("--tenant-id", help="the company's tenant id (DatabaseNumber), for --service")
-    parser.add_argument("--api-url", help="default https://api.fortnox.se/3")
-    parser.add_argument("--auth-url", help="default https://apps.fortnox.se/oauth-v1")
-    parser.add_argument("--redirect-uri", help="the redirect URI registered for the app "
+    parser.add_argument("--api-url", type=_url, help="default https://api.fortnox.se/3")
+    parser.add_argument("--auth-url", type=_url, help="default https://apps.fortnox.se/oauth-v1")
+    parser.add_argument("--redirect-uri", type=_url, help="the redirect URI registered for the app "
                         "(default http://localhost:8719/callback)")
     parser.add_argument("--no-browser-redirect", action="store_true",
                         help="do not listen for the redirect; always paste the address (SSH)")
