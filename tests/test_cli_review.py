@@ -210,3 +210,12 @@ def test_connect_takes_a_pasted_address_with_a_stray_space_and_refuses_one_that_
     assert cli(home, *connect, "--api-url", "api.fortnox.se/3") == 2
     assert "'api.fortnox.se/3' is not an http:// or https:// address" in capsys.readouterr().err
     assert files_of(home) == before
+
+
+def test_set_says_when_an_account_is_a_balance_sheet_account(imported, capsys):
+    # the TUI asks before a purchase goes on 1xxx-2xxx; the CLI sets it, and says so at once, not silently
+    assert cli(imported, "set", "a1", "--account", "2440") == 0
+    err = capsys.readouterr().err
+    assert "a1 (Adobe Systems, 2026-10-01)" in err and "balance-sheet account 2440" in err
+    assert cli(imported, "set", "a1", "--account", "5420") == 0
+    assert "balance-sheet" not in capsys.readouterr().err

@@ -20,6 +20,7 @@ from juni_tui.commands._common import fail, friendly, open_store, say
 from juni_tui.domain.money import MoneyError, to_money
 from juni_tui.domain.vat import VatCode
 from juni_tui.services import workflow
+from juni_tui.services.bookkeeping.warnings import duplicates_of, open_findings
 from juni_tui.services.display import printable
 from juni_tui.services.importing.values import parse_vat_code
 
@@ -178,6 +179,10 @@ def run_set(args: argparse.Namespace) -> int:
         account = values.get("account")
         if account is not None and "vat_code" not in values:
             _vat_from_account(store, ids, account)
+        for tx_id in sorted(changed):  # what the TUI warns of (or asks about) as the value is set
+            tx = store.transactions[tx_id]
+            for finding in open_findings(tx, store.settings, duplicates_of(store)):
+                say(f"warning: {tx.id} ({tx.merchant}, {tx.date}): {finding.message}", err=True)
         if account in store.settings.representation_accounts and "participants" not in values:
             say(f"Account {account} is representation: say how many took part with --participants N (and the "
                 "purpose and who was there with --purpose and --attendees), or the transaction stays incomplete.")
