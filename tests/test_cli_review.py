@@ -219,3 +219,38 @@ def test_set_says_when_an_account_is_a_balance_sheet_account(imported, capsys):
     assert "a1 (Adobe Systems, 2026-10-01)" in err and "balance-sheet account 2440" in err
     assert cli(imported, "set", "a1", "--account", "5420") == 0
     assert "balance-sheet" not in capsys.readouterr().err
+
+
+class EndOfInput:
+    """A terminal on which the user answers the question with ctrl+D."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, *_: object) -> str:
+        return ""
+
+
+def test_ctrl_d_at_the_export_question_exports_nothing_in_a_sentence(home, capsys, monkeypatch):
+    from tests.helpers import seed_ready
+
+    with Store.open(home) as store:
+        seed_ready(store, 1, receipts_every=0)
+    monkeypatch.setattr("sys.stdin", EndOfInput())
+    assert cli(home, "export", "--series", "K") == 1
+    err = capsys.readouterr().err
+    assert "Nothing exported." in err and "unexpected" not in err
+    with Store.open(home) as store:
+        assert store.ids(Status.READY) == ["tx-0000"]
+
+
+def test_ctrl_d_at_the_connect_question_is_a_sentence(home, capsys, monkeypatch):
+    from juni_tui.services.fortnox import oauth
+
+    for name in (oauth.ENV_API_URL, oauth.ENV_AUTH_URL, oauth.ENV_CLIENT_ID, oauth.ENV_TENANT_ID):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(oauth.ENV_CLIENT_SECRET, "s")  # so only the client id is asked
+    monkeypatch.setattr("sys.stdin", EndOfInput())
+    assert cli(home, "connect", "--service", "--tenant-id", "1") == 1
+    err = capsys.readouterr().err
+    assert "a client id and a client secret are needed" in err and "unexpected" not in err

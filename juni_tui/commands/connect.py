@@ -97,7 +97,11 @@ def _ask(prompt: str, secret: bool = False) -> str:
     if not sys.stdin.isatty():
         value = sys.stdin.readline().strip()
     else:
-        value = getpass.getpass(prompt) if secret else input(prompt)
+        try:
+            value = getpass.getpass(prompt) if secret else input(prompt)
+        except EOFError:  # ctrl+D: no answer
+            print(file=sys.stderr)
+            value = ""
     return value.strip()
 
 

@@ -63,7 +63,12 @@ def run_export(args: argparse.Namespace) -> int:
             question = f"Export {len(ready)} transactions, total {format_sek(total)} SEK, to series {series}? [y/N] "
             if not sys.stdin.isatty():
                 return fail("not asking on a pipe: add --yes to export without confirmation")
-            if input(question).strip().lower() not in {"y", "yes", "j", "ja"}:
+            try:
+                answer = input(question)
+            except EOFError:  # ctrl+D: no
+                answer = ""
+                print(file=sys.stderr)
+            if answer.strip().lower() not in {"y", "yes", "j", "ja"}:
                 print("Nothing exported.", file=sys.stderr)
                 return 1
         return asyncio.run(_export(store, ready, series, remember=args.remember_series, as_json=args.json))
