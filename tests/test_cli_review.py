@@ -254,3 +254,19 @@ def test_ctrl_d_at_the_connect_question_is_a_sentence(home, capsys, monkeypatch)
     assert cli(home, "connect", "--service", "--tenant-id", "1") == 1
     err = capsys.readouterr().err
     assert "a client id and a client secret are needed" in err and "unexpected" not in err
+
+
+@pytest.mark.parametrize("target", ["folder", "under-a-file", "under-nothing"])
+def test_rules_export_to_a_place_that_cannot_hold_a_file_is_a_sentence(home, tmp_path, capsys, target):
+    (tmp_path / "afile").write_text("x")
+    path = {"folder": tmp_path, "under-a-file": tmp_path / "afile" / "rules.toml",
+            "under-nothing": tmp_path / "nowhere" / "rules.toml"}[target]
+    assert cli(home, "rules", "export", str(path)) == 1
+    err = capsys.readouterr().err
+    assert "unexpected" not in err and ".tmp" not in err and path.name in err and "Nothing was written" in err
+
+
+def test_rules_import_of_a_folder_is_a_sentence(home, tmp_path, capsys):
+    assert cli(home, "rules", "import", str(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert "unexpected" not in err and "is a folder, not a file" in err

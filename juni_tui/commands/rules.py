@@ -80,7 +80,15 @@ def run_export(args: argparse.Namespace) -> int:
     if args.file == "-":
         sys.stdout.write(text)
         return 0
-    atomic_write(Path(args.file), text.encode("utf-8"))
+    path = Path(args.file)
+    if path.is_dir():
+        return fail(f"{path} is a folder; give a file name. Nothing was written.")
+    if not path.parent.is_dir():
+        return fail(f"{path.parent} is not a folder: cannot write {path.name} there. Nothing was written.")
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        return fail(f"{path} cannot be written: {exc.strerror or exc}. Nothing was written.")
     say(f"Wrote {count} rule{'s' * (count != 1)} to {args.file}.")
     return 0
 
@@ -92,6 +100,12 @@ def run_import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return fail(f"{path}: not UTF-8 text. Nothing was imported.")
+    except IsADirectoryError:
+        return fail(f"{path} is a folder, not a file: give the rules file itself. Nothing was imported.")
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        return fail(f"{path} cannot be read: {exc.strerror or exc}. Nothing was imported.")
     with open_store(args, create=not args.dry_run) as store:
         try:
             plan = rules_text.import_text(store, text, replace=args.replace, source=str(path), dry_run=args.dry_run)
