@@ -270,3 +270,20 @@ def test_rules_import_of_a_folder_is_a_sentence(home, tmp_path, capsys):
     assert cli(home, "rules", "import", str(tmp_path)) == 1
     err = capsys.readouterr().err
     assert "unexpected" not in err and "is a folder, not a file" in err
+
+
+def test_export_series_with_a_stray_space_is_the_series(home, sandbox, capsys, monkeypatch):
+    import json
+
+    from tests.helpers import seed_ready
+    from tests.test_cli_flow import service_env
+
+    for key, value in service_env(sandbox).items():
+        monkeypatch.setenv(key, value)
+    with Store.open(home) as store:
+        seed_ready(store, 1, receipts_every=0)
+    assert cli(home, "export", "--series", " K", "--dry-run", "--json") == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert dry["kept_out"] == {} and [b["Voucher"]["VoucherSeries"] for b in dry["vouchers"]] == ["K"]
+    assert cli(home, "export", "--series", "K\x1b", "--dry-run") == 2
+    assert "is not a voucher series" in capsys.readouterr().err

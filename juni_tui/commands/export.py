@@ -23,9 +23,17 @@ from juni_tui.services.fortnox.errors import FortnoxError, failure_text
 from juni_tui.services.store import Store
 
 
+def _series(text: str) -> str:
+    """A voucher series as typed: a stray space is taken off; a space or control character inside is refused."""
+    series = text.strip()
+    if series and not (series.isprintable() and not any(ch.isspace() for ch in series)):
+        raise argparse.ArgumentTypeError(f"{printable(text)!r} is not a voucher series (a code such as K)")
+    return series
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export every ready transaction to Fortnox")
-    parser.add_argument("--series", help="the voucher series (default: the default series in Settings)")
+    parser.add_argument("--series", type=_series, help="the voucher series (default: the default series in Settings)")
     parser.add_argument("--remember-series", action="store_true",
                         help="make --series the default series from now on (without it, the default is unchanged)")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
