@@ -171,3 +171,47 @@ async def test_the_attach_prompt_shows_the_whole_transaction_at_80_columns(store
         await pilot.press("t")
         await pilot.pause()
         assert "NOK" in screen_text(app)
+
+
+@pytest.mark.parametrize("typed", ["²", "①"])
+async def test_a_digit_that_is_not_a_number_in_the_account_picker_gets_a_sentence(store, typed):
+    """``"²".isdigit()`` is true but ``int("²")`` fails: the picker crashed the app without a chart."""
+    store.commit([PLAIN])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", typed, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ModalScreen)  # still asking, with a sentence
+        assert str(app.screen.query_one("#error").render()).strip()
+    assert store.transactions["p1"].account is None
+
+
+@pytest.mark.parametrize("typed", ["0", "541", "99999"])
+async def test_the_account_picker_without_a_chart_refuses_what_is_not_a_four_digit_account(store, typed):
+    store.commit([PLAIN])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", *typed, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ModalScreen)
+        assert "four-digit" in str(app.screen.query_one("#error").render())
+    assert store.transactions["p1"].account is None
+
+
+async def test_a_superscript_digit_in_the_rule_editors_account_is_a_sentence_not_a_crash(store):
+    from juni_tui.screens.modals.rule_editor import RuleEditor
+
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("5", "n", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RuleEditor)
+        app.screen.query_one("Input.value").value = "taxi"
+        app.screen.query_one("#account").focus()
+        await pilot.press("²")
+        await pilot.pause()
+        assert isinstance(app.screen, RuleEditor)
+        assert "four-digit" in str(app.screen.query_one("#said").render())

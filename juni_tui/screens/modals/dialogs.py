@@ -52,6 +52,11 @@ class Dialog(ReportsWorkerErrors, ModalScreen[T], Generic[T]):
 # --- accounts -------------------------------------------------------------------------------------------------
 
 
+def four_digits(word: str) -> bool:
+    """An account number as typed: four ASCII digits, 1000–9999 (``"²".isdigit()`` is true, but not a number)."""
+    return len(word) == 4 and word.isascii() and word.isdigit() and word[0] != "0"
+
+
 def parse_account(store: Store, text: str) -> tuple[Account | None, str]:
     """The account a user typed: a number, "6540 IT-tjänster", or a unique part of a name."""
     text = text.strip()
@@ -59,6 +64,8 @@ def parse_account(store: Store, text: str) -> tuple[Account | None, str]:
         return None, "Type an account number or a part of its name."
     head = text.split()[0]
     if head.isdigit():
+        if not four_digits(head):
+            return None, f"{head} is not a four-digit account number."
         number = int(head)
     else:
         hits = rank_accounts(store.accounts.values(), text, limit=2)
@@ -107,8 +114,12 @@ class AccountPicker(Dialog[int]):
 
     @on(Input.Submitted, "#account")
     def _submit(self, event: Input.Submitted) -> None:
-        if len(self.store.accounts) == 0 and event.value.strip().split()[:1] and event.value.split()[0].isdigit():
-            self.dismiss(int(event.value.split()[0]))
+        words = event.value.split()
+        if len(self.store.accounts) == 0 and words and words[0].isdigit():
+            if not four_digits(words[0]):
+                self.query_one("#error", SafeStatic).update(f"{words[0]} is not a four-digit account number.")
+                return
+            self.dismiss(int(words[0]))
             return
         account, error = parse_account(self.store, event.value)
         if account is None:

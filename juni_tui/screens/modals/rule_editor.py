@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Select
 
 from juni_tui.domain.rules import TEXT_CONDITION_FIELDS, Condition, ConditionField, ConditionGroup, Rule, RuleKind
 from juni_tui.domain.vat import VatCode
-from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, parse_account
+from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog, four_digits, parse_account
 from juni_tui.screens.modals.rule_apply import offer_apply
 from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import rules, workflow
@@ -328,6 +328,8 @@ class RuleEditor(Dialog[Rule]):
         then: dict[str, Any] = {}
         text = self.query_one("#account", Input).value.strip()
         if text and text.split()[0].isdigit():  # a number, or the completion's "5831 Representation"
+            if not four_digits(text.split()[0]):
+                return None, f"Account: {text.split()[0]} is not a four-digit account number."
             number = int(text.split()[0])
             try:
                 workflow.check_value(self.store, "account", number)  # the one account check
