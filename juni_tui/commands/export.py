@@ -27,7 +27,7 @@ def _series(text: str) -> str:
     """A voucher series as typed: a stray space is taken off; a space or control character inside is refused."""
     series = text.strip()
     if series and not (series.isprintable() and not any(ch.isspace() for ch in series)):
-        raise argparse.ArgumentTypeError(f"{printable(text)!r} is not a voucher series (a code such as K)")
+        raise argparse.ArgumentTypeError(f"'{printable(text)}' is not a voucher series (a code such as K)")
     return series
 
 
