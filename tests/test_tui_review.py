@@ -215,3 +215,19 @@ async def test_a_superscript_digit_in_the_rule_editors_account_is_a_sentence_not
         await pilot.pause()
         assert isinstance(app.screen, RuleEditor)
         assert "four-digit" in str(app.screen.query_one("#said").render())
+
+
+@pytest.mark.parametrize(("tab", "key"), [("1", "a"), ("1", "m"), ("1", "percent_sign"), ("2", "u"), ("2", "e"),
+                                          ("3", "r"), ("3", "u"), ("5", "x"), ("5", "D"), ("6", "y")])
+async def test_a_key_on_an_empty_tab_says_there_is_nothing_to_act_on(store, tab, key):
+    """The footer shows the key; pressed on an empty tab (or a filter that shows nothing) it did nothing at all."""
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(tab)
+        await pilot.pause()
+        before = len(app._notifications)
+        await pilot.press(key)
+        await pilot.pause()
+        assert not isinstance(app.screen, ModalScreen)
+        assert len(app._notifications) > before and "nothing" in messages(app).lower()

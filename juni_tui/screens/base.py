@@ -257,8 +257,13 @@ class TransactionsScreen(ReportsWorkerErrors, Screen):
         return None
 
     def targets(self) -> list[str]:
-        """The rows an action applies to: the selection, or the cursor row."""
-        return self.table.target_ids()
+        """The rows an action applies to: the selection, or the cursor row. None (an empty tab, or a filter that
+        shows nothing): the key says so rather than doing nothing."""
+        ids = self.table.target_ids()
+        if not ids:
+            hidden = " (a filter hides the others)" if self.filtering else ""
+            self.notify(f"Nothing to act on: no row is shown here{hidden}.", severity="warning")
+        return ids
 
     # --- details ---
 
