@@ -231,3 +231,29 @@ async def test_a_key_on_an_empty_tab_says_there_is_nothing_to_act_on(store, tab,
         await pilot.pause()
         assert not isinstance(app.screen, ModalScreen)
         assert len(app._notifications) > before and "nothing" in messages(app).lower()
+
+
+async def test_a_representation_purpose_longer_than_the_store_keeps_is_refused_in_the_dialog(store):
+    """The field took 2 000 characters, the store keeps 500: a long pasted purpose left a home that would not open."""
+    from textual.widgets import Input
+
+    from juni_tui.screens.modals.representation import RepresentationDialog
+
+    lunch = Transaction(id="lunch", date=date(2026, 9, 1), merchant="Max", amount=Decimal("-245.00"), account=6072,
+                        vat_code=VatCode.VAT12)
+    store.commit([lunch])
+    app = JuniApp(store, sync_on_start=False, watch_inbox=False, ascii=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r", "3")
+        box = app.screen.query_one("#purpose", Input)
+        box.focus()
+        box.insert_text_at_cursor("kundmöte " * 70)  # as a paste does
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await flushed(app, pilot)
+        purpose = store.transactions["lunch"].purpose
+        assert purpose is None or len(purpose) <= 500
+        if purpose is None:  # refused with a sentence, not cut without a word
+            assert isinstance(app.screen, RepresentationDialog)
+            assert "500" in str(app.screen.query_one(".error").render())

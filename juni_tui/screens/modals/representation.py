@@ -30,6 +30,11 @@ class RepresentationAnswers:
     alcohol: bool
 
 
+def max_length(field: str) -> int | None:
+    """How long a text the store keeps in a transaction's field (the model's limit)."""
+    return next((m.max_length for m in Transaction.model_fields[field].metadata if hasattr(m, "max_length")), None)
+
+
 class RepresentationDialog(FormDialog[RepresentationAnswers]):
     DEFAULT_CSS = FORM_CSS.format(name="RepresentationDialog", label_width=14)
 
@@ -69,6 +74,14 @@ class RepresentationDialog(FormDialog[RepresentationAnswers]):
             self.show_error("Participants: how many took part, from 1 to 10 000.")
             self.query_one("#participants", Input).focus()
             return
+        for field, label in (("purpose", "Purpose"), ("attendees", "Attendees")):
+            box = self.query_one(f"#{field}", Input)
+            limit = max_length(field)
+            if limit is not None and len(box.value.strip()) > limit:
+                self.show_error(f"{label}: at most {limit} characters are kept (this has {len(box.value.strip())}); "
+                                "shorten it.")
+                box.focus()
+                return
         self.dismiss(RepresentationAnswers(
             participants=int(text),
             purpose=self.query_one("#purpose", Input).value.strip() or None,
