@@ -287,3 +287,8 @@ def test_export_series_with_a_stray_space_is_the_series(home, sandbox, capsys, m
     assert dry["kept_out"] == {} and [b["Voucher"]["VoucherSeries"] for b in dry["vouchers"]] == ["K"]
     assert cli(home, "export", "--series", "K\x1b", "--dry-run") == 2
     assert "is not a voucher series" in capsys.readouterr().err
+
+
+def test_mark_ready_with_ids_and_all_says_to_choose(imported, capsys):
+    assert cli(imported, "mark-ready", "--all", "a1") == 1
+    assert "not both" in capsys.readouterr().err

@@ -149,7 +149,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 @friendly
 def run_mark_ready(args: argparse.Namespace) -> int:
-    if bool(args.ids) == bool(args.all):
+    if args.ids and args.all:
+        return fail("give transaction ids or --all, not both: nothing was marked")
+    if not args.ids and not args.all:
         return fail("give transaction ids, or --all")
     with open_store(args) as store:
         ids = store.ids(Status.PREPARE) if args.all else list(dict.fromkeys(args.ids))  # an id given twice is one
