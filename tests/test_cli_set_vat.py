@@ -67,3 +67,13 @@ def test_bad_values_are_refused_with_a_sentence(home, capsys, args, message):
         cli(home, "set", "a", *args)
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_clearing_a_value_that_is_not_set_changes_nothing_and_says_so(home, capsys):
+    _seed(home, make_tx("a"))
+    with Store.open(home) as store:
+        audit_before = len(store.audit_log())
+    assert cli(home, "set", "a", "--clear", "project") == 0
+    assert "Nothing changed" in capsys.readouterr().out
+    with Store.open(home) as store:
+        assert len(store.audit_log()) == audit_before

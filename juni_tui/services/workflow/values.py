@@ -125,7 +125,7 @@ def set_values(
             existing = tx.sources.get(name)
             if not overwrite_manual and existing is not None and existing.origin == Origin.MANUAL:
                 continue
-            if current == value and existing == source:
+            if current == value and (value in (None, "") or existing == source):  # (clearing what is empty: no change)
                 continue
             update[name] = value
             if value is None:
