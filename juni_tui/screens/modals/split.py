@@ -113,7 +113,7 @@ def _decimal(value: Decimal, *, cents: bool = False) -> str:
 
 
 #: Below this many rows the title, the lines at 50 % of the height and the buttons do not fit together.
-SHORT = 40
+SHORT = 44  # (room for an error of two or three lines too)
 
 
 class SplitEditor(Dialog[bool]):
