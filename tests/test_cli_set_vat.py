@@ -77,3 +77,21 @@ def test_clearing_a_value_that_is_not_set_changes_nothing_and_says_so(home, caps
     assert "Nothing changed" in capsys.readouterr().out
     with Store.open(home) as store:
         assert len(store.audit_log()) == audit_before
+
+
+def test_the_workflow_refuses_what_the_store_would_not_keep(home):
+    """Whatever the caller (TUI, CLI, rules), a value the store would not keep is refused with a sentence, never
+    stored where it would leave a home that does not open."""
+    from juni_tui.services import workflow
+
+    _seed(home, make_tx("a", account=6072, vat_code=VatCode.VAT12))
+    with Store.open(home) as store:
+        with pytest.raises(workflow.WorkflowError, match="at most two decimals"):
+            workflow.set_values(store, ["a"], vat_deductible=Decimal("12.345"))
+        with pytest.raises(workflow.WorkflowError, match="at most 500 are kept"):
+            workflow.set_representation(store, ["a"], participants=2, purpose="x" * 501)
+        with pytest.raises(workflow.WorkflowError, match="at most 2000 are kept"):
+            workflow.set_representation(store, ["a"], attendees="x" * 2001)
+    with Store.open(home) as store:  # and the home opens, as it was
+        tx = store.get_transaction("a")
+        assert (tx.vat_deductible, tx.purpose, tx.participants) == (None, None, None)

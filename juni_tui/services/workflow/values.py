@@ -153,12 +153,20 @@ def check_value(store: Lists, name: str, value: Any) -> None:
     The editor, the importer and the rules all check values with this."""
     if name == "account":
         check_account(store, value)
-    elif name == "vat_deductible" and not Decimal(0) <= Decimal(value) <= Decimal(100):
-        raise WorkflowError(f"A deductible share of {value} % is not a percentage from 0 to 100.")
-    elif name == "vat_amount" and Decimal(value) < 0:
-        raise WorkflowError(f"A VAT amount of {value} is negative: give the VAT as printed on the receipt.")
+    elif name == "vat_deductible" and not (Decimal(0) <= Decimal(value) <= Decimal(100) and _cents(value)):
+        raise WorkflowError(f"A deductible share of {value} % is not a percentage from 0 to 100 with at most two "
+                            "decimals.")
+    elif name == "vat_amount" and not (Decimal(value) >= 0 and _cents(value)):
+        raise WorkflowError(f"A VAT amount of {value} is not the VAT as printed on the receipt (kronor and öre, "
+                            "not negative).")
     elif name in ("cost_center", "project"):
         _check_dimension(store, name, value)
+
+
+def _cents(value: Any) -> bool:
+    """At most two decimals (what the store keeps; a third would leave a home that does not open)."""
+    exponent = Decimal(value).as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -2
 
 
 def _check_printed_vat(txs: list[Transaction], printed: Decimal, code: Any) -> None:
@@ -348,6 +356,9 @@ def set_representation(store: Store, ids: Iterable[str], *, participants: int | 
     simplification). Only what is given changes. One commit, one audit record."""
     if participants not in (None, UNSET) and not 1 <= participants <= 10_000:
         raise WorkflowError(f"{participants} participants: give how many took part, from 1 to 10 000.")
+    for label, text, most in (("The purpose", purpose, 500), ("Who took part", attendees, 2000)):
+        if isinstance(text, str) and len(text.strip()) > most:
+            raise WorkflowError(f"{label} is {len(text.strip())} characters; at most {most} are kept: shorten it.")
     given: dict[str, Any] = {"participants": participants, "alcohol": alcohol,
                              "purpose": purpose if purpose in (None, UNSET) else purpose.strip() or None,
                              "attendees": attendees if attendees in (None, UNSET) else attendees.strip() or None}
