@@ -142,7 +142,7 @@ SCREENS = {
     "import_prompt": ("I",),
     "preview_rows": ("p",),
     "split_editor": ("enter", "x"),
-    "representation_dialog": ("r",),
+    "representation_dialog": ("down",) * 5 + ("r",),  # on the client lunch (6072), the sixth row
     "vat_details_dialog": ("percent_sign",),
     "import_dialog": ("I", *"bank.csv", "enter"),
     "attach_file_prompt": ("t",),
