@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Select
 
 from juni_tui.domain.money import MoneyError, format_sek, to_money
 from juni_tui.domain.transactions import SplitLine, Transaction
-from juni_tui.domain.vat import VatCode, printed_vat_problem
+from juni_tui.domain.vat import VatCode
 from juni_tui.screens.modals.dialogs import DIALOG_CSS, Dialog
 from juni_tui.services import workflow
 from juni_tui.services.display import printable
@@ -84,13 +84,7 @@ class SplitLineRow(Vertical):
             return None, f"a deductible share of {_decimal(share)} % is not a percentage from 0 to 100"
         vat = self.query_one(Select).value
         code = VatCode(str(vat)) if vat is not Select.NULL else None
-        if printed is not None:
-            if code is None:
-                return None, "the VAT as printed needs the line's VAT code"
-            problem = printed_vat_problem(amount, code, printed)
-            if problem:
-                return None, problem
-        return SplitLine(
+        return SplitLine(  # (the VAT as printed is checked against the line's rate by workflow.set_splits)
             amount=amount,
             account=int(account_text) if account_text else None,
             vat_code=code,
