@@ -95,3 +95,15 @@ def test_the_workflow_refuses_what_the_store_would_not_keep(home):
     with Store.open(home) as store:  # and the home opens, as it was
         tx = store.get_transaction("a")
         assert (tx.vat_deductible, tx.purpose, tx.participants) == (None, None, None)
+
+
+def test_a_vat_code_copied_from_the_account_says_so_not_set_by_hand(home, capsys):
+    from juni_tui.domain.reference import Account
+
+    with Store.open(home) as store:
+        store.commit([Account(number=5410, description="Förbrukningsinventarier", vat_code="I"), make_tx("a")])
+    assert cli(home, "set", "a", "--account", "5410") == 0
+    assert "VAT code 25 (from account 5410's VAT code)" in capsys.readouterr().out
+    tx = tx_of(home, "a")
+    assert tx.vat_code == VatCode.VAT25
+    assert tx.sources["vat_code"].label == "from account 5410's VAT code"

@@ -191,9 +191,6 @@ def run_set(args: argparse.Namespace) -> int:
 
 def _vat_from_account(store: Any, ids: list[str], account: int) -> None:
     """As the TUI's account key: the VAT code the account implies fills in where none is set, never over one."""
-    suggestion = workflow.suggested_vat_code(store, account)
-    missing = [i for i in ids if (tx := store.transactions.get(i)) is not None and tx.vat_code is None]
-    if suggestion is not None and missing:
-        workflow.set_values(store, missing, vat_code=suggestion, source=workflow.MANUAL)
-        say(f"VAT code {suggestion.value} (from account {account}'s VAT code) set on {len(missing)} where it was "
-            "missing.")
+    code, filled = workflow.fill_vat_from_account(store, ids, account)
+    if filled and code is not None:
+        say(f"VAT code {code.value} (from account {account}'s VAT code) set on {filled} where it was missing.")

@@ -16,7 +16,6 @@ from juni_tui.screens.shared.undoing import undo_step
 from juni_tui.services import workflow
 from juni_tui.services.bookkeeping import warnings
 from juni_tui.services.store import Store, StoreError
-from juni_tui.services.workflow.values import account_vat_source
 from juni_tui.widgets.account_completion import is_balance_sheet
 
 
@@ -92,16 +91,14 @@ class PreAccountingActions:
     def set_account(self, ids: list[str], number: int) -> None:
         """The account on the rows, and the account's VAT code where a row has none (never over a choice made)."""
         with undo_step(self.app, f"Account {number} set"):  # with the VAT code it brings: one step
-            suggestion = workflow.suggested_vat_code(self.store, number)
             self._edit(f"Account {number} set", ids, account=number)
-            missing = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.vat_code is None]
-            if suggestion is not None and missing:
-                try:
-                    workflow.set_values(self.store, missing, vat_code=suggestion, source=account_vat_source(number))
-                except StoreError as exc:
-                    self.notify(str(exc), severity="error")
-                else:
-                    self.notify(f"VAT code {suggestion.value} (from the account's VAT code) set where it was missing")
+            try:
+                code, filled = workflow.fill_vat_from_account(self.store, ids, number)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error")
+            else:
+                if filled and code is not None:
+                    self.notify(f"VAT code {code.value} (from the account's VAT code) set where it was missing")
         if number in self.store.settings.representation_accounts:
             # Representation: Skatteverket asks who took part and why; the participants cap the VAT.
             unanswered = [i for i in ids if (tx := self.store.transactions.get(i)) and tx.participants is None]

@@ -38,6 +38,7 @@ from juni_tui.services.workflow.values import (
     check_value,
     detach,
     fill_missing,
+    fill_vat_from_account,
     fillable,
     set_no_receipt,
     set_representation,
@@ -50,7 +51,7 @@ from juni_tui.services.workflow.values import (
 __all__ = [
     "FIELD_LABELS", "LINE_FIELDS", "Lists", "MANUAL", "UNSET", "Fill", "Filled", "Outcome", "WorkflowError", "attach",
     "back_to_prepare", "begin_voucher", "check_account", "check_value", "detach", "editable", "export_tag",
-    "fill_missing", "fillable", "mark_exported", "mark_failed", "mark_ready", "queue", "record_attachment",
+    "fill_missing", "fill_vat_from_account", "fillable", "mark_exported", "mark_failed", "mark_ready", "queue", "record_attachment",
     "record_voucher", "retry", "set_no_receipt", "set_representation", "set_splits", "set_values", "set_waiting", "settle_attempts",
     "suggested_vat_code", "value_problem",
 ]

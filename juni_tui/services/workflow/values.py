@@ -73,6 +73,18 @@ def account_vat_source(account_number: int) -> FieldSource:
     return FieldSource(origin=Origin.MANUAL, label=f"from account {account_number}'s VAT code")
 
 
+def fill_vat_from_account(store: Store, ids: Iterable[str], account: int) -> tuple[VatCode | None, int]:
+    """After an account is chosen (the TUI's keys, ``juni-tui set --account``): the VAT code the account implies,
+    on the transactions that have none (never over a choice made), labelled as the account's. Returns the code and
+    how many got it."""
+    code = suggested_vat_code(store, account)
+    missing = [i for i in ids if (tx := store.transactions.get(i)) is not None and tx.vat_code is None]
+    if code is None or not missing:
+        return code, 0
+    set_values(store, missing, vat_code=code, source=account_vat_source(account))
+    return code, len(missing)
+
+
 # --- pre-accounting values ------------------------------------------------------------------------------------
 
 
